@@ -534,6 +534,31 @@ def test_a_reference_to_a_renamed_page_by_its_old_name_says_its_new_one(run, sit
     assert result.output.count(hint) == 2, result.output
 
 
+@pytest.mark.git
+def test_a_page_moved_with_git_mv_and_not_committed_is_named_by_check(tmp_path, run) -> None:
+    """`git mv content/welcome.md content/guide/how-we-work.md`, then `check` before the commit:
+    the catalog's `policies: [welcome]` and a link to welcome.md are told the page's new name, and
+    how to keep its old address (the diff of the pull request says the same once committed)."""
+    repo = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal", tmp_path, dirs_exist_ok=True)
+    repo.write("content/escalation.md", "---\ntitle: Escalation\n---\n\nSee [how we work](welcome.md).\n")
+    repo.commit("Catalog")
+    (tmp_path / "content" / "guide").mkdir()
+    repo.git("mv", "content/welcome.md", "content/guide/how-we-work.md")
+    result = run("check", "--source", tmp_path)
+    assert result.exit_code == 1
+    hint = (
+        "hint: did you mean 'guide/how-we-work'? content/welcome.md is now content/guide/how-we-work.md, moved in the "
+        "working tree (not committed yet): name the page by its new name, and declare renamed_from: [welcome] in its "
+        "front matter to keep its old address sending readers on"
+    )
+    assert "error: unknown policy page 'welcome'" in result.output
+    assert "error: broken link: no page content/welcome.md" in result.output
+    assert result.output.count(hint) == 2, result.output
+    repo.commit("Move the page")  # committed: no longer the working tree's (diff tells it from here)
+    assert "moved in the working tree" not in run("check", "--source", tmp_path).output
+
+
 def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy) -> None:
     """The offering ci became ci-pipelines: the page's `offerings: [ci]` and `offering:ci` link
     are told the id they most likely mean, not only a list of every id."""

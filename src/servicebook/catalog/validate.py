@@ -260,6 +260,11 @@ def renamed_page_hint(was: str, now: str, why: str) -> str:
     return f"did you mean '{now}'? content/{was}.md is now content/{now}.md, {why}: name the page by its new name"
 
 
+def names_unknown_pages(problems: Iterable[Problem]) -> bool:
+    """Whether any of `problems` is a reference or a link to a page that is not there."""
+    return any(_NO_SUCH_PAGE.match(p.message) for p in problems)
+
+
 def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str]) -> list[Problem]:
     """`problems` with each reference to a page by a name it had before given its hint (`hints`:
     old name → `renamed_page_hint`): the old address may still send readers on, but a reference

@@ -321,6 +321,15 @@ def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
     return frozenset(pages)
 
 
+def uncommitted_page_moves(repo: Repo) -> dict[str, str]:
+    """The policy pages moved in the working tree since HEAD's commit (`git mv`, or a move
+    staged with `git add`), old name → new name: what a reference by the old name means."""
+    if repo.head is None:
+        return {}
+    renames = _renames(repo, [repo.head])
+    return {page_slug(a): page_slug(b) for a, b in renames.items() if is_page(a) and is_page(b)}
+
+
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:
     """Site-relative page renames between the revisions (or a revision and the working tree)."""
     out = git(
