@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from servicebook.source.lookalike import close_to, meant_any
+
 from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
 from .htmlcheck import dangers
 
@@ -579,6 +581,32 @@ def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy)
     (site / "content" / "security" / "scanning.md").write_text("---\ntitle: Scanning\n---\n\nUs.\n")
     catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, scanning]"))
     assert "hint: did you mean 'security/scanning'?" in run("check", "--source", site).output
+
+
+def test_equally_close_names_are_all_suggested_in_order(run, site_copy) -> None:
+    """'log' is as close to the page blog as to the page logs: the hint names both, in order, in
+    the catalog and in a page's link, rather than the one difflib happens to rank first (it
+    named logs, the one that sorts last, whatever the order of the pages)."""
+    site = site_copy("minimal")
+    for name in ("logs", "blog"):
+        (site / "content" / f"{name}.md").write_text(f"---\ntitle: {name.title()}\n---\n\nUs.\n")
+    (site / "content" / "guide").mkdir()
+    (site / "content" / "guide" / "start.md").write_text("---\ntitle: Start\n---\n\nSee [the log](../log.md).\n")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, log]"))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert "error: unknown policy page 'log'\n" in result.output
+    assert "hint: did you mean 'blog' or 'logs'?\n" in result.output, result.output
+    assert "hint: did you mean '../blog.md' or '../logs.md'?\n" in result.output, result.output
+
+
+def test_a_hint_among_equally_close_choices_does_not_depend_on_their_order() -> None:
+    words = ["logs", "blog", "clog", "log-in", "catalog"]
+    for order in (words, words[::-1], sorted(words)):
+        assert close_to("log", order) == ["blog", "clog", "logs"]
+    assert meant_any("log", ["blog", "clog", "logs"]) == "did you mean 'blog', 'clog' or 'logs'?"
+    assert close_to("biuld", ["build", "check"]) == ["build"]
 
 
 def test_support_open_every_hour_of_the_week_says_nothing_of_outside_hours(run, site_copy) -> None:

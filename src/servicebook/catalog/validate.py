@@ -33,7 +33,7 @@ from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
-from servicebook.source.lookalike import meant
+from servicebook.source.lookalike import meant, meant_any
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 
 _GLUED_KEY_RE = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>[^\s:].*)", re.DOTALL)
@@ -231,7 +231,7 @@ _DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = _close(word, choices)
-    return meant(word, close[0]) if close else None
+    return meant_any(word, close) if close else None
 
 
 def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
@@ -469,7 +469,7 @@ class _Reader:
             if spec is None:
                 close = _close(key.value, by_key)
                 misspelt.update(close)
-                hint = meant(key.value, close[0]) if close else f"valid keys: {', '.join(by_key)}"
+                hint = meant_any(key.value, close) if close else f"valid keys: {', '.join(by_key)}"
                 self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
                 ok = False
                 continue
@@ -792,9 +792,9 @@ def timezones_like(value: str, most: int = 3) -> tuple[str, ...]:
     lowered = {n.lower(): n for n in names}
     close = _close(key, lowered, cutoff=0.75)
     if close:
-        return (lowered[close[0]],)
+        return tuple(lowered[c] for c in close[:most])
     cities = {n.rsplit("/", 1)[1].lower(): n for n in names if "/" in n}  # a misspelt city alone: `Berln`
-    return tuple(cities[c] for c in _close(key, cities, cutoff=0.75))
+    return tuple(cities[c] for c in _close(key, cities, cutoff=0.75)[:most])
 
 
 def is_timezone(name: str) -> bool:
@@ -1810,7 +1810,7 @@ def window_hint(value: str) -> str:
         return f"{rolling}; a calendar {word} is calendar-{word}"
     close = _close(value.strip().lower(), CALENDAR_WINDOWS)
     if close:
-        return meant(value, close[0])
+        return meant_any(value, close)
     return f"use a rolling window like 28d or 30d, or {CALENDAR_WINDOWS_TEXT}"
 
 
