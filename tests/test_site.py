@@ -561,6 +561,30 @@ def test_a_page_moved_with_git_mv_and_not_committed_is_named_by_check(tmp_path, 
     assert "moved in the working tree" not in run("check", "--source", tmp_path).output
 
 
+def test_a_reference_to_an_offering_or_tool_by_its_old_id_says_its_new_one(run, site_copy) -> None:
+    """The offering ci became build-pipelines and the tool shared-pipelines became templates, each
+    with renamed_from: a page's `offerings: [ci]`, its links and a tool's `alternative:` by the old
+    ids are errors whose hint gives the new id (as for a moved page), not the list of every id."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("offerings:\n  - id: ci\n", "offerings:\n  - id: build-pipelines\n    renamed_from: [ci]\n")
+        .replace("  - id: shared-pipelines\n", "  - id: templates\n    renamed_from: [shared-pipelines]\n")
+        .replace("tools: [shared-pipelines, ", "tools: [templates, ")
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    offering = "hint: did you mean 'build-pipelines'? offering ci is now build-pipelines, as its renamed_from says: "
+    tool = "hint: did you mean 'templates'? tool shared-pipelines is now templates, as its renamed_from says: "
+    assert "error: unknown offering 'ci'" in result.output
+    assert "error: broken link: no offering 'ci'" in result.output
+    assert result.output.count(offering + "name it by its new id\n") == 2, result.output
+    assert "error: unknown tool or offering 'shared-pipelines'" in result.output
+    assert "error: broken link: no tool 'shared-pipelines'" in result.output
+    assert result.output.count(tool + "name it by its new id\n") == 2, result.output
+
+
 def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy) -> None:
     """The offering ci became ci-pipelines: the page's `offerings: [ci]` and `offering:ci` link
     are told the id they most likely mean, not only a list of every id."""

@@ -279,6 +279,38 @@ def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str
     return out
 
 
+# what a reference and a page's link say of an offering or a tool that is not there (`Checker.ref`,
+# `_unknown` here, content/markdown.py `broken link`)
+_NO_SUCH_RECORD = re.compile(r"(?:unknown|broken link: no) (?P<kind>offering|tool|tool or offering) '(?P<name>[^']+)'$")
+
+
+def renamed_records_hinted(problems: list[Problem], catalog: model.Catalog | None) -> list[Problem]:
+    """`problems` with each reference to an offering or a tool by an id its `renamed_from` lists
+    told the id it has now: the old address sends readers on, but a reference names a record as
+    it is now (the hint listed the ids, as for any typo)."""
+    if catalog is None or not any(_NO_SUCH_RECORD.match(p.message) for p in problems):
+        return problems
+    now = {
+        "offering": {old: o.id for o in catalog.offerings for old in o.renamed_from},
+        "tool": {old: t.id for t in catalog.tools for old in t.renamed_from},
+    }
+    out: list[Problem] = []
+    for problem in problems:
+        match = _NO_SUCH_RECORD.match(problem.message)
+        if match is None:
+            out.append(problem)
+            continue
+        name = match["name"]
+        found = next(((k, now[k][name]) for k in ("offering", "tool") if k in match["kind"] and name in now[k]), None)
+        if found is None:
+            out.append(problem)
+            continue
+        kind, new = found
+        hint = f"did you mean '{new}'? {kind} {name} is now {new}, as its renamed_from says: name it by its new id"
+        out.append(dataclasses.replace(problem, hint=hint))
+    return out
+
+
 def _email_hint(value: str) -> str:
     """What to write for an address that is not one: 'platform at acme.com' spelt out, as people
     write it to keep it from robots, read back as platform@acme.com."""

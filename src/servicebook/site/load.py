@@ -49,6 +49,7 @@ from servicebook.catalog.validate import (
     read_record,
     renamed_page_hint,
     renamed_pages_hinted,
+    renamed_records_hinted,
     salvage_record,
     unportable,
 )
@@ -289,7 +290,7 @@ def load(
     refused, renamed = _renamed_pages(root, pages, universe.slugs)
     problems = _moved_uncommitted_hinted(root, problems, uncommitted=build.dirty and not release and member is None)
     hints = {was: renamed_page_hint(was, now, "as its renamed_from says") for was, now in renamed.items()}
-    problems = [*renamed_pages_hinted(problems, hints), *refused]
+    problems = [*renamed_records_hinted(renamed_pages_hinted(problems, hints), catalog), *refused]
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
