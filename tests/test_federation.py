@@ -433,6 +433,28 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
 
 
+def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The platform supports shared-pipelines, which the database team does not: both decisions'
+    pages say the teams disagree, each team's decision linked. Once the database team supports
+    it too, a rebuild (its cache kept) says so no more, on the platform's own page too, whose
+    record did not change."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    own = org / "public/tools/shared-pipelines/index.html"
+    theirs = org / "public/tools/db-team/shared-pipelines/index.html"
+    for page, other in ((own, "../db-team/shared-pipelines/"), (theirs, "../../shared-pipelines/")):
+        html = page.read_text()
+        assert '<h2 id="teams-disagree-heading">Teams disagree</h2>' in html
+        assert f'<a href="{other}"><span class="badge status-' in html
+    db.publish("Support the shared pipelines", pipelines="supported")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    assert "Teams disagree" not in own.read_text()
+    assert "Teams disagree" not in theirs.read_text()
+
+
 def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     page = org / "content/welcome.md"

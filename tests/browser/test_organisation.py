@@ -71,3 +71,25 @@ def test_on_a_phone_each_cell_of_the_tools_matrix_names_its_team(context_factory
     cells = page.locator("table.tools-matrix tbody tr").first.locator("td")
     shown = [cells.nth(i).evaluate("cell => getComputedStyle(cell, '::before').content") for i in range(cells.count())]
     assert shown == ['"Platform Engineering: "', '"Database Services: "', '"Network and Edge: "']
+
+
+def test_a_tool_the_teams_disagree_about_says_so_on_each_teams_decision(page: Any, org_url: str) -> None:
+    """The database team supports Terraform, which the platform team has deprecated: a developer
+    who lands on the database team's decision (from its offering, or search) is told, there, that
+    the teams disagree and what each decided, and one click leads to the platform's decision and
+    what to use instead (newuser20 read 'Supported' on a team's page of a tool unsupported
+    org-wide, with the disagreement only on the Teams page)."""
+    page.goto(org_url + "tools/db-team/terraform/")
+    notice = page.locator("#teams-disagree")
+    assert notice.get_by_role("heading", name="Teams disagree").is_visible()
+    told = notice.inner_text()
+    assert "Database Services: Supported (this page)" in told, told
+    assert "Platform Engineering: Deprecated" in told, told
+    notice.get_by_role("link", name="Deprecated").click()
+    page.wait_for_url(org_url + "tools/terraform/")
+    assert "Use instead:" in page.locator(".answer").inner_text()
+    assert "Database Services: Supported" in page.locator("#teams-disagree").inner_text()
+    page.locator("#teams-disagree").get_by_role("link", name="where the teams disagree").click()
+    page.wait_for_url(org_url + "teams/#conflicts")
+    page.goto(org_url + "tools/db-team/pgbouncer/")  # no team disagrees: nothing said
+    assert page.locator("#teams-disagree").count() == 0
