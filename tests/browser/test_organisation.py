@@ -93,3 +93,20 @@ def test_a_tool_the_teams_disagree_about_says_so_on_each_teams_decision(page: An
     page.wait_for_url(org_url + "teams/#conflicts")
     page.goto(org_url + "tools/db-team/pgbouncer/")  # no team disagrees: nothing said
     assert page.locator("#teams-disagree").count() == 0
+
+
+def test_without_javascript_the_a_to_z_list_names_the_team_of_each_members_entry(
+    context_factory: Any, org_url: str
+) -> None:
+    """The A to Z list is the search of a reader without JavaScript: the database team's entries
+    are told from the organisation's own there as the search's results tell them (newuser20 read
+    three lines 'Jenkins TOOL' and three 'How we work POLICY', and could not tell whose each was)."""
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(org_url + "search/")
+    lines = {  # (its text as the page has it: an entry far down the list is not laid out yet)
+        line.split(" Tool")[0]
+        for line in page.locator("#a-z .az-list li").all_text_contents()
+        if line.startswith("Terraform")
+    }
+    assert lines == {"Terraform CLI", "Terraform (Database Services)"}, lines
+    assert page.locator("#a-z .az-list li").filter(has_text="(Database Services) Policy").count() >= 1
