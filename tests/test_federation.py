@@ -527,6 +527,29 @@ def test_diff_of_a_lock_change_shows_what_each_moved_member_changed(
     assert '"subject": "offering:db-team/postgres"' in as_json.output
 
 
+def test_a_members_rename_names_the_addresses_the_organisation_site_has(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The database team renames postgres to pg: the lock move's diff (and so the pull request's
+    comment and the changes page) says the page moves from offerings/db-team/postgres/, where the
+    organisation site publishes it, not from the member's own site's offerings/postgres/."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    text = MEMBER.format(**db.values).replace("  - id: postgres\n", "  - id: pg\n    renamed_from: [postgres]\n")
+    db.publish_text("Rename postgres to pg", text.replace("alternative: postgres", "alternative: pg"))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert (
+        "db-team: Offering “Postgres” moved from id postgres to pg (its page moves from offerings/db-team/postgres/ "
+        "to offerings/db-team/pg/, and the old address sends readers on)"
+    ) in result.output, result.output
+    repo.commit("Lock db-team: pg")
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    assert (org / "public/offerings/db-team/postgres/index.html").is_file()  # the address the diff names
+    assert "offerings/db-team/postgres/ to offerings/db-team/pg/" in (org / "public/changes/index.html").read_text()
+
+
 def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     catalog = org / "catalog.yaml"

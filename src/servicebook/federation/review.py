@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from servicebook import routes
 from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry as StoreEntry
@@ -151,11 +153,19 @@ def _member_at(root: Path, ident: str, entry: Entry) -> tuple[model.Catalog | No
 
 
 def _scoped(ident: str, change: Change, by: str = "") -> Change:
-    """A member's change as the organisation site names it: `offering:db-team/postgres`; `by`, the
-    member's authors who wrote it (the lock's commit is whoever moved the lock)."""
+    """A member's change as the organisation site names it: `offering:db-team/postgres`, and the
+    addresses a move names as the organisation site has them (`offerings/db-team/postgres/`, not
+    the member's own site's `offerings/postgres/`); `by`, the member's authors who wrote it (the
+    lock's commit is whoever moved the lock)."""
     kind, colon, rest = change.subject.partition(":")
     subject = f"{kind}:{ident}/{rest}" if colon else f"{change.subject}:{ident}"
-    return Change(change.kind, subject, change.effect, f"{ident}: {change.text}", change.before, change.after, by)
+    text = _MOVED_PAGE.sub(lambda m: f"{m[1]}{m[2]}{ident}/{m[3]} to {m[4]}{ident}/", change.text, count=1)
+    return Change(change.kind, subject, change.effect, f"{ident}: {text}", change.before, change.after, by)
+
+
+# what git/diff.py says of a record or page that moved: "(its page moves from offerings/a/ to offerings/b/"
+_SECTIONS = "|".join(re.escape(page("x").removesuffix("x/")) for page in (routes.offering, routes.tool, routes.policy))
+_MOVED_PAGE = re.compile(rf"(\(its page moves from )({_SECTIONS})(\S+) to ({_SECTIONS})")
 
 
 def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:
