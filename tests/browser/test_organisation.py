@@ -110,3 +110,15 @@ def test_without_javascript_the_a_to_z_list_names_the_team_of_each_members_entry
     }
     assert lines == {"Terraform CLI", "Terraform (Database Services)"}, lines
     assert page.locator("#a-z .az-list li").filter(has_text="(Database Services) Policy").count() >= 1
+
+
+def test_the_home_page_names_the_team_of_each_members_offering_and_tool(page: Any, org_url: str) -> None:
+    """The home page's 'What we provide' is the organisation's: a member team's offering there
+    says whose it is, as every other list does (newuser20 read the payments team's Card payments
+    under the platform team's 'What we provide' and took it for the platform's)."""
+    page.goto(org_url)
+    provided = page.locator("#supported").locator("xpath=..").locator("li").all_inner_texts()
+    assert any(line.startswith("Managed PostgreSQL (Database Services)") for line in provided), provided
+    assert any(line.startswith("CI/CD pipelines") and "(" not in line.split("\n")[0] for line in provided), provided
+    leaving = page.locator("#not-supported").locator("xpath=..").locator("li").all_inner_texts()
+    assert any(line.startswith("Pgpool-II (Network and Edge)") for line in leaving), leaving
