@@ -448,11 +448,15 @@ def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
         html = page.read_text()
         assert '<h2 id="teams-disagree-heading">Teams disagree</h2>' in html
         assert f'<a href="{other}"><span class="badge status-' in html
+    # and the tools table of an offering that lists it (the organisation's CI lists shared-pipelines)
+    offering = org / "public/offerings/ci/index.html"
+    assert '<a href="../../tools/shared-pipelines/#teams-disagree">Teams disagree</a>' in offering.read_text()
     db.publish("Support the shared pipelines", pipelines="supported")
     assert run("federate", "update", "--source", org).exit_code == 0
     assert run("build", "--source", org, "--no-versions").exit_code == 0
     assert "Teams disagree" not in own.read_text()
     assert "Teams disagree" not in theirs.read_text()
+    assert "Teams disagree" not in offering.read_text()
 
 
 def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result], org: Path) -> None:
