@@ -554,6 +554,39 @@ def test_a_members_rename_names_the_addresses_the_organisation_site_has(
     assert "offerings/db-team/postgres/ to offerings/db-team/pg/" in (org / "public/changes/index.html").read_text()
 
 
+def test_the_diff_says_when_the_teams_come_to_disagree_or_cease_to(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The pull request that deprecates a tool org-wide while a member team supports it changes no
+    member's record, yet makes the teams disagree (a build warning, the Teams page, each decision's
+    page): its comment says so (newuser20's 'Jenkins is unsupported org-wide' said only 'Tool
+    Jenkins added'). So does a lock move after which they agree."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Support the shared pipelines", pipelines="supported")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    agreed = run("diff", "HEAD", "--source", org)
+    assert (
+        "- Teams no longer disagree: Shared pipeline templates: Platform Team supports it; Database Team lists it "
+        "as unsupported (use db-team/postgres instead)\n"
+    ) in agreed.output, agreed.output
+    repo.commit("Lock db-team")
+    repo.edit(
+        "    status: supported\n    reason: One template",
+        "    status: deprecated\n    alternative: ci\n    reason: One template",
+    )
+    repo.edit("    alternative: shared-pipelines\n", "    alternative: ci\n")
+    result = run("diff", "HEAD", "--source", org, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (told,) = [c for c in json.loads(result.output)["changes"] if c["kind"].startswith("teams.")]
+    assert told["kind"] == "teams.disagree" and told["subject"] == "tool:shared-pipelines"
+    assert told["text"] == (
+        "Teams now disagree: Shared pipeline templates: Database Team supports it; Platform Team lists it as "
+        "deprecated (use ci instead)"
+    )
+
+
 def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     catalog = org / "catalog.yaml"

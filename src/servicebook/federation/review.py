@@ -22,7 +22,7 @@ from servicebook.catalog import model
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
-from servicebook.federation.merge import merge
+from servicebook.federation.merge import conflicts, merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, release_standing
 from servicebook.git.members import (
@@ -78,6 +78,47 @@ def lock_changes(
                 )
                 changes.append(Change("member.moved", f"member:{ident}", "neutral", text, a.commit, b.commit))
     return changes
+
+
+def disagreement_changes(
+    root: Path, old: model.Catalog | None, new: model.Catalog | None, locks: tuple[bytes | None, bytes | None]
+) -> list[Change]:
+    """Where the teams of an organisation site come to disagree, or cease to, from `old` (with
+    the lock `locks[0]`) to `new` (with `locks[1]`): the organisation deprecating a tool a member
+    still supports is a change of neither's records alone, which the Teams page and every build
+    warning will show, so the pull request says it. Nothing when either catalog did not validate,
+    neither names members, or a member's locked commit is not in the cache (lock_changes says so)."""
+    if old is None or new is None or not (old.members or new.members):
+        return []
+    try:
+        before, after = _disagreements(root, old, locks[0], "base"), _disagreements(root, new, locks[1], "head")
+    except UsageProblem:
+        return []
+    changes: list[Change] = []
+    for key in sorted(before.keys() | after.keys()):
+        a, b = before.get(key), after.get(key)
+        subject = f"{key[0]}:{key[1]}"
+        if b is not None and (a is None or a.message != b.message):
+            text = f"Teams {'now' if a is None else 'still'} disagree: {b.message}"
+            changes.append(Change("teams.disagree", subject, "neutral", text, a.message if a else None, b.message))
+        elif a is not None and b is None:
+            text = f"Teams no longer disagree: {a.message}"
+            changes.append(Change("teams.agree", subject, "neutral", text, a.message, None))
+    return changes
+
+
+def _disagreements(
+    root: Path, catalog: model.Catalog, lock: bytes | None, side: str
+) -> dict[tuple[str, str], model.Conflict]:
+    """The teams' disagreements with `catalog` and the members `lock` names, by kind and subject."""
+    entries = _entries(lock, f"{side}:{LOCK_FILE}")
+    owners: list[tuple[str, str, model.Catalog]] = [("", catalog.team.name, catalog)]
+    for member in catalog.members:
+        entry = entries.get(member.id)
+        found = _member_catalog(root, member.id, entry) if entry is not None else None
+        if found is not None:
+            owners.append((member.id, found.team.name, found))
+    return {(c.kind, c.subject): c for c in conflicts(owners)}
 
 
 def _entries(data: bytes | None, shown: str) -> dict[str, Entry]:

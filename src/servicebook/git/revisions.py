@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
+from servicebook.catalog import model
 from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.validate import (
     CONTENT_DEPTH_HINT,
@@ -72,6 +73,7 @@ class Side:
     name: str
     commit: str | None
     merge_base_of: tuple[str, str] | None = None
+    catalog: model.Catalog | None = None  # its catalog, when it validated (an organisation's: without its members)
 
     def label(self) -> str:
         if self.commit is None:
@@ -184,7 +186,8 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         exc.problems = renamed_pages_hinted(exc.problems, hints)
         raise
     changes = diff_snapshots(old, new, renames)
-    return changes, base_side, Side(head or "working tree", head_commit)
+    base_side = dataclasses.replace(base_side, catalog=old.catalog)
+    return changes, base_side, Side(head or "working tree", head_commit, catalog=new.catalog)
 
 
 def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str]]:
