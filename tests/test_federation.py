@@ -607,6 +607,30 @@ def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[...
     assert "unknown offering 'db-team/mysql'" in broken.output
 
 
+def test_a_change_that_refers_to_a_members_records_is_diffed_and_in_the_history(
+    run: Callable[..., Result], org: Path
+) -> None:
+    """The organisation's CI offering comes to depend on the database team's postgres and its
+    hand-rolled scripts name the team's offering as what to use: `check` and the build accept it,
+    and so do the pull request's diff and the changes page, which read the catalog alone and
+    refused it ('unknown offering db-team/postgres': no comment for the pull request, and the
+    commit shown as not validating); a typo in it is still the build's error."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    repo.edit("    tools: [shared-pipelines", "    depends_on: [db-team/postgres]\n    tools: [shared-pipelines")
+    repo.edit("    alternative: shared-pipelines\n", "    alternative: db-team/postgres\n")
+    assert run("check", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "depends\\_on changed from none to db-team/postgres" in result.output, result.output
+    repo.commit("CI keeps its state in the database team's Postgres")
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    changes = (org / "public/changes/index.html").read_text()
+    assert "did not validate" not in changes
+    assert "depends_on changed from none to db-team/postgres" in changes
+
+
 def test_verify_rebuilds_an_organisation_site_from_the_locked_commits(
     run: Callable[..., Result], org: Path, db: Member
 ) -> None:
