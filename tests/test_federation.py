@@ -441,7 +441,12 @@ def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
     it too, a rebuild (its cache kept) says so no more, on the platform's own page too, whose
     record did not change."""
     assert run("federate", "update", "--source", org).exit_code == 0
-    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    built = run("build", "--source", org, "--no-versions")
+    assert built.exit_code == 0
+    assert (
+        "hint: the organisation site shows this to readers on its Teams page and on each team's decision on the "
+        "tool; the teams should agree on one answer"
+    ) in built.output
     own = org / "public/tools/shared-pipelines/index.html"
     theirs = org / "public/tools/db-team/shared-pipelines/index.html"
     for page, other in ((own, "../db-team/shared-pipelines/"), (theirs, "../../shared-pipelines/")):
