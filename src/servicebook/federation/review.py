@@ -23,7 +23,7 @@ from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import conflicts, merge
-from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
+from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info, pages_follow_moves
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, release_standing
 from servicebook.git.members import (
     MemberCommit,
@@ -139,11 +139,12 @@ def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
     moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}" + brought
     head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit, by)]
     # its policy pages' text too: a move that only edits a page is a change readers see
-    pages = [_scoped(ident, c, by) for c in diff_pages(old_pages, new_pages, {})]
+    own_pages = diff_pages(old_pages, new_pages, {})
+    pages = [_scoped(ident, c, by) for c in own_pages]
     if old is None or new is None:
         invalid = Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")
         return [*head, invalid, *pages]
-    return head + [_scoped(ident, c, by) for c in diff_catalogs(old, new)] + pages
+    return head + [_scoped(ident, c, by) for c in pages_follow_moves([*diff_catalogs(old, new), *own_pages])]
 
 
 def _brought(root: Path, ident: str, a: Entry, b: Entry) -> tuple[str, str]:
