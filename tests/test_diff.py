@@ -1203,3 +1203,24 @@ def test_a_catalog_version_is_lower_only_when_both_are_numbers_and_dots(old, new
     from servicebook.git.diff import _goes_back
 
     assert _goes_back(old, new) is lower
+
+
+@pytest.mark.git
+def test_a_page_that_follows_a_renamed_offering_says_so_once(git_site, run) -> None:
+    """ci becomes ci-pipelines (renamed_from: [ci]) and the page that applies to it follows: the
+    diff says the page follows the offering to its new id, once, rather than that it applies to
+    ci-pipelines now and no longer to ci, which read as two changes of scope (newuser20's rename
+    of payment-api listed both)."""
+    git_site.edit("offerings:\n  - id: ci\n", "offerings:\n  - id: ci-pipelines\n    renamed_from: [ci]\n")
+    git_site.edit("(offering:ci)", "(offering:ci-pipelines)", "content/welcome.md")
+    git_site.edit("offerings: [ci]", "offerings: [ci-pipelines]", "content/welcome.md")
+    git_site.commit("Rename ci to ci-pipelines")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    pages = [c for c in doc["changes"] if c["kind"] == "page.offerings"]
+    assert [(c["text"], c["before"], c["after"]) for c in pages] == [
+        ("Policy page “How we work”: follows offering “ci” to its new id “ci-pipelines”", "ci", "ci-pipelines")
+    ]
+    assert run("build", "--source", git_site.root).exit_code == 0  # and so does the changes page
+    changes = (git_site.root / "public/changes/index.html").read_text()
+    assert "follows offering “ci” to its new id “ci-pipelines”" in changes
+    assert "no longer applies to" not in changes

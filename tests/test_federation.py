@@ -433,6 +433,37 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
 
 
+def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The platform supports shared-pipelines, which the database team does not: both decisions'
+    pages say the teams disagree, each team's decision linked. Once the database team supports
+    it too, a rebuild (its cache kept) says so no more, on the platform's own page too, whose
+    record did not change."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    built = run("build", "--source", org, "--no-versions")
+    assert built.exit_code == 0
+    assert (
+        "hint: the organisation site shows this to readers on its Teams page and on each team's decision on the "
+        "tool; the teams should agree on one answer"
+    ) in built.output
+    own = org / "public/tools/shared-pipelines/index.html"
+    theirs = org / "public/tools/db-team/shared-pipelines/index.html"
+    for page, other in ((own, "../db-team/shared-pipelines/"), (theirs, "../../shared-pipelines/")):
+        html = page.read_text()
+        assert '<h2 id="teams-disagree-heading">Teams disagree</h2>' in html
+        assert f'<a href="{other}"><span class="badge status-' in html
+    # and the tools table of an offering that lists it (the organisation's CI lists shared-pipelines)
+    offering = org / "public/offerings/ci/index.html"
+    assert '<a href="../../tools/shared-pipelines/#teams-disagree">Teams disagree</a>' in offering.read_text()
+    db.publish("Support the shared pipelines", pipelines="supported")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    assert "Teams disagree" not in own.read_text()
+    assert "Teams disagree" not in theirs.read_text()
+    assert "Teams disagree" not in offering.read_text()
+
+
 def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     page = org / "content/welcome.md"
@@ -505,6 +536,62 @@ def test_diff_of_a_lock_change_shows_what_each_moved_member_changed(
     assert '"subject": "offering:db-team/postgres"' in as_json.output
 
 
+def test_a_members_rename_names_the_addresses_the_organisation_site_has(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The database team renames postgres to pg: the lock move's diff (and so the pull request's
+    comment and the changes page) says the page moves from offerings/db-team/postgres/, where the
+    organisation site publishes it, not from the member's own site's offerings/postgres/."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    text = MEMBER.format(**db.values).replace("  - id: postgres\n", "  - id: pg\n    renamed_from: [postgres]\n")
+    db.publish_text("Rename postgres to pg", text.replace("alternative: postgres", "alternative: pg"))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert (
+        "db-team: Offering “Postgres” moved from id postgres to pg (its page moves from offerings/db-team/postgres/ "
+        "to offerings/db-team/pg/, and the old address sends readers on)"
+    ) in result.output, result.output
+    repo.commit("Lock db-team: pg")
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    assert (org / "public/offerings/db-team/postgres/index.html").is_file()  # the address the diff names
+    assert "offerings/db-team/postgres/ to offerings/db-team/pg/" in (org / "public/changes/index.html").read_text()
+
+
+def test_the_diff_says_when_the_teams_come_to_disagree_or_cease_to(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The pull request that deprecates a tool org-wide while a member team supports it changes no
+    member's record, yet makes the teams disagree (a build warning, the Teams page, each decision's
+    page): its comment says so (newuser20's 'Jenkins is unsupported org-wide' said only 'Tool
+    Jenkins added'). So does a lock move after which they agree."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Support the shared pipelines", pipelines="supported")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    agreed = run("diff", "HEAD", "--source", org)
+    assert (
+        "- Teams no longer disagree: Shared pipeline templates: Platform Team supports it; Database Team lists it "
+        "as unsupported (use db-team/postgres instead)\n"
+    ) in agreed.output, agreed.output
+    repo.commit("Lock db-team")
+    repo.edit(
+        "    status: supported\n    reason: One template",
+        "    status: deprecated\n    alternative: ci\n    reason: One template",
+    )
+    repo.edit("    alternative: shared-pipelines\n", "    alternative: ci\n")
+    result = run("diff", "HEAD", "--source", org, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (told,) = [c for c in json.loads(result.output)["changes"] if c["kind"].startswith("teams.")]
+    assert told["kind"] == "teams.disagree" and told["subject"] == "tool:shared-pipelines"
+    assert told["text"] == (
+        "Teams now disagree: Shared pipeline templates: Database Team supports it; Platform Team lists it as "
+        "deprecated (use ci instead)"
+    )
+
+
 def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     catalog = org / "catalog.yaml"
@@ -523,6 +610,30 @@ def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[...
     broken = run("check", "--source", org)
     assert broken.exit_code == 1
     assert "unknown offering 'db-team/mysql'" in broken.output
+
+
+def test_a_change_that_refers_to_a_members_records_is_diffed_and_in_the_history(
+    run: Callable[..., Result], org: Path
+) -> None:
+    """The organisation's CI offering comes to depend on the database team's postgres and its
+    hand-rolled scripts name the team's offering as what to use: `check` and the build accept it,
+    and so do the pull request's diff and the changes page, which read the catalog alone and
+    refused it ('unknown offering db-team/postgres': no comment for the pull request, and the
+    commit shown as not validating); a typo in it is still the build's error."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    repo.edit("    tools: [shared-pipelines", "    depends_on: [db-team/postgres]\n    tools: [shared-pipelines")
+    repo.edit("    alternative: shared-pipelines\n", "    alternative: db-team/postgres\n")
+    assert run("check", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "depends\\_on changed from none to db-team/postgres" in result.output, result.output
+    repo.commit("CI keeps its state in the database team's Postgres")
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    changes = (org / "public/changes/index.html").read_text()
+    assert "did not validate" not in changes
+    assert "depends_on changed from none to db-team/postgres" in changes
 
 
 def test_verify_rebuilds_an_organisation_site_from_the_locked_commits(

@@ -46,7 +46,23 @@ def test_a_tool_one_team_backs_and_another_turns_away_is_a_conflict() -> None:
         ("db", "Database", catalog("Database", {"kafka": U, "jest": U, "go": S})),
     ])  # fmt: skip
     assert [(c.kind, c.subject, c.members) for c in found] == [("tool", "kafka", ("", "db"))]
-    assert found[0].message == "Kafka: Platform supports it; Database lists it as unsupported (use db/x instead)"
+    assert (
+        found[0].message == "Kafka: Platform gives it best effort; Database lists it as unsupported (use db/x instead)"
+    )
+
+
+def test_a_conflict_says_which_teams_support_a_tool_and_which_give_it_best_effort() -> None:
+    # newuser20: "Payments Team and Search Team support it" of a tool the search team gives best
+    # effort (no response targets): a reader took both for full support
+    found = conflicts([
+        ("", "Platform", catalog("Platform", {"jenkins": U})),
+        ("pay", "Payments", catalog("Payments", {"jenkins": S})),
+        ("search", "Search", catalog("Search", {"jenkins": B})),
+        ("ops", "Ops", catalog("Ops", {"jenkins": S})),
+    ])  # fmt: skip
+    assert [c.message for c in found] == [
+        "Jenkins: Payments and Ops support it, Search gives it best effort; Platform lists it as unsupported (use x instead)"
+    ]
 
 
 def test_an_offering_id_two_teams_use_is_a_conflict_and_distinct_ids_are_not() -> None:

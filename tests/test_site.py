@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from servicebook.source.lookalike import close_to, meant_any
+
 from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
 from .htmlcheck import dangers
 
@@ -443,6 +445,37 @@ def test_a_renamed_policy_page_keeps_its_old_address_sending_readers_on(run, sit
     assert "policies/guide/how-we-work/" in sitemap and "policies/welcome/" not in sitemap
 
 
+def test_catalog_json_lists_a_moved_pages_old_names_as_it_lists_an_offerings(run, site_copy) -> None:
+    """A script reading catalog.json follows a page's move as it follows an offering's: both list
+    their old names under renamed_from (and a page that never moved has none, as an offering)."""
+    site = site_copy("minimal")
+    text = (site / "content" / "welcome.md").read_text()
+    (site / "content" / "welcome.md").unlink()
+    moved = text.replace("order: 10\n", "order: 10\nrenamed_from: [welcome]\n")
+    (site / "content" / "how-we-work.md").write_text(
+        moved.replace("offerings: [ci]", "offerings: [ci-pipelines]").replace(
+            "(offering:ci)", "(offering:ci-pipelines)"
+        )
+    )
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("policies: [welcome]", "policies: [how-we-work]")
+        .replace("offerings:\n  - id: ci\n", "offerings:\n  - id: ci-pipelines\n    renamed_from: [ci]\n")
+    )
+    document = json.loads((build(run, site) / "catalog.json").read_text())
+    (offering,) = document["offerings"]
+    (page,) = document["pages"]
+    assert offering["renamed_from"] == ["ci"]
+    assert page["renamed_from"] == ["welcome"]
+    assert list(page) == ["slug", "title", "summary", "source", "renamed_from", "url", "content_sha256"]
+    page_file = site / "content" / "how-we-work.md"
+    page_file.write_text(page_file.read_text().replace("renamed_from: [welcome]\n", ""))
+    catalog.write_text(catalog.read_text().replace("    renamed_from: [ci]\n", ""))
+    again = json.loads((build(run, site) / "catalog.json").read_text())
+    assert "renamed_from" not in again["offerings"][0] and "renamed_from" not in again["pages"][0]
+
+
 @pytest.mark.parametrize(
     ("old", "message", "hint"),
     [
@@ -503,6 +536,55 @@ def test_a_reference_to_a_renamed_page_by_its_old_name_says_its_new_one(run, sit
     assert result.output.count(hint) == 2, result.output
 
 
+@pytest.mark.git
+def test_a_page_moved_with_git_mv_and_not_committed_is_named_by_check(tmp_path, run) -> None:
+    """`git mv content/welcome.md content/guide/how-we-work.md`, then `check` before the commit:
+    the catalog's `policies: [welcome]` and a link to welcome.md are told the page's new name, and
+    how to keep its old address (the diff of the pull request says the same once committed)."""
+    repo = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal", tmp_path, dirs_exist_ok=True)
+    repo.write("content/escalation.md", "---\ntitle: Escalation\n---\n\nSee [how we work](welcome.md).\n")
+    repo.commit("Catalog")
+    (tmp_path / "content" / "guide").mkdir()
+    repo.git("mv", "content/welcome.md", "content/guide/how-we-work.md")
+    result = run("check", "--source", tmp_path)
+    assert result.exit_code == 1
+    hint = (
+        "hint: did you mean 'guide/how-we-work'? content/welcome.md is now content/guide/how-we-work.md, moved in the "
+        "working tree (not committed yet): name the page by its new name, and declare renamed_from: [welcome] in its "
+        "front matter to keep its old address sending readers on"
+    )
+    assert "error: unknown policy page 'welcome'" in result.output
+    assert "error: broken link: no page content/welcome.md" in result.output
+    assert result.output.count(hint) == 2, result.output
+    repo.commit("Move the page")  # committed: no longer the working tree's (diff tells it from here)
+    assert "moved in the working tree" not in run("check", "--source", tmp_path).output
+
+
+def test_a_reference_to_an_offering_or_tool_by_its_old_id_says_its_new_one(run, site_copy) -> None:
+    """The offering ci became build-pipelines and the tool shared-pipelines became templates, each
+    with renamed_from: a page's `offerings: [ci]`, its links and a tool's `alternative:` by the old
+    ids are errors whose hint gives the new id (as for a moved page), not the list of every id."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("offerings:\n  - id: ci\n", "offerings:\n  - id: build-pipelines\n    renamed_from: [ci]\n")
+        .replace("  - id: shared-pipelines\n", "  - id: templates\n    renamed_from: [shared-pipelines]\n")
+        .replace("tools: [shared-pipelines, ", "tools: [templates, ")
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    offering = "hint: did you mean 'build-pipelines'? offering ci is now build-pipelines, as its renamed_from says: "
+    tool = "hint: did you mean 'templates'? tool shared-pipelines is now templates, as its renamed_from says: "
+    assert "error: unknown offering 'ci'" in result.output
+    assert "error: broken link: no offering 'ci'" in result.output
+    assert result.output.count(offering + "name it by its new id\n") == 2, result.output
+    assert "error: unknown tool or offering 'shared-pipelines'" in result.output
+    assert "error: broken link: no tool 'shared-pipelines'" in result.output
+    assert result.output.count(tool + "name it by its new id\n") == 2, result.output
+
+
 def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy) -> None:
     """The offering ci became ci-pipelines: the page's `offerings: [ci]` and `offering:ci` link
     are told the id they most likely mean, not only a list of every id."""
@@ -523,6 +605,32 @@ def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy)
     (site / "content" / "security" / "scanning.md").write_text("---\ntitle: Scanning\n---\n\nUs.\n")
     catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, scanning]"))
     assert "hint: did you mean 'security/scanning'?" in run("check", "--source", site).output
+
+
+def test_equally_close_names_are_all_suggested_in_order(run, site_copy) -> None:
+    """'log' is as close to the page blog as to the page logs: the hint names both, in order, in
+    the catalog and in a page's link, rather than the one difflib happens to rank first (it
+    named logs, the one that sorts last, whatever the order of the pages)."""
+    site = site_copy("minimal")
+    for name in ("logs", "blog"):
+        (site / "content" / f"{name}.md").write_text(f"---\ntitle: {name.title()}\n---\n\nUs.\n")
+    (site / "content" / "guide").mkdir()
+    (site / "content" / "guide" / "start.md").write_text("---\ntitle: Start\n---\n\nSee [the log](../log.md).\n")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, log]"))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert "error: unknown policy page 'log'\n" in result.output
+    assert "hint: did you mean 'blog' or 'logs'?\n" in result.output, result.output
+    assert "hint: did you mean '../blog.md' or '../logs.md'?\n" in result.output, result.output
+
+
+def test_a_hint_among_equally_close_choices_does_not_depend_on_their_order() -> None:
+    words = ["logs", "blog", "clog", "log-in", "catalog"]
+    for order in (words, words[::-1], sorted(words)):
+        assert close_to("log", order) == ["blog", "clog", "logs"]
+    assert meant_any("log", ["blog", "clog", "logs"]) == "did you mean 'blog', 'clog' or 'logs'?"
+    assert close_to("biuld", ["build", "check"]) == ["build"]
 
 
 def test_support_open_every_hour_of_the_week_says_nothing_of_outside_hours(run, site_copy) -> None:

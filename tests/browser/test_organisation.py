@@ -71,3 +71,54 @@ def test_on_a_phone_each_cell_of_the_tools_matrix_names_its_team(context_factory
     cells = page.locator("table.tools-matrix tbody tr").first.locator("td")
     shown = [cells.nth(i).evaluate("cell => getComputedStyle(cell, '::before').content") for i in range(cells.count())]
     assert shown == ['"Platform Engineering: "', '"Database Services: "', '"Network and Edge: "']
+
+
+def test_a_tool_the_teams_disagree_about_says_so_on_each_teams_decision(page: Any, org_url: str) -> None:
+    """The database team supports Terraform, which the platform team has deprecated: a developer
+    who lands on the database team's decision (from its offering, or search) is told, there, that
+    the teams disagree and what each decided, and one click leads to the platform's decision and
+    what to use instead (newuser20 read 'Supported' on a team's page of a tool unsupported
+    org-wide, with the disagreement only on the Teams page)."""
+    page.goto(org_url + "tools/db-team/terraform/")
+    notice = page.locator("#teams-disagree")
+    assert notice.get_by_role("heading", name="Teams disagree").is_visible()
+    told = notice.inner_text()
+    assert "Database Services: Supported (this page)" in told, told
+    assert "Platform Engineering: Deprecated" in told, told
+    notice.get_by_role("link", name="Deprecated").click()
+    page.wait_for_url(org_url + "tools/terraform/")
+    assert "Use instead:" in page.locator(".answer").inner_text()
+    assert "Database Services: Supported" in page.locator("#teams-disagree").inner_text()
+    page.locator("#teams-disagree").get_by_role("link", name="where the teams disagree").click()
+    page.wait_for_url(org_url + "teams/#conflicts")
+    page.goto(org_url + "tools/db-team/pgbouncer/")  # no team disagrees: nothing said
+    assert page.locator("#teams-disagree").count() == 0
+
+
+def test_without_javascript_the_a_to_z_list_names_the_team_of_each_members_entry(
+    context_factory: Any, org_url: str
+) -> None:
+    """The A to Z list is the search of a reader without JavaScript: the database team's entries
+    are told from the organisation's own there as the search's results tell them (newuser20 read
+    three lines 'Jenkins TOOL' and three 'How we work POLICY', and could not tell whose each was)."""
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(org_url + "search/")
+    lines = {  # (its text as the page has it: an entry far down the list is not laid out yet)
+        line.split(" Tool")[0]
+        for line in page.locator("#a-z .az-list li").all_text_contents()
+        if line.startswith("Terraform")
+    }
+    assert lines == {"Terraform CLI", "Terraform (Database Services)"}, lines
+    assert page.locator("#a-z .az-list li").filter(has_text="(Database Services) Policy").count() >= 1
+
+
+def test_the_home_page_names_the_team_of_each_members_offering_and_tool(page: Any, org_url: str) -> None:
+    """The home page's 'What we provide' is the organisation's: a member team's offering there
+    says whose it is, as every other list does (newuser20 read the payments team's Card payments
+    under the platform team's 'What we provide' and took it for the platform's)."""
+    page.goto(org_url)
+    provided = page.locator("#supported").locator("xpath=..").locator("li").all_inner_texts()
+    assert any(line.startswith("Managed PostgreSQL (Database Services)") for line in provided), provided
+    assert any(line.startswith("CI/CD pipelines") and "(" not in line.split("\n")[0] for line in provided), provided
+    leaving = page.locator("#not-supported").locator("xpath=..").locator("li").all_inner_texts()
+    assert any(line.startswith("Pgpool-II (Network and Edge)") for line in leaving), leaving

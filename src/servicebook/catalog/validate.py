@@ -32,7 +32,7 @@ from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form, range_over_expression
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
-from servicebook.source.lookalike import meant
+from servicebook.source.lookalike import meant, meant_any
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 from servicebook.source.yaml_written import flow_scalar
 
@@ -231,7 +231,7 @@ _DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = _close(word, choices)
-    return meant(word, close[0]) if close else None
+    return meant_any(word, close) if close else None
 
 
 def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
@@ -260,6 +260,11 @@ def renamed_page_hint(was: str, now: str, why: str) -> str:
     return f"did you mean '{now}'? content/{was}.md is now content/{now}.md, {why}: name the page by its new name"
 
 
+def names_unknown_pages(problems: Iterable[Problem]) -> bool:
+    """Whether any of `problems` is a reference or a link to a page that is not there."""
+    return any(_NO_SUCH_PAGE.match(p.message) for p in problems)
+
+
 def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str]) -> list[Problem]:
     """`problems` with each reference to a page by a name it had before given its hint (`hints`:
     old name → `renamed_page_hint`): the old address may still send readers on, but a reference
@@ -271,6 +276,38 @@ def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str
         match = _NO_SUCH_PAGE.match(problem.message)
         hint = None if match is None else hints.get(match["name"] or match["file"])
         out.append(problem if hint is None else dataclasses.replace(problem, hint=hint))
+    return out
+
+
+# what a reference and a page's link say of an offering or a tool that is not there (`Checker.ref`,
+# `_unknown` here, content/markdown.py `broken link`)
+_NO_SUCH_RECORD = re.compile(r"(?:unknown|broken link: no) (?P<kind>offering|tool|tool or offering) '(?P<name>[^']+)'$")
+
+
+def renamed_records_hinted(problems: list[Problem], catalog: model.Catalog | None) -> list[Problem]:
+    """`problems` with each reference to an offering or a tool by an id its `renamed_from` lists
+    told the id it has now: the old address sends readers on, but a reference names a record as
+    it is now (the hint listed the ids, as for any typo)."""
+    if catalog is None or not any(_NO_SUCH_RECORD.match(p.message) for p in problems):
+        return problems
+    now = {
+        "offering": {old: o.id for o in catalog.offerings for old in o.renamed_from},
+        "tool": {old: t.id for t in catalog.tools for old in t.renamed_from},
+    }
+    out: list[Problem] = []
+    for problem in problems:
+        match = _NO_SUCH_RECORD.match(problem.message)
+        if match is None:
+            out.append(problem)
+            continue
+        name = match["name"]
+        found = next(((k, now[k][name]) for k in ("offering", "tool") if k in match["kind"] and name in now[k]), None)
+        if found is None:
+            out.append(problem)
+            continue
+        kind, new = found
+        hint = f"did you mean '{new}'? {kind} {name} is now {new}, as its renamed_from says: name it by its new id"
+        out.append(dataclasses.replace(problem, hint=hint))
     return out
 
 
@@ -464,7 +501,7 @@ class _Reader:
             if spec is None:
                 close = _close(key.value, by_key)
                 misspelt.update(close)
-                hint = meant(key.value, close[0]) if close else f"valid keys: {', '.join(by_key)}"
+                hint = meant_any(key.value, close) if close else f"valid keys: {', '.join(by_key)}"
                 self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
                 ok = False
                 continue
@@ -787,9 +824,9 @@ def timezones_like(value: str, most: int = 3) -> tuple[str, ...]:
     lowered = {n.lower(): n for n in names}
     close = _close(key, lowered, cutoff=0.75)
     if close:
-        return (lowered[close[0]],)
+        return tuple(lowered[c] for c in close[:most])
     cities = {n.rsplit("/", 1)[1].lower(): n for n in names if "/" in n}  # a misspelt city alone: `Berln`
-    return tuple(cities[c] for c in _close(key, cities, cutoff=0.75))
+    return tuple(cities[c] for c in _close(key, cities, cutoff=0.75)[:most])
 
 
 def is_timezone(name: str) -> bool:
@@ -1792,7 +1829,7 @@ def window_hint(value: str) -> str:
         return f"{rolling}; a calendar {word} is calendar-{word}"
     close = _close(value.strip().lower(), CALENDAR_WINDOWS)
     if close:
-        return meant(value, close[0])
+        return meant_any(value, close)
     return f"use a rolling window like 28d or 30d, or {CALENDAR_WINDOWS_TEXT}"
 
 

@@ -8,7 +8,7 @@ import click
 
 from servicebook.commands.options import SOURCE, path_prefix
 from servicebook.errors import UsageProblem
-from servicebook.federation.review import lock_at, lock_changes
+from servicebook.federation.review import disagreement_changes, lock_at, lock_changes
 from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
 from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
 
@@ -58,9 +58,11 @@ def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> N
             click.echo(to_markdown_failure(exc.message, problems, base, head_named(base, head)), nl=False)
         raise
     # an organisation site: what each member that moved in servicebook.lock changed (federation/review.py)
+    locks = lock_at(source, old.commit), lock_at(source, new.commit)
     changes = (
         *changes,
-        *lock_changes(source, lock_at(source, old.commit), lock_at(source, new.commit), base, new.name),
+        *lock_changes(source, *locks, base, new.name),
+        *disagreement_changes(source, old.catalog, new.catalog, locks),
     )
     if fmt == "json":
         click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from servicebook.source.lookalike import close_to, meant_any
+
 
 class LazyGroup(click.Group):
     def __init__(
@@ -44,11 +46,9 @@ class LazyGroup(click.Group):
         if name in self.instead and name not in self.table:
             ctx.fail(f"No such command {name!r}: {self.instead[name]}")
         if name and not name.startswith("-") and name not in self.table:
-            import difflib  # only on this mistake: every command would pay for it at the top
-
-            near = difflib.get_close_matches(name, list(self.table), n=1, cutoff=0.6)
+            near = close_to(name, self.table)  # every one as near, in order: not difflib's pick among equals
             if near:
-                ctx.fail(f"No such command {name!r}. Did you mean {near[0]!r}?")
+                ctx.fail(f"No such command {name!r}. D{meant_any(name, near)[1:]}")
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

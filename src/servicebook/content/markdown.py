@@ -35,7 +35,7 @@ from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, did_you_mean_id, shown
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.source.lookalike import close_to, meant
+from servicebook.source.lookalike import close_to, meant_any
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -1058,11 +1058,9 @@ def _suggest_link(target: str, page_dir: str, pages: Container[str]) -> str | No
     """'did you mean …' for a relative link to no page, as the link to write from the page's folder
     (`../welcome.md`, not the page's name `welcome`), else the known pages."""
     if isinstance(pages, Collection) and not isinstance(pages, str):
-        close = close_to(target, sorted(pages))
+        close = close_to(target, pages)
         if close:
-            return meant(target, close[0]).replace(
-                f"'{close[0]}'", f"'{posixpath.relpath(close[0], page_dir or '.')}.md'", 1
-            )
+            return meant_any(target, close, lambda page: f"{posixpath.relpath(page, page_dir or '.')}.md")
     return _suggest(target, pages, "pages")
 
 

@@ -116,7 +116,9 @@ def assemble(
             Problem(
                 at,
                 f"teams disagree: {conflict.message}",
-                "the organisation site shows this to readers on its Teams page; the teams should agree on one answer",
+                "the organisation site shows this to readers on its Teams page"
+                + (" and on each team's decision on the tool" if conflict.kind == "tool" else "")
+                + "; the teams should agree on one answer",
                 Severity.WARNING,
                 source.line(at.line),
                 kind="teams-disagree",

@@ -176,17 +176,28 @@ def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.C
                 )
                 for member, team, t in against
             )
-            verb = "supports" if len(backing) == 1 else "support"
             involved = tuple(member for member, _, t in held if t.status in STRONG | AGAINST)
-            found.append(
-                model.Conflict("tool", ident, f"{held[0][2].name}: {_and(backing)} {verb} it; {said}", involved)
-            )
+            found.append(model.Conflict("tool", ident, f"{held[0][2].name}: {_backing(held)}; {said}", involved))
     for ident in sorted(by_offering):
         claims = by_offering[ident]
         if len(claims) > 1:
             message = f"offering id '{ident}' is claimed by {_and([team for _, team in claims])}"
             found.append(model.Conflict("offering", ident, message, tuple(member for member, _ in claims)))
     return tuple(found)
+
+
+def _backing(held: Sequence[tuple[str, str, model.Tool]]) -> str:
+    """Who stands behind a tool, as each decided: 'A and B support it', 'C gives it best effort'
+    (a team that gives it best effort does not support it with response targets)."""
+    said = []
+    for status, one, many in (
+        (model.ToolStatus.SUPPORTED, "supports it", "support it"),
+        (model.ToolStatus.BEST_EFFORT, "gives it best effort", "give it best effort"),
+    ):
+        teams = [team for _, team, t in held if t.status is status]
+        if teams:
+            said.append(f"{_and(teams)} {one if len(teams) == 1 else many}")
+    return ", ".join(said)
 
 
 def _and(names: Sequence[str]) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from servicebook import routes
 from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry as StoreEntry
@@ -20,8 +22,8 @@ from servicebook.catalog import model
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
-from servicebook.federation.merge import merge
-from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
+from servicebook.federation.merge import conflicts, merge
+from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info, pages_follow_moves
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, release_standing
 from servicebook.git.members import (
     MemberCommit,
@@ -79,6 +81,47 @@ def lock_changes(
     return changes
 
 
+def disagreement_changes(
+    root: Path, old: model.Catalog | None, new: model.Catalog | None, locks: tuple[bytes | None, bytes | None]
+) -> list[Change]:
+    """Where the teams of an organisation site come to disagree, or cease to, from `old` (with
+    the lock `locks[0]`) to `new` (with `locks[1]`): the organisation deprecating a tool a member
+    still supports is a change of neither's records alone, which the Teams page and every build
+    warning will show, so the pull request says it. Nothing when either catalog did not validate,
+    neither names members, or a member's locked commit is not in the cache (lock_changes says so)."""
+    if old is None or new is None or not (old.members or new.members):
+        return []
+    try:
+        before, after = _disagreements(root, old, locks[0], "base"), _disagreements(root, new, locks[1], "head")
+    except UsageProblem:
+        return []
+    changes: list[Change] = []
+    for key in sorted(before.keys() | after.keys()):
+        a, b = before.get(key), after.get(key)
+        subject = f"{key[0]}:{key[1]}"
+        if b is not None and (a is None or a.message != b.message):
+            text = f"Teams {'now' if a is None else 'still'} disagree: {b.message}"
+            changes.append(Change("teams.disagree", subject, "neutral", text, a.message if a else None, b.message))
+        elif a is not None and b is None:
+            text = f"Teams no longer disagree: {a.message}"
+            changes.append(Change("teams.agree", subject, "neutral", text, a.message, None))
+    return changes
+
+
+def _disagreements(
+    root: Path, catalog: model.Catalog, lock: bytes | None, side: str
+) -> dict[tuple[str, str], model.Conflict]:
+    """The teams' disagreements with `catalog` and the members `lock` names, by kind and subject."""
+    entries = _entries(lock, f"{side}:{LOCK_FILE}")
+    owners: list[tuple[str, str, model.Catalog]] = [("", catalog.team.name, catalog)]
+    for member in catalog.members:
+        entry = entries.get(member.id)
+        found = _member_catalog(root, member.id, entry) if entry is not None else None
+        if found is not None:
+            owners.append((member.id, found.team.name, found))
+    return {(c.kind, c.subject): c for c in conflicts(owners)}
+
+
 def _entries(data: bytes | None, shown: str) -> dict[str, Entry]:
     if data is None:
         return {}
@@ -98,11 +141,12 @@ def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
     head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit, by)]
     head += _rewritten(root, ident, a, b)
     # its policy pages' text too: a move that only edits a page is a change readers see
-    pages = [_scoped(ident, c, by) for c in diff_pages(old_pages, new_pages, {})]
+    own_pages = diff_pages(old_pages, new_pages, {})
+    pages = [_scoped(ident, c, by) for c in own_pages]
     if old is None or new is None:
         invalid = Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")
         return [*head, invalid, *pages]
-    return head + [_scoped(ident, c, by) for c in diff_catalogs(old, new)] + pages
+    return head + [_scoped(ident, c, by) for c in pages_follow_moves([*diff_catalogs(old, new), *own_pages])]
 
 
 def _brought(root: Path, ident: str, a: Entry, b: Entry) -> tuple[str, str]:
@@ -185,11 +229,19 @@ def _member_at(root: Path, ident: str, entry: Entry) -> tuple[model.Catalog | No
 
 
 def _scoped(ident: str, change: Change, by: str = "") -> Change:
-    """A member's change as the organisation site names it: `offering:db-team/postgres`; `by`, the
-    member's authors who wrote it (the lock's commit is whoever moved the lock)."""
+    """A member's change as the organisation site names it: `offering:db-team/postgres`, and the
+    addresses a move names as the organisation site has them (`offerings/db-team/postgres/`, not
+    the member's own site's `offerings/postgres/`); `by`, the member's authors who wrote it (the
+    lock's commit is whoever moved the lock)."""
     kind, colon, rest = change.subject.partition(":")
     subject = f"{kind}:{ident}/{rest}" if colon else f"{change.subject}:{ident}"
-    return Change(change.kind, subject, change.effect, f"{ident}: {change.text}", change.before, change.after, by)
+    text = _MOVED_PAGE.sub(lambda m: f"{m[1]}{m[2]}{ident}/{m[3]} to {m[4]}{ident}/", change.text, count=1)
+    return Change(change.kind, subject, change.effect, f"{ident}: {text}", change.before, change.after, by)
+
+
+# what git/diff.py says of a record or page that moved: "(its page moves from offerings/a/ to offerings/b/"
+_SECTIONS = "|".join(re.escape(page("x").removesuffix("x/")) for page in (routes.offering, routes.tool, routes.policy))
+_MOVED_PAGE = re.compile(rf"(\(its page moves from )({_SECTIONS})(\S+) to ({_SECTIONS})")
 
 
 def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:

@@ -144,7 +144,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | No
         out += removed_catalog(old.catalog)
     out += diff_pages(old.pages, new.pages, renames or {})
     out += diff_files(old.files, new.files)
-    return tuple(out)
+    return tuple(pages_follow_moves(out))
 
 
 def added_catalog(new: model.Catalog) -> list[Change]:
@@ -1131,6 +1131,45 @@ def _page_meta(subject: str, label: str, x: model.PageMeta, y: model.PageMeta, w
         text = f"{label}: its place in the list of policies changed (order {x.order} → {y.order})"
         out.append(Change("page.order", subject, "neutral", text, str(x.order), str(y.order)))
     return out
+
+
+def pages_follow_moves(changes: Sequence[Change]) -> list[Change]:
+    """`changes` with a policy page that follows an offering or a tool to the new id it moved to in
+    the same changes (`offerings: [payment-api]` → `[card-payments]`) said once, as following it,
+    rather than as applying to one and no longer to the other, two changes of one rename."""
+    moved = {
+        (c.kind.partition(".")[0], c.before): c.after
+        for c in changes
+        if c.kind in ("offering.id", "tool.id") and c.before and c.after
+    }
+    if not moved:
+        return list(changes)
+    added = {(c.subject, c.kind): i for i, c in enumerate(changes) if c.kind in _PAGE_REFS and c.after and not c.before}
+    instead: dict[int, list[Change]] = {}  # a page's change, by its index → what it is said as
+    for i, c in enumerate(changes):
+        at = added.get((c.subject, c.kind))
+        if c.kind not in _PAGE_REFS or not c.before or c.after or at is None:
+            continue
+        noun, now = c.kind[len("page.") : -1], changes[at]
+        new_ids = (now.after or "").split(", ")
+        follows = {old: moved[noun, old] for old in c.before.split(", ") if moved.get((noun, old)) in new_ids}
+        if not follows:
+            continue
+        label = c.text.rsplit(": no longer applies to ", 1)[0]
+        gone = [old for old in c.before.split(", ") if old not in follows]
+        came = [new for new in new_ids if new not in follows.values()]
+        text = f"{label}: no longer applies to {_noun(len(gone), noun)} {', '.join(_q(x) for x in gone)}"
+        instead[i] = [dataclasses.replace(c, text=text, before=", ".join(gone))] if gone else []
+        instead[i] += [
+            Change(c.kind, c.subject, "neutral", f"{label}: follows {noun} {_q(old)} to its new id {_q(new)}", old, new)
+            for old, new in follows.items()
+        ]
+        text = f"{label}: now applies to {_noun(len(came), noun)} {', '.join(_q(x) for x in came)}"
+        instead[at] = [dataclasses.replace(now, text=text, after=", ".join(came))] if came else []
+    return [x for i, c in enumerate(changes) for x in instead.get(i, [c])]
+
+
+_PAGE_REFS = ("page.offerings", "page.tools")
 
 
 # --------------------------------------------------------------------------- presenting it

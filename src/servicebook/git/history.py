@@ -18,7 +18,7 @@ from servicebook.cache.disk import DiskCache
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import EFFECTS, Change, diff_pages, snapshot_change, snapshot_end
+from servicebook.git.diff import EFFECTS, Change, diff_pages, pages_follow_moves, snapshot_change, snapshot_end
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, MEASUREMENTS_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
@@ -462,6 +462,7 @@ def _step(
         elif status == "missing" and state.last_valid is not None:
             changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
         changes += _page_changes(reader, state.pages, pages, renames, differ)
+        changes = pages_follow_moves(changes)
     if more is not None:
         now = files.get(more.path)
         if now != state.more and not truncated:

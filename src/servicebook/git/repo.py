@@ -22,7 +22,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, printable
 from servicebook.git.runner import BARE_REFUSED, MISSING, git, installed, run, started
-from servicebook.source.lookalike import close_to, meant
+from servicebook.source.lookalike import close_to, meant_any
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
 # What a build of the current catalog also reads: the snapshots of `servicebook measure`. Not a
@@ -394,7 +394,7 @@ def _unfetched_branch(repo: Repo, revision: str) -> str:
     fetched = git(repo.root, "for-each-ref", "--format=%(refname:lstrip=3)", f"refs/remotes/{remote}")
     close = close_to(branch, [b for b in (fetched or "").split() if b != "HEAD"])  # the branch's name alone
     if close:  # `origin/mian` beside a fetched `origin/main`: most likely a slip, perhaps a branch not fetched
-        told = meant(branch, close[0]).replace(f"'{close[0]}'", f"'{remote}/{close[0]}'", 1)
+        told = meant_any(branch, close, lambda name: f"{remote}/{name}")
         return f"; {told} If '{branch}' is a branch of '{remote}' that was not fetched: {fetch}"
     return f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: {fetch}"
 
@@ -417,7 +417,7 @@ def _near_revision(repo: Repo, revision: str) -> str:
         return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
     close = close_to(name, known)  # a look-alike ('mаin', a Cyrillic 'а') is said to be one
     if close:
-        return f"; {meant(name, close[0])}"
+        return f"; {meant_any(name, close)}"
     branches = (git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads") or "").split()
     if not branches:
         return ""

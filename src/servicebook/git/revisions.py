@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
+from servicebook.catalog import model
 from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.validate import (
     CONTENT_DEPTH_HINT,
@@ -73,6 +74,7 @@ class Side:
     name: str
     commit: str | None
     merge_base_of: tuple[str, str] | None = None
+    catalog: model.Catalog | None = None  # its catalog, when it validated (an organisation's: without its members)
 
     def label(self) -> str:
         if self.commit is None:
@@ -187,7 +189,8 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     changes = diff_snapshots(old, new, renames)
     if head_commit is not None:
         changes = _late_snapshots(repo, head_commit, changes, new_other)
-    return changes, base_side, Side(head or "working tree", head_commit)
+    base_side = dataclasses.replace(base_side, catalog=old.catalog)
+    return changes, base_side, Side(head or "working tree", head_commit, catalog=new.catalog)
 
 
 def _late_snapshots(
@@ -340,6 +343,15 @@ def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
             None if name == "working tree" else name,
         )
     return frozenset(pages)
+
+
+def uncommitted_page_moves(repo: Repo) -> dict[str, str]:
+    """The policy pages moved in the working tree since HEAD's commit (`git mv`, or a move
+    staged with `git add`), old name → new name: what a reference by the old name means."""
+    if repo.head is None:
+        return {}
+    renames = _renames(repo, [repo.head])
+    return {page_slug(a): page_slug(b) for a, b in renames.items() if is_page(a) and is_page(b)}
 
 
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:

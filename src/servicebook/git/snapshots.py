@@ -16,6 +16,7 @@ from servicebook.cache.digest import cache_key, digest
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog import model
 from servicebook.catalog.basics import MAX_CATALOG_BYTES
+from servicebook.catalog.crossrefs import alternative
 from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog
@@ -68,11 +69,40 @@ def read_catalog(
             read = whole_catalog(decode_text(shown, data))
             checked, problems = read.checked, [*read.found, *read.notes]
             if checked is not None:
-                problems += check_catalog(read.source, checked, sorted(slugs), None, release=True)  # a past catalog
+                named = member_records(checked.value)  # an organisation's: its members' (the build checks them)
+                slugs = sorted({*slugs, *named.get("pages", ())})
+                problems += check_catalog(read.source, checked, slugs, None, release=True, exist=named)  # a past one
         except SourceError as exc:
             return None, list(exc.problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     return (None if errors or checked is None else checked.value), errors
+
+
+def member_records(catalog: model.Catalog) -> dict[str, list[str]]:
+    """What an organisation's `catalog` names of its members' records (`depends_on:
+    [db-team/postgres]`, `alternative: tool:db-team/pgbouncer`, `policies: [db-team/backups]`), as
+    check_catalog's `exist` takes them: the catalog alone, without the members' catalogs at the
+    commits its lock names, cannot judge them (the build does, against what each member has at its
+    locked commit), so they are taken as there, as a member's own site takes another team's."""
+    members = {m.id for m in catalog.members}
+    if not members:
+        return {}
+    records: list[str] = []
+    pages: list[str] = []
+    for o in catalog.offerings:
+        records += [*o.depends_on, *([o.replaced_by] if o.replaced_by else [])]
+        pages += o.policies
+    for t in catalog.tools:
+        if t.alternative:
+            records += [t.alternative, alternative(t.alternative)[1]]
+        if t.migration:
+            pages.append(t.migration)
+    ours = [r for r in dict.fromkeys(records) if r.partition("/")[0] in members]
+    return {
+        "offerings": ours,
+        "tools": ours,
+        "pages": [p for p in dict.fromkeys(pages) if p.partition("/")[0] in members],
+    }
 
 
 CatalogKey = tuple[str, tuple[str, ...]]  # (blob id, page slugs the references were checked against)

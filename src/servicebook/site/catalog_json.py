@@ -149,15 +149,12 @@ def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
 
 
 def document_page(p: model.Page) -> dict[str, Any]:
-    """One policy page, as the document lists it."""
-    return {
-        "slug": p.slug,
-        "title": p.meta.title,
-        "summary": p.meta.summary,
-        "source": p.source,
-        "url": routes.policy(p.slug),
-        "content_sha256": p.html_sha256,
-    }
+    """One policy page, as the document lists it; its old names (`renamed_from`) where it has
+    any, as an offering's and a tool's old ids are listed where they have any."""
+    page: dict[str, Any] = {"slug": p.slug, "title": p.meta.title, "summary": p.meta.summary, "source": p.source}
+    if p.meta.renamed_from:
+        page["renamed_from"] = list(p.meta.renamed_from)
+    return {**page, "url": routes.policy(p.slug), "content_sha256": p.html_sha256}
 
 
 def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:

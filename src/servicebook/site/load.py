@@ -45,9 +45,11 @@ from servicebook.catalog.validate import (
     check_written_references,
     name_hint,
     name_shown,
+    names_unknown_pages,
     read_record,
     renamed_page_hint,
     renamed_pages_hinted,
+    renamed_records_hinted,
     salvage_record,
     unportable,
 )
@@ -62,6 +64,7 @@ from servicebook.content.markdown import (
 )
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import build_info, open_repo, own_repository, unchecked_submodule
+from servicebook.git.revisions import uncommitted_page_moves
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
@@ -281,8 +284,9 @@ def load(
         problems = _member_pages_unjudged(problems, slugs)
     problems = _pages_unjudged_unread(problems, slugs, root)
     refused, renamed = _renamed_pages(root, pages, universe.slugs)
+    problems = _moved_uncommitted_hinted(root, problems, uncommitted=build.dirty and not release and member is None)
     hints = {was: renamed_page_hint(was, now, "as its renamed_from says") for was, now in renamed.items()}
-    problems = [*renamed_pages_hinted(problems, hints), *refused]
+    problems = [*renamed_records_hinted(renamed_pages_hinted(problems, hints), catalog), *refused]
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
@@ -370,6 +374,24 @@ def _published_pages_only(problems: Sequence[Problem], published: Sequence[str])
         hint = f"known {match['what']}: {names}" if names else f"there are no {match['what']} without errors yet"
         out.append(dataclasses.replace(problem, hint=hint))
     return out
+
+
+def _moved_uncommitted_hinted(root: Path, problems: list[Problem], *, uncommitted: bool) -> list[Problem]:
+    """`problems` with each reference to a page by the name it had at HEAD's commit, moved in the
+    working tree and not committed yet, told the page's new name (as `diff` tells a reference by
+    a name the commits it compares moved a page from), and how to keep the old address.
+    `uncommitted`: the source is in git with changes not committed (not a past release's, nor a
+    member's at its commit); git is asked only then, and when a reference names no page there."""
+    if not uncommitted or not names_unknown_pages(problems):
+        return problems
+    repo = open_repo(root)
+    moved = {} if repo is None else uncommitted_page_moves(repo)
+    hints = {
+        was: renamed_page_hint(was, now, "moved in the working tree (not committed yet)")
+        + f", and declare renamed_from: [{was}] in its front matter to keep its old address sending readers on"
+        for was, now in moved.items()
+    }
+    return renamed_pages_hinted(problems, hints)
 
 
 def _renamed_pages(

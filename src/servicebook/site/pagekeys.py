@@ -188,14 +188,16 @@ def _last_shown(entry: EntryView) -> tuple[str | None, ...]:
 def chrome(site: model.SiteContent) -> str:
     """What every page of the built-in theme shows of the catalog: the site's settings (title,
     address, repository), the team's name, whether there is an on-call to page, and whether the
-    site has member teams (the navigation). Not the version: that is the footer's (stamps.Footer,
-    see reuse_keys)."""
+    site has member teams (the navigation) and where they disagree (a tool decision's page shows
+    every team's decision on a tool they disagree about: rare, and so in every page's key). Not
+    the version: that is the footer's (stamps.Footer, see reuse_keys)."""
     catalog = site.catalog
     return digest(
         repr(catalog.site),
         catalog.team.name,
         repr(catalog.support.oncall is not None),
         repr(site.federation is not None),
+        repr(site.federation.conflicts) if site.federation is not None else "",
     )
 
 

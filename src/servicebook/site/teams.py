@@ -60,6 +60,18 @@ class TeamsView:
             return None
         return next((t for t in self.teams if t.team.id == member), None)
 
+    def at(self, path: str) -> TeamView | None:
+        """The member team whose record's or policy page's page is at the site path `path`
+        (`tools/db-team/terraform/`); None for the organisation's own."""
+        return self.of(path.partition("/")[2])
+
+    def disputed(self, ident: str) -> MatrixRow | None:
+        """The row of the tools matrix of a tool decision's id on this site (`db-team/terraform`,
+        or the organisation's own `terraform`) when the teams disagree about that tool: each
+        team's decision on it, which its page shows beside its own."""
+        own = ident.partition("/")[2] if self.of(ident) is not None else ident
+        return next((row for row in self.matrix if row.id == own and row.conflict), None)
+
 
 def teams_view(site: model.SiteContent) -> TeamsView | None:
     """The teams of an organisation site; None for a site without members."""

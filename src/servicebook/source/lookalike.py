@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 # Letters of other scripts drawn like Latin ones (from Unicode's confusables), and the dashes drawn
 # like '-': a Cyrillic keyboard layout or a pasted word puts them in an id or a key, where they look
@@ -31,16 +31,40 @@ def looks_alike(a: str, b: str) -> bool:
 
 
 def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
-    """The one of `choices` most like `word`, if any is close enough (difflib, imported here: a
-    mistake's hint alone needs it, and a one-page rebuild would pay for it on every run). One that
+    """The choices most like `word`, if any is close enough (difflib's measure, imported here: a
+    mistake's hint alone needs it, and a one-page rebuild would pay for it on every run): every
+    one as close as the closest, in sorted order, so that the hint does not depend on the order
+    the choices came in (difflib's own pick among equals is the one that sorts last). One that
     looks the same comes first: difflib finds 'gа' (a Cyrillic 'а') no closer to 'ga' than to 'beta'."""
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     import difflib
 
-    choices = list(choices)
+    choices = sorted(set(choices))
     looks = _skeleton(word)
     alike = [c for c in choices if c != word and _skeleton(c) == looks]
-    return alike[:1] or difflib.get_close_matches(word, choices, n=1, cutoff=cutoff) or _shortened(word, choices)
+    if alike:
+        return alike
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    scored: list[tuple[float, str]] = []
+    for choice in choices:  # as difflib.get_close_matches measures
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            ratio = matcher.ratio()
+            if ratio >= cutoff:
+                scored.append((ratio, choice))
+    best = max((ratio for ratio, _ in scored), default=None)
+    closest = [choice for ratio, choice in scored if ratio == best]
+    return closest or _shortened(word, choices)
+
+
+def meant_any(word: str, close: Sequence[str], shown: Callable[[str], str] = str) -> str:
+    """`meant` for each of `close` (close_to's), as 'did you mean 'a' or 'b'?' when there are
+    several equally close; `shown` writes a choice as the hint names it (a link's path)."""
+    if len(close) == 1:
+        return meant(word, close[0]).replace(f"'{close[0]}'", f"'{shown(close[0])}'", 1)
+    named = [f"'{shown(c)}'" for c in close]
+    return f"did you mean {', '.join(named[:-1])} or {named[-1]}?"
 
 
 def _shortened(word: str, choices: list[str]) -> list[str]:
