@@ -424,6 +424,30 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
             assert all(isinstance(packed, bytes) for packed in memory.words.texts.values())
 
 
+def test_an_index_of_the_process_keeps_its_records_headings_as_tuples_written_as_arrays(tmp_path: Path) -> None:
+    """`serve` keeps every policy page's record for its next index, headings and all: each
+    heading's (text, anchor) is a tuple (a block less than a two-item list: 55,000 of them at
+    5,000 pages), written as the JSON array a build from nothing writes."""
+    site = generated_site(tmp_path / "site", pages=20)
+    view = view_of(site)
+    memory = SearchMemory()
+    files = search.search_files(view, memory=memory)
+    assert files == search.search_files(view)
+    headings = [record["h"] for record, *_ in memory.records.values() if "h" in record]
+    assert headings and all(type(h) is tuple and all(type(pair) is tuple for pair in h) for h in headings)
+    written = [json.loads(line) for path, data in files.items() if path.startswith("search/r/") for line in [data]]
+    assert any(isinstance(h, list) and isinstance(h[0], list) for doc in written for h in _arrays_of(doc, "h"))
+
+
+def _arrays_of(doc: object, key: str) -> list[object]:
+    """Every value under `key` in a JSON document."""
+    if isinstance(doc, dict):
+        return [v for k, v in doc.items() if k == key] + [x for v in doc.values() for x in _arrays_of(v, key)]
+    if isinstance(doc, list):
+        return [x for v in doc for x in _arrays_of(v, key)]
+    return []
+
+
 def test_an_index_of_the_process_over_the_same_pages_makes_no_record_and_no_file_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
