@@ -2408,14 +2408,15 @@ def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory
         assert len(memory.page_names) <= 2 * len(memory.pages) + site_store.PAGE_NAMES_SPARE
 
 
-def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build_between_stages(
+def test_a_serve_rebuild_gives_its_memory_back_as_it_begins_writing_and_at_its_end_and_a_first_build_between_stages(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
     """What a serve rebuild's stages free its next stages and rebuilds take again: it hands the
-    free memory back to the system once, at its end (heap.py), not between stages, each page
-    handed back faulted in again; the process's first build gives back between its stages too.
-    A command-line build gives back between stages as before. Each output is a build from
-    nothing's."""
+    free memory back to the system at its end (heap.py), and as its write stage begins, where
+    its resident set peaks (what the stages before it freed, the write stage mostly does not take
+    again), not between its other stages, each page handed back faulted in again; the process's
+    first build gives back between its stages too. A command-line build gives back between
+    stages as before. Each output is a build from nothing's."""
     from servicebook.site import heap
 
     trims: list[int] = []
@@ -2429,7 +2430,7 @@ def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build
             trims.clear()
             change(site)
             build(options)
-            assert trims == [0], what
+            assert trims == [0, 0], what  # as it begins writing, and at its end
             assert tree(output) == clean_build(run, site, tmp_path), what
     trims.clear()
     _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence for the command line.\n\n")

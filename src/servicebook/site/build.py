@@ -551,6 +551,7 @@ def _finish(
     _verify(options, loaded, files, mounted, trusted, problems, action="build", kept=cache.reused)
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
+    give_back(before_writing=True)  # where a serve rebuild's resident set peaks: what the stages freed (heap.py)
     # the command line's record of the spare the last build left (serve's is in its memory)
     journal = options.memory.spare if options.memory is not None else cache.spare_journal()
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/

@@ -7,9 +7,12 @@ set stays at its largest, and the render workers forked from it start from that 
 `malloc_trim` hands the free pages inside the heap back (bench/README.md, "Memory"). Elsewhere
 than glibc there is nothing to do.
 
-A rebuild of a long-running process (`serve`, after its first build) gives back once, at its
-end (`at_end_only`): its heap is at the size its builds keep, and what one of its stages frees the
-next stage and the next rebuild take again, each page handed back faulted in again.
+A rebuild of a long-running process (`serve`, after its first build) gives back at its end
+(`at_end_only`): its heap is at the size its builds keep, and what one of its stages frees the
+next stage and the next rebuild take again, each page handed back faulted in again. It gives back
+once more as its write stage begins (`give_back(before_writing=True)`): the end of the write
+stage is where a rebuild's resident set is at its largest, and what the stages before it freed
+(~10 MiB at 5,000 pages) the write stage mostly does not take again (bench/README.md, ownmem20).
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ class _Held:
 _STATE = _Held()
 
 
-def give_back() -> None:
-    """Return the memory this process has freed to the system, where the allocator can."""
-    if _STATE.held:
+def give_back(*, before_writing: bool = False) -> None:
+    """Return the memory this process has freed to the system, where the allocator can;
+    within `at_end_only`, only `before_writing` (a build's write stage begins)."""
+    if _STATE.held and not before_writing:
         return
     trim = function("malloc_trim")
     if trim is not None:
