@@ -20,7 +20,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator, KeysView, Mapping, MutableMapping, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, KeysView, Mapping, MutableMapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -472,8 +472,10 @@ def write_site(
     then touches a handful of files. Nothing in the spare reaches the output unchecked: each
     file is kept only if it is the very file (same inode) the new site links to. `known` gives
     the identity of each file of `unchanged` as the caller found it in `output` (build.py: the
-    last build's record, checked against the file when the page was kept), so the spare's files
-    are compared with it without reading the live site again. A first build, which replaces
+    last build's record, checked against the file when the page was kept; in `serve`, that
+    record whole, which may name other files too: only those of `unchanged` are looked up in
+    it, and while it is the journal's own record of the output it is that record at once), so
+    the spare's files are compared with it without reading the live site again. A first build, which replaces
     nothing, leaves a spare too (hard links to its files), so the first rebuild after it also
     starts from one.
 
