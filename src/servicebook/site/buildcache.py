@@ -345,9 +345,16 @@ def _only(values: Mapping[str, _V], paths: Set[str], others: Set[str] | None = N
     (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000).
     `others`: the paths of `values` not in `paths`, when found already."""
     kept = dict(values)
-    for path in values.keys() - paths if others is None else others:
+    for path in _not_in(values, paths) if others is None else others:
         del kept[path]
     return kept
+
+
+def _not_in(values: Mapping[str, object], paths: Set[str]) -> set[str]:
+    """The keys of `values` not in `paths`, each looked up in turn: `values.keys() - paths` makes
+    a set of every key and then takes each of `paths` out of it (42,000 and 45,000 at 20,000
+    pages), where most keys are in `paths` and few are left."""
+    return set(itertools.filterfalse(paths.__contains__, values))
 
 
 KEPT_PARTS = 64  # the entries a KeptMemo's outputs are kept in (BuildCache.kept_memo), by a hash of their path
@@ -967,7 +974,7 @@ class BuildCache:
                 # the last build's hashes taken over, not copied (the memory lets go of them: this
                 # build publishes its own, `published_hashes`), less those of the files not kept
                 memory.published = None
-                unkept = listed.keys() - self.reused
+                unkept = _not_in(listed, self.reused)
                 for path in unkept:
                     del listed[path]
                 known = listed
