@@ -1697,6 +1697,61 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
         memory.close()
 
 
+def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again_only_when_a_changed_page_has_one(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A policy page's earlier addresses (`renamed_from`) each have a page sending readers on: a
+    serve rebuild takes the last build's list of them while no page that is not the very object
+    at its place had or has one (render._moved_specs), and makes it again when one does: an
+    earlier address added, a body edit of the page that has it, another page's edit, the address
+    taken away. After each step the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []  # the paths of the pages at earlier addresses whose specs were made
+    real = render.PageSpec
+
+    def spied(path: str, template: str, *rest: object) -> object:
+        if template == render.MOVED_TEMPLATE:
+            made.append(path)
+        return real(path, template, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "PageSpec", spied)
+    page, other = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    steps: list[tuple[str, Callable[[], None], list[str]]] = [
+        ("another page's body", lambda: _edit(other, "\n\n", "\n\nA sentence added.\n\n"), []),
+        (
+            "an earlier address added",
+            lambda: _edit(page, "title: ", "renamed_from: [approving-changes]\ntitle: "),
+            ["policies/approving-changes/index.html"],
+        ),
+        ("another page's body again", lambda: _edit(other, "A sentence added.", "A sentence."), []),
+        (
+            "its own body",
+            lambda: _edit(page, "\n\n", "\n\nA sentence added.\n\n"),
+            ["policies/approving-changes/index.html"],
+        ),
+        ("and its title", lambda: _edit(page, "title: ", "title: Revised "), ["policies/approving-changes/index.html"]),
+        ("the earlier address taken away", lambda: _edit(page, "renamed_from: [approving-changes]\n", ""), []),
+        ("another page's body at last", lambda: _edit(other, "A sentence.", "A sentence, edited."), []),
+    ]
+    try:
+        build(options)
+        assert made == []
+        for what, change, again in steps:
+            made.clear()
+            change()
+            build(options)
+            assert made == again, what
+            assert (output / "policies" / "approving-changes" / "index.html").exists() == (
+                "renamed_from" in page.read_text()
+            ), what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
