@@ -1319,6 +1319,15 @@ def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes
     at_once: list[bool] = []  # whether the write stage told what changed by set operations
     real_changes = write._changes
     monkeypatch.setattr(write, "_changes", lambda *a: at_once.append(a[5] is not None) or real_changes(*a))
+    linked: list[bool] = []  # whether the kept pages' links are of the kept set itself, not a copy
+    real_kept_links = write._kept_links
+
+    def kept_links(files: object, output: Path, unchanged: object, *rest: object) -> object:
+        links = real_kept_links(files, output, unchanged, *rest)  # type: ignore[arg-type]
+        linked.append(links is not None and links.paths is unchanged)
+        return links
+
+    monkeypatch.setattr(write, "_kept_links", kept_links)
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
@@ -1349,10 +1358,12 @@ def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes
             assert last is not None and hashes is not None, what
             handed.clear()
             at_once.clear()
+            linked.clear()
             change()
             build(options)
             assert len(handed) == 1 and handed[0] is last.outputs, what
             assert at_once == [told_at_once], what
+            assert linked == [told_at_once], what  # (none where the release was stored again)
             assert memory.published is not None and memory.published[1] is hashes[1], what
             assert memory.published[1] == dict(_manifest_lines(site / "public")), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what

@@ -1030,9 +1030,10 @@ def _kept_links(
             return None
     if isinstance(files, Mapping):
         have = files.paths() if isinstance(files, SiteFiles) else files.keys()
-        # every kept page a file of the new site (as a rebuild keeps them): the set copied as it
-        # is, once `<=` has looked each up (a view's `&` makes a set of all 45,000 files first)
-        kept = set(unchanged) if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
+        # every kept page a file of the new site (as a rebuild keeps them): the set itself, once
+        # `<=` has looked each up (a view's `&` makes a set of all 45,000 files first; a copy is
+        # a pass over them all again, and the links live only while this stage writes)
+        kept: Set[str] = unchanged if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
     else:
         kept = set(files).intersection(unchanged)
     if not kept <= known.keys():
