@@ -475,9 +475,9 @@ def write_site(
     last build's record, checked against the file when the page was kept; in `serve`, that
     record whole, which may name other files too: only those of `unchanged` are looked up in
     it, and while it is the journal's own record of the output it is that record at once), so
-    the spare's files are compared with it without reading the live site again. A first build, which replaces
-    nothing, leaves a spare too (hard links to its files), so the first rebuild after it also
-    starts from one.
+    the spare's files are compared with it without reading the live site again. A first build,
+    which replaces nothing, leaves a spare too (hard links to its files), so the first rebuild
+    after it also starts from one.
 
     With a `journal` (serve: see SpareJournal), the spare is not listed: the paths where the
     journal says it may differ from the output, and those this build changes, are the only ones
