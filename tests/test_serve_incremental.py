@@ -1189,6 +1189,86 @@ def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
 
 
+def _manifest_lines(output: Path) -> Iterator[tuple[str, str]]:
+    """(path, SHA-256) of each line of the output's manifest.sha256."""
+    for line in (output / routes.MANIFEST).read_text().splitlines():
+        sha, path = line.split("  ", 1)
+        yield path, sha
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes_not_copies_of_the_kept_files_ones(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The write stage compares the spare's files with the identities of the files a rebuild
+    keeps: a serve rebuild hands it its last build's record of the output itself (every file's,
+    the release tree's among them: 85,000 at 20,000 pages), not a copy less the files not kept,
+    and the write stage, finding it the very record its journal holds, tells what changed by
+    set operations as it did with the copy. The manifest's hashes of the kept files are the
+    last build's published hashes, the very dict less the files not kept, not a copy of it.
+    After page edits, a file of the release removed, a page added and one removed, each output
+    is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    handed: list[object] = []  # what each rebuild's write stage was given as the kept files' identities
+    real_write = build_stage.write_site
+    monkeypatch.setattr(build_stage, "write_site", lambda *a, **k: handed.append(k["known"]) or real_write(*a, **k))
+    at_once: list[bool] = []  # whether the write stage told what changed by set operations
+    real_changes = write._changes
+    monkeypatch.setattr(write, "_changes", lambda *a: at_once.append(a[5] is not None) or real_changes(*a))
+    linked: list[bool] = []  # whether the kept pages' links are of the kept set itself, not a copy
+    real_kept_links = write._kept_links
+
+    def kept_links(files: object, output: Path, unchanged: object, *rest: object) -> object:
+        links = real_kept_links(files, output, unchanged, *rest)  # type: ignore[arg-type]
+        linked.append(links is not None and links.paths is unchanged)
+        return links
+
+    monkeypatch.setattr(write, "_kept_links", kept_links)
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    trees = site / ".servicebook-cache" / "releases"
+    # and whether the write stage tells what changed at once: not where the release was stored
+    # again (its tree's links not known to be the output's files at their places)
+    steps: list[tuple[str, Callable[[], object], bool]] = [
+        ("a page edited", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), True),
+        (
+            "a file of the release removed, a page edited",
+            lambda: (next(trees.glob("*/*/index.html")).unlink(), git_site.edit("## Supported", "## All we", page)),
+            False,
+        ),
+        ("a page edited after it", lambda: git_site.edit("## All we", "## What we", page), True),
+        (
+            "a page added",
+            lambda: (site / "content" / "added.md").write_text("---\ntitle: Added\n---\n\nNew.\n"),
+            True,
+        ),
+        ("a page removed", (site / "content" / "added.md").unlink, True),
+        ("a page edited at last", lambda: git_site.edit("## What we", "## All we", page), True),
+    ]
+    try:
+        build(options)
+        for what, change, told_at_once in steps:
+            last, hashes = memory.manifest, memory.published
+            assert last is not None and hashes is not None, what
+            handed.clear()
+            at_once.clear()
+            linked.clear()
+            change()
+            build(options)
+            assert len(handed) == 1 and handed[0] is last.outputs, what
+            assert at_once == [told_at_once], what
+            assert linked == [told_at_once], what  # (none where the release was stored again)
+            assert memory.published is not None and memory.published[1] is hashes[1], what
+            assert memory.published[1] == dict(_manifest_lines(site / "public")), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
 @pytest.mark.git
 def test_a_serve_rebuild_takes_the_root_s_page_list_as_its_last_build_made_it_while_the_site_has_the_same_paths(
     run, git_site, tmp_path, monkeypatch
@@ -1500,6 +1580,61 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
             if what == "a page added":
                 assert len(made) == pages + 1
             assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again_only_when_a_changed_page_has_one(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A policy page's earlier addresses (`renamed_from`) each have a page sending readers on: a
+    serve rebuild takes the last build's list of them while no page that is not the very object
+    at its place had or has one (render._moved_specs), and makes it again when one does: an
+    earlier address added, a body edit of the page that has it, another page's edit, the address
+    taken away. After each step the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []  # the paths of the pages at earlier addresses whose specs were made
+    real = render.PageSpec
+
+    def spied(path: str, template: str, *rest: object) -> object:
+        if template == render.MOVED_TEMPLATE:
+            made.append(path)
+        return real(path, template, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "PageSpec", spied)
+    page, other = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    steps: list[tuple[str, Callable[[], None], list[str]]] = [
+        ("another page's body", lambda: _edit(other, "\n\n", "\n\nA sentence added.\n\n"), []),
+        (
+            "an earlier address added",
+            lambda: _edit(page, "title: ", "renamed_from: [approving-changes]\ntitle: "),
+            ["policies/approving-changes/index.html"],
+        ),
+        ("another page's body again", lambda: _edit(other, "A sentence added.", "A sentence."), []),
+        (
+            "its own body",
+            lambda: _edit(page, "\n\n", "\n\nA sentence added.\n\n"),
+            ["policies/approving-changes/index.html"],
+        ),
+        ("and its title", lambda: _edit(page, "title: ", "title: Revised "), ["policies/approving-changes/index.html"]),
+        ("the earlier address taken away", lambda: _edit(page, "renamed_from: [approving-changes]\n", ""), []),
+        ("another page's body at last", lambda: _edit(other, "A sentence.", "A sentence, edited."), []),
+    ]
+    try:
+        build(options)
+        assert made == []
+        for what, change, again in steps:
+            made.clear()
+            change()
+            build(options)
+            assert made == again, what
+            assert (output / "policies" / "approving-changes" / "index.html").exists() == (
+                "renamed_from" in page.read_text()
+            ), what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
 
 
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(

@@ -63,6 +63,11 @@ def cut(weights: Sequence[int], budget: int) -> tuple[tuple[int, int], ...]:
     return tuple(bounds)
 
 
+# a long-running process's last policy pages' specs (render._listed): the pages, the section,
+# each page's spec and those of the pages' earlier addresses
+PolicySpecs = tuple[tuple[Any, ...], str, list[Any], list[Any]]
+
+
 @dataclass(slots=True)
 class PartsMemo:
     """What a long-running process (`serve`, fresh.PageMemory) cut its last build's paged lists
@@ -89,8 +94,9 @@ class PartsMemo:
     cuts: dict[str, tuple[int, list[int], tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     # by page name, the last parts of a list and the page specs made of them (render._parts)
     specs: dict[str, tuple[tuple[Part[Any], ...], list[Any]]] = field(default_factory=dict)
-    # and, beside the lists, the policy pages' specs (render._policy_specs): (pages, section, specs)
-    policy_specs: tuple[tuple[Any, ...], str, list[Any]] | None = None
+    # and, beside the lists, the policy pages' specs (render._policy_specs) and those of their
+    # earlier addresses (render._moved_specs): (pages, section, specs, moved specs)
+    policy_specs: PolicySpecs | None = None
 
 
 def _same(a: Sequence[object], b: Sequence[object]) -> bool:

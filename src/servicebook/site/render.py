@@ -34,6 +34,7 @@ from servicebook.site.outputs import CatalogLines, add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
     PartsMemo,
+    PolicySpecs,
     a_to_z_part,
     at_a_glance,
     catalog_part,
@@ -167,18 +168,18 @@ def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo |
     earlier ids (names) keep a page that sends readers on (old links and bookmarks lead on). With a `memo` (`serve`),
     the policy pages' specs of its last build where the page is the very one (`_policy_specs`)."""
     if kind == "policy":
-        moved = [
-            PageSpec(
-                routes.output_path(routes.policy(old)),
-                MOVED_TEMPLATE,
-                p.meta.title,
-                section,
-                {"target": routes.policy(p.slug), "kind": "policy page", "old": old},
-            )
-            for p in itertools.compress(view.pages, map(_RENAMED_FROM, view.pages))  # (at C speed: 20,000 pages)
-            for old in p.meta.renamed_from
-        ]
-        policies = _policy_specs(view.pages, section, memo)  # (the memo's own list when it has one)
+        pages = view.pages
+        last = memo.policy_specs if memo is not None else None
+        # the places whose page is not the very object the last build's was, found once for both lists
+        changed = (
+            list(itertools.compress(range(len(pages)), map(operator.is_not, pages, last[0])))
+            if last is not None and last[1] == section and len(last[0]) == len(pages)
+            else None
+        )
+        policies = _policy_specs(pages, section, last, changed)  # (the memo's own list when it has one)
+        moved = _moved_specs(pages, section, last, changed)
+        if memo is not None:
+            memo.policy_specs = (pages, section, policies, moved)
         return [*policies, *moved] if moved else policies
     specs: list[PageSpec] = []
     if kind == "offering":
@@ -200,25 +201,47 @@ def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo |
     return specs
 
 
-def _policy_specs(pages: tuple[Any, ...], section: str, memo: PartsMemo | None) -> list[PageSpec]:
-    """Each policy page's spec, in the order of `pages`; with a `memo`, the last build's list with
-    the spec of each page that is not the very object at its place made again (found at once, not
-    page by page: at 20,000 pages a spec and an output path for each cost ~40 ms a rebuild). A
-    spec is a pure function of its page and the section."""
+def _policy_specs(
+    pages: tuple[Any, ...], section: str, last: PolicySpecs | None, changed: list[int] | None
+) -> list[PageSpec]:
+    """Each policy page's spec, in the order of `pages`; with the `last` build's (serve), its list
+    with the spec of each page that is not the very object at its place (`changed`, found at
+    once, not page by page: at 20,000 pages a spec and an output path for each cost ~40 ms a
+    rebuild) made again. A spec is a pure function of its page and the section."""
 
     def spec(p: Any) -> PageSpec:
         return PageSpec(routes.output_path(routes.policy(p.slug)), "policy.html", p.meta.title, section, {"page": p})
 
-    last = memo.policy_specs if memo is not None else None
-    if last is not None and last[1] == section and len(last[0]) == len(pages):
-        specs = list(last[2])
-        for i in itertools.compress(range(len(pages)), map(operator.is_not, pages, last[0])):
-            specs[i] = spec(pages[i])
-    else:
-        specs = [spec(p) for p in pages]
-    if memo is not None:
-        memo.policy_specs = (pages, section, specs)
+    if last is None or changed is None:
+        return [spec(p) for p in pages]
+    specs = list(last[2])
+    for i in changed:
+        specs[i] = spec(pages[i])
     return specs
+
+
+def _moved_specs(
+    pages: tuple[Any, ...], section: str, last: PolicySpecs | None, changed: list[int] | None
+) -> list[PageSpec]:
+    """The page at each earlier address of a policy page (its front matter's `renamed_from`),
+    sending readers on; with the `last` build's (serve), its list while no page that is not the
+    very object at its place (`changed`) had or has an earlier address: the pages are then those
+    it was made of, not 20,000 looked at again. Pure functions of the pages and the section."""
+    if last is not None and changed is not None:
+        before = last[0]
+        if not any(pages[i].meta.renamed_from or before[i].meta.renamed_from for i in changed):
+            return last[3]
+    return [
+        PageSpec(
+            routes.output_path(routes.policy(old)),
+            MOVED_TEMPLATE,
+            p.meta.title,
+            section,
+            {"target": routes.policy(p.slug), "kind": "policy page", "old": old},
+        )
+        for p in itertools.compress(pages, map(_RENAMED_FROM, pages))  # (at C speed: 20,000 pages)
+        for old in p.meta.renamed_from
+    ]
 
 
 def render_site(

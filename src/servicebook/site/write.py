@@ -472,10 +472,12 @@ def write_site(
     then touches a handful of files. Nothing in the spare reaches the output unchecked: each
     file is kept only if it is the very file (same inode) the new site links to. `known` gives
     the identity of each file of `unchanged` as the caller found it in `output` (build.py: the
-    last build's record, checked against the file when the page was kept), so the spare's files
-    are compared with it without reading the live site again. A first build, which replaces
-    nothing, leaves a spare too (hard links to its files), so the first rebuild after it also
-    starts from one.
+    last build's record, checked against the file when the page was kept; in `serve`, that
+    record whole, which may name other files too: only those of `unchanged` are looked up in
+    it, and while it is the journal's own record of the output it is that record at once), so
+    the spare's files are compared with it without reading the live site again. A first build,
+    which replaces nothing, leaves a spare too (hard links to its files), so the first rebuild
+    after it also starts from one.
 
     With a `journal` (serve: see SpareJournal), the spare is not listed: the paths where the
     journal says it may differ from the output, and those this build changes, are the only ones
@@ -1025,9 +1027,10 @@ def _kept_links(
             return None
     if isinstance(files, Mapping):
         have = files.paths() if isinstance(files, SiteFiles) else files.keys()
-        # every kept page a file of the new site (as a rebuild keeps them): the set copied as it
-        # is, once `<=` has looked each up (a view's `&` makes a set of all 45,000 files first)
-        kept = set(unchanged) if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
+        # every kept page a file of the new site (as a rebuild keeps them): the set itself, once
+        # `<=` has looked each up (a view's `&` makes a set of all 45,000 files first; a copy is
+        # a pass over them all again, and the links live only while this stage writes)
+        kept: Set[str] = unchanged if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
     else:
         kept = set(files).intersection(unchanged)
     if not kept <= known.keys():
