@@ -1226,8 +1226,6 @@ def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes
         return links
 
     monkeypatch.setattr(write, "_kept_links", kept_links)
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     trees = site / ".servicebook-cache" / "releases"
     # and whether the write stage tells what changed at once: not where the release was stored
@@ -1249,7 +1247,7 @@ def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes
         ("a page removed", (site / "content" / "added.md").unlink, True),
         ("a page edited at last", lambda: git_site.edit("## What we", "## All we", page), True),
     ]
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         for what, change, told_at_once in steps:
             last, hashes = memory.manifest, memory.published
@@ -1265,8 +1263,6 @@ def test_a_serve_rebuild_takes_its_last_record_of_the_output_and_its_last_hashes
             assert memory.published is not None and memory.published[1] is hashes[1], what
             assert memory.published[1] == dict(_manifest_lines(site / "public")), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1591,9 +1587,7 @@ def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again
     earlier address added, a body edit of the page that has it, another page's edit, the address
     taken away. After each step the output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[str] = []  # the paths of the pages at earlier addresses whose specs were made
     real = render.PageSpec
 
@@ -1621,7 +1615,7 @@ def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again
         ("the earlier address taken away", lambda: _edit(page, "renamed_from: [approving-changes]\n", ""), []),
         ("another page's body at last", lambda: _edit(other, "A sentence.", "A sentence, edited."), []),
     ]
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         assert made == []
         for what, change, again in steps:
@@ -1633,8 +1627,6 @@ def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again
                 "renamed_from" in page.read_text()
             ), what
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
