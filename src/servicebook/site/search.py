@@ -1707,6 +1707,8 @@ class _Words:
             return None
         index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
         entries, encoded, work = self._came(added, state, out, index)
+        if isinstance(texts, _StoredFragments):  # what is read of them, at once
+            texts.fetch(self._fragments_read(state, work, index))
         parsed: dict[int, dict[str, list[int]]] = {}
 
         def postings(w: str) -> list[int]:
@@ -1813,14 +1815,7 @@ class _Words:
                 else:
                     same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
                 if same:
-                    last = state.digests[o]
-                    if self.spill is not None and isinstance(texts, _StoredFragments) and last not in texts.read:
-                        # the last index's, left in the store: read only if its file is made
-                        again = partial(_fragment_anew, self.records, self.pages, self.keys, j)
-                        makers.append(self.spill.stored(texts, last, again))
-                        made.append((last, ""))
-                    else:
-                        made.append(self._made_text(last, texts[last], makers))
+                    made.append(self._made_again(state.digests[o], texts, makers, j))
                     if size_parts is not None and old_parts is not None:
                         size_parts.append(old_parts[o])
                     continue
@@ -1855,6 +1850,25 @@ class _Words:
         runs = self.blocks.stored if kept and self.blocks is not None and self.blocks.stored is not None else {}
         words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched, runs)
         return _Made([ordered[a] for a in starts], fragments_made, words)
+
+    def _fragments_read(self, state: _State, work: set[str], index: dict[str, int]) -> set[str]:
+        """The last index's fragments this one reads: those of the words that changed (when ids
+        moved, every word), or (`serve`'s first index, which keeps their texts) all of them."""
+        if self.spill is None:
+            return set(state.digests)
+        starts, digests = state.starts, state.digests
+        return {digests[bisect.bisect_right(starts, index[w]) - 1] for w in work if w in index}
+
+    def _made_again(
+        self, key: str, texts: Mapping[str, str], makers: list[Callable[[], bytes]], n: int
+    ) -> tuple[str, str]:
+        """`_made_text` of fragment `n`, the last index's fragment `key` as it was: with a spill
+        (the command line), left in the store when it was not read (`_Spill.stored`)."""
+        if self.spill is not None and isinstance(texts, _StoredFragments) and key not in texts.read:
+            again = partial(_fragment_anew, self.records, self.pages, self.keys, n)
+            makers.append(self.spill.stored(texts, key, again))
+            return key, ""
+        return self._made_text(key, texts[key], makers)
 
     def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
         """A fragment's (digest, text), and what makes its bytes into `makers`: read from the
@@ -1903,6 +1917,7 @@ class _StoredFragments(Mapping[str, str]):
         self.store = store
         self.digests = frozenset(digests)
         self.read: dict[str, str] = {}  # those asked for so far
+        self.gone: set[str] = set()  # and those found gone or altered (not asked of the store again)
 
     def __getitem__(self, key: str) -> str:
         text = self.read.get(key)
@@ -1910,10 +1925,20 @@ class _StoredFragments(Mapping[str, str]):
             text = self.read[key] = self.text(key)
         return text
 
+    def fetch(self, keys: set[str]) -> None:
+        """Read those of `keys` not read yet, at once (one found gone or altered is not kept: a
+        KeyError when it is asked for)."""
+        wanted = sorted(k for k in keys if k not in self.read and k not in self.gone and k in self.digests)
+        if wanted:
+            found = self.store.get(_FRAGMENT, wanted)
+            self.read.update((k, e.data) for k, e in found.items())
+            self.gone.update(k for k in wanted if k not in found)
+
     def text(self, key: str) -> str:
         """A fragment's text, read from the store and not kept here."""
-        entry = self.store.get(_FRAGMENT, [key]).get(key) if key in self.digests else None
+        entry = self.store.get(_FRAGMENT, [key]).get(key) if key in self.digests and key not in self.gone else None
         if entry is None:
+            self.gone.add(key)
             raise KeyError(key)
         return entry.data
 
