@@ -286,6 +286,19 @@ class Store:
             self._failed()
             return False
 
+    def present(self, kind: str, keys: list[str]) -> set[str]:
+        """Which of `keys` an entry of `kind` is stored under, without reading them (each may
+        still be damaged: `get` tells, as it reads one) and without marking them used."""
+        db = self._live
+        if db is None or not keys:
+            return set()
+        stored = {_key(kind, k): k for k in keys}
+        try:
+            return {stored[key] for key, _ in _rows(db, "1", stored) if key in stored}
+        except sqlite3.Error:
+            self._failed()
+            return set()
+
     def put(self, kind: str, key: str, entry: Entry, html_sha256: str | None = None) -> None:
         """Store `entry` (in a transaction committed by `commit`, `record` or `close`);
         `html_sha256`, when the caller has it, is the SHA-256 of its HTML in UTF-8 (not hashed

@@ -24,6 +24,7 @@ page's text skips the small words of `STOP` (its title keeps them).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import operator
 import os
@@ -936,6 +937,11 @@ class _Spill:
     def __init__(self) -> None:
         self._fd = -1  # none: held in memory
         self._end = 0
+        # the last index's fragments left in the store (`stored`): where each is, by digest, and
+        # where it was put in this file before a fork, once it is
+        self._left: dict[str, _StoredFragments] = {}
+        self._placed: dict[str, Callable[[], bytes]] = {}
+        self._pid = os.getpid()
         try:
             fd, name = tempfile.mkstemp(prefix="servicebook-search-")
         except OSError:
@@ -961,11 +967,56 @@ class _Spill:
         self._end += len(data)
         return partial(self._read, fd, at, len(data))  # which holds this, and so the file open
 
+    def stored(self, fragments: _StoredFragments, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
+        """What makes the bytes of a words fragment the last index had, left in the store under
+        `key`: read from there when asked for in this process; in a worker forked from it
+        (which must not use the store's connection), from this file, where those not read yet
+        are put before each fork (`_before_fork`); made by `again` (the index made from
+        nothing) where the store no longer holds it as it was."""
+        self._left[key] = fragments
+        _LEFT.add(self)
+        return partial(self._stored, key, again)
+
+    def _stored(self, key: str, again: Callable[[], bytes]) -> bytes:
+        placed = self._placed.get(key)
+        if placed is not None:
+            return placed()
+        fragments = self._left.get(key)
+        if fragments is not None and os.getpid() == self._pid:
+            try:
+                return _utf8(fragments.text(key))
+            except KeyError:
+                pass
+        return again()
+
+    def place_stored(self) -> None:
+        """Before a fork: each fragment left in the store not put in this file yet put there."""
+        if os.getpid() != self._pid:
+            return
+        for key, fragments in self._left.items():
+            if key not in self._placed:
+                try:
+                    self._placed[key] = self.keep(_utf8(fragments.text(key)))
+                except KeyError:  # gone or altered: made again where asked for (`_stored`)
+                    continue
+
     def _read(self, fd: int, at: int, size: int) -> bytes:
         data = os.pread(fd, size, at)
         if len(data) != size:
             raise OSError(f"the search index's temporary file lost {size - len(data)} bytes")
         return data
+
+
+_LEFT: weakref.WeakSet[_Spill] = weakref.WeakSet()  # those with fragments left in the store (`_Spill.stored`)
+
+
+def _before_fork() -> None:
+    for spill in list(_LEFT):
+        with contextlib.suppress(Exception):  # a worker then makes such a fragment again (`_Spill._stored`)
+            spill.place_stored()
+
+
+os.register_at_fork(before=_before_fork)
 
 
 def _records_file(texts: list[str]) -> bytes:
@@ -1409,7 +1460,7 @@ class IndexWords:
     `FragmentText`)."""
 
     state: _State
-    texts: dict[str, FragmentText]
+    texts: Mapping[str, FragmentText]  # (the command line's: `_StoredFragments`, each read when asked for)
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
     touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
     # the runs of records this index stored (`_Blocks`), each its records' postings as stored, by
@@ -1513,12 +1564,10 @@ class _Words:
             ok = isinstance(made, list) and len(made) == n and all(isinstance(m, str) for m in made)
             state.made += made if ok and made is not None else [""] * n
         wanted = sorted(set(state.digests))
-        # stored under the digest of their text by `_cut` alone, and checked by the store against
-        # their checksum as they are read: not hashed again here
-        texts: dict[str, FragmentText] = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items()}
-        if len(texts) != len(wanted):
+        # each read where a word in it changed (`_StoredFragments`): here only found stored
+        if len(store.present(_FRAGMENT, wanted)) != len(wanted):
             return None
-        return IndexWords(state, texts, touched=touched if isinstance(touched, int) else None)
+        return IndexWords(state, _StoredFragments(store, wanted), touched=touched if isinstance(touched, int) else None)
 
     def _postings(
         self, rids: list[int], known: Mapping[str, tuple[list[Any], str]] | None = None
@@ -1679,6 +1728,8 @@ class _Words:
             return None
         index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
         entries, encoded, work = self._came(added, state, out, index)
+        if isinstance(texts, _StoredFragments):  # what is read of them, at once
+            texts.fetch(self._fragments_read(state, work, index))
         parsed: dict[int, dict[str, list[int]]] = {}
 
         def postings(w: str) -> list[int]:
@@ -1712,7 +1763,7 @@ class _Words:
     @staticmethod
     def _moved(
         state: _State,
-        texts: dict[str, FragmentText],
+        texts: Mapping[str, FragmentText],
         work: set[str],
         entries: dict[str, list[int]],
         span: tuple[int, int, int, int],
@@ -1745,7 +1796,7 @@ class _Words:
     def _cut(
         self,
         state: _State,
-        texts: dict[str, FragmentText],
+        texts: Mapping[str, FragmentText],
         work: set[str],
         encoded: dict[str, bytes],
         index: dict[str, int],
@@ -1790,7 +1841,7 @@ class _Words:
                 else:
                     same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
                 if same:
-                    made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
+                    made.append(self._made_again(state.digests[o], texts, makers, j))
                     if size_parts is not None and old_parts is not None:
                         size_parts.append(old_parts[o])
                     continue
@@ -1825,6 +1876,25 @@ class _Words:
         runs = self.blocks.stored if kept and self.blocks is not None and self.blocks.stored is not None else {}
         words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched, runs)
         return _Made([ordered[a] for a in starts], fragments_made, words)
+
+    def _fragments_read(self, state: _State, work: set[str], index: dict[str, int]) -> set[str]:
+        """The last index's fragments this one reads: those of the words that changed (when ids
+        moved, every word), or (`serve`'s first index, which keeps their texts) all of them."""
+        if self.spill is None:
+            return set(state.digests)
+        starts, digests = state.starts, state.digests
+        return {digests[bisect.bisect_right(starts, index[w]) - 1] for w in work if w in index}
+
+    def _made_again(
+        self, key: str, texts: Mapping[str, FragmentText], makers: list[Callable[[], bytes]], n: int
+    ) -> tuple[str, FragmentText]:
+        """`_made_text` of fragment `n`, the last index's fragment `key` as it was: with a spill
+        (the command line), left in the store when it was not read (`_Spill.stored`)."""
+        if self.spill is not None and isinstance(texts, _StoredFragments) and key not in texts.read:
+            again = partial(_fragment_anew, self.records, self.pages, self.keys, n)
+            makers.append(self.spill.stored(texts, key, again))
+            return key, ""
+        return self._made_text(key, texts[key], makers)
 
     def _made_text(self, key: str, text: FragmentText, makers: list[Callable[[], bytes]]) -> tuple[str, FragmentText]:
         """A fragment's (digest, text), and what makes its bytes into `makers`: read from the
@@ -1861,6 +1931,57 @@ class _Words:
             touched = now
         store.put(_LATEST, LATEST_KEY, Entry(json.dumps({"state": key, "touched": touched})))
         return touched
+
+
+class _StoredFragments(Mapping[str, str]):
+    """The last index's words fragments' texts, by digest, as the store holds them, each read
+    (and checked against its checksum, by the store) when first asked for: a rebuild reads those
+    that hold a word that changed (a one-page edit: a few of 242 at 5,000 pages), not every one
+    (5.7 MB at 5,000 pages), and the others' files are kept as the last build wrote them. One
+    found gone or altered is a KeyError (`_UNLIKE_WRITTEN`: the index is then made from
+    nothing). Only in the process that opened the store (`_Spill.stored` for the others)."""
+
+    def __init__(self, store: Store, digests: list[str]) -> None:
+        self.store = store
+        self.digests = frozenset(digests)
+        self.read: dict[str, str] = {}  # those asked for so far
+        self.gone: set[str] = set()  # and those found gone or altered (not asked of the store again)
+
+    def __getitem__(self, key: str) -> str:
+        text = self.read.get(key)
+        if text is None:
+            text = self.read[key] = self.text(key)
+        return text
+
+    def fetch(self, keys: set[str]) -> None:
+        """Read those of `keys` not read yet, at once (one found gone or altered is not kept: a
+        KeyError when it is asked for)."""
+        wanted = sorted(k for k in keys if k not in self.read and k not in self.gone and k in self.digests)
+        if wanted:
+            found = self.store.get(_FRAGMENT, wanted)
+            self.read.update((k, e.data) for k, e in found.items())
+            self.gone.update(k for k in wanted if k not in found)
+
+    def text(self, key: str) -> str:
+        """A fragment's text, read from the store and not kept here."""
+        entry = self.store.get(_FRAGMENT, [key]).get(key) if key in self.digests and key not in self.gone else None
+        if entry is None:
+            self.gone.add(key)
+            raise KeyError(key)
+        return entry.data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+
+def _fragment_anew(records: list[dict[str, Any]], pages: dict[int, model.Page], keys: list[str], n: int) -> bytes:
+    """Words fragment `n` of these records' index made from nothing, in this process: the bytes
+    of the one made from the last index (tests/test_search_incremental.py), for a fragment the
+    last index had that the store no longer holds as it was when its file is made."""
+    return _Words(records, pages, keys, None, 1).make().fragments[n][1]()
 
 
 def _reordered(
