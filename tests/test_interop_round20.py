@@ -680,11 +680,10 @@ def hosts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.git
-def test_a_sloth_slo_per_host_is_measured_as_its_worst_host_on_a_real_prometheus(hosts_server, run, tmp_path) -> None:
-    text = (INTEROP / "sloth-kuadrant-availability.yaml").read_text().replace("ingress-metrics-proxy", "mesh")
-    imported = run("import", "sloth", "--period", "1d", _file(tmp_path, text, "availability.yaml"))
-    ratio = yaml.safe_load(imported.stdout)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
+def measured(run, tmp_path: Path, fragment: str, server: str, message: str) -> dict:
+    """The snapshot entry `measure` writes at AT of the first SLO of an import's `fragment`, put as
+    the one SLO of a minimal site in git (committed with `message`) measured against `server`."""
+    ratio = yaml.safe_load(fragment)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
     root = tmp_path / "repo"
     shutil.copytree(Path(__file__).parent / "sites" / "minimal", root)
     catalog = root / "catalog.yaml"
@@ -695,10 +694,17 @@ def test_a_sloth_slo_per_host_is_measured_as_its_worst_host_on_a_real_prometheus
         f"        objective: 99\n        window: 1d\n        measurement:\n          error_ratio: {json.dumps(ratio)}\n"
     )
     catalog.write_text(body.replace(old, slo, 1))
-    site = GitSite(root)
-    site.commit("An SLO per host, as Sloth keeps it")
-    result = run("measure", "--source", root, "--prometheus", hosts_server, "--at", AT)
+    GitSite(root).commit(message)
+    result = run("measure", "--source", root, "--prometheus", server, "--at", AT)
     assert result.exit_code == 0, result.output
     (entry,) = json.loads((root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
+    return entry
+
+
+@pytest.mark.git
+def test_a_sloth_slo_per_host_is_measured_as_its_worst_host_on_a_real_prometheus(hosts_server, run, tmp_path) -> None:
+    text = (INTEROP / "sloth-kuadrant-availability.yaml").read_text().replace("ingress-metrics-proxy", "mesh")
+    imported = run("import", "sloth", "--period", "1d", _file(tmp_path, text, "availability.yaml"))
+    entry = measured(run, tmp_path, imported.stdout, hosts_server, "An SLO per host, as Sloth keeps it")
     # the worst host's share of errors, b's 5 %, not the 2 % of every host's requests summed
     assert entry["attainment"] == pytest.approx(0.95, rel=1e-6)

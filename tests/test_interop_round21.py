@@ -4,7 +4,6 @@ import → build → check --against → export → re-import."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import GitSite, require_component
+from tests.conftest import require_component
 from tests.promhelp import INSTALL, installed, prometheus
-from tests.test_interop_round9 import AT
 from tests.test_interop_round15 import _pasted, _place
 from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round19 import ORDINARY
-from tests.test_interop_round20 import HOSTS
+from tests.test_interop_round20 import HOSTS, measured
 from tests.test_rule_generator_exports import pyrra_problems
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
@@ -128,22 +126,7 @@ def test_an_openslo_slo_per_host_is_measured_as_its_worst_host_on_a_real_prometh
     hosts_server, run, tmp_path
 ) -> None:
     imported = run("import", "openslo", _file(tmp_path, BY_HOST.replace("28d", "1d")))
-    ratio = yaml.safe_load(imported.stdout)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
-    root = tmp_path / "repo"
-    shutil.copytree(Path(__file__).parent / "sites" / "minimal", root)
-    catalog = root / "catalog.yaml"
-    body = catalog.read_text()
-    old = body[body.index("    slos:\n") : body.index("    tools: [shared")]
-    slo = (
-        "    slos:\n      - id: availability\n        name: Availability\n        sli: Requests answered.\n"
-        f"        objective: 99\n        window: 1d\n        measurement:\n          error_ratio: {json.dumps(ratio)}\n"
-    )
-    catalog.write_text(body.replace(old, slo, 1))
-    site = GitSite(root)
-    site.commit("An SLO per host, as an OpenSLO file keeps it")
-    result = run("measure", "--source", root, "--prometheus", hosts_server, "--at", AT)
-    assert result.exit_code == 0, result.output
-    (entry,) = json.loads((root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
+    entry = measured(run, tmp_path, imported.stdout, hosts_server, "An SLO per host, as an OpenSLO file keeps it")
     # the worst host's share of good requests, b's 95 %, not the 98 % of every host's requests summed (host c
     # has no series of errors, a has 1 %)
     assert entry["attainment"] == pytest.approx(0.95, rel=1e-6)
