@@ -527,6 +527,18 @@ def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
 
 
 @pytest.mark.git
+def test_diff_without_a_revision_says_what_to_compare_with(git_site, run) -> None:
+    # as a new user first types it: the examples, not click's "Missing argument 'BASE'"
+    result = run("diff", "--source", git_site.root)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: name what to compare with: `servicebook diff HEAD` for the uncommitted changes, "
+        "`servicebook diff origin/main...HEAD` for a branch, `servicebook diff 1.0 1.1` between two releases\n"
+    )
+    assert result.stdout == ""
+
+
+@pytest.mark.git
 def test_every_revision_form_git_accepts_names_the_commit_git_resolves(git_site, run) -> None:
     """The revision is git's to read (gitrevisions(7)), not a grammar of ours: each form names
     the very commit `git rev-parse` says it does (but those read from the clone's reflog, which

@@ -22,7 +22,7 @@ Examples (BASE and HEAD: a tag, a branch, a commit):
   servicebook diff HEAD~1 HEAD --fail-on weakened"""
 )
 @SOURCE
-@click.argument("base")
+@click.argument("base", required=False, metavar="BASE")
 @click.argument("head", required=False)
 @click.option(
     "--format",
@@ -39,8 +39,13 @@ Examples (BASE and HEAD: a tag, a branch, a commit):
     show_default=True,
     help="Exit with status 3 when a change weakens a commitment (weakened) or on any change (any).",
 )
-def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
+def diff(source: Path, base: str | None, head: str | None, fmt: str, fail_on: str) -> None:
     """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
+    if base is None:  # `servicebook diff` alone: what to compare with, as the examples say
+        raise UsageProblem(
+            "name what to compare with: `servicebook diff HEAD` for the uncommitted changes, "
+            "`servicebook diff origin/main...HEAD` for a branch, `servicebook diff 1.0 1.1` between two releases"
+        )
     try:
         changes, old, new = diff_revisions(source, base, head)
     except UsageProblem as exc:
