@@ -561,6 +561,32 @@ def test_a_page_moved_with_git_mv_and_not_committed_is_named_by_check(tmp_path, 
     assert "moved in the working tree" not in run("check", "--source", tmp_path).output
 
 
+@pytest.mark.git
+def test_a_page_moved_with_plain_mv_and_not_told_to_git_is_named_by_check(tmp_path, run) -> None:
+    """A plain `mv` (git sees a page gone and a new, untracked one): `check` tells a reference by
+    the old name the new one, whether the page kept its bytes or was edited as it moved (then by
+    its file name, when one untracked page has it); two untracked pages of that file name are no
+    guess."""
+    repo = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal", tmp_path, dirs_exist_ok=True)
+    repo.write("content/escalation.md", "---\ntitle: Escalation\n---\n\nSee [how we work](welcome.md).\n")
+    repo.commit("Catalog")
+    guide = tmp_path / "content" / "guide"
+    guide.mkdir()
+    (tmp_path / "content" / "welcome.md").rename(guide / "how-we-work.md")
+    hint = "did you mean 'guide/how-we-work'? content/welcome.md is now content/guide/how-we-work.md, moved in the"
+    result = run("check", "--source", tmp_path)
+    assert result.exit_code == 1
+    assert result.output.count(hint) == 2, result.output
+    (guide / "how-we-work.md").rename(guide / "welcome.md")
+    with (guide / "welcome.md").open("a") as page:
+        page.write("\nEdited as it moved.\n")
+    assert run("check", "--source", tmp_path).output.count("content/welcome.md is now content/guide/welcome.md") == 2
+    (tmp_path / "content" / "other").mkdir()
+    (tmp_path / "content" / "other" / "welcome.md").write_text("---\ntitle: Another welcome\n---\n\nHi.\n")
+    assert "moved in the working tree" not in run("check", "--source", tmp_path).output
+
+
 def test_a_reference_to_an_offering_or_tool_by_its_old_id_says_its_new_one(run, site_copy) -> None:
     """The offering ci became build-pipelines and the tool shared-pipelines became templates, each
     with renamed_from: a page's `offerings: [ci]`, its links and a tool's `alternative:` by the old

@@ -40,6 +40,7 @@ from servicebook.git.repo import (
 from servicebook.git.runner import git
 from servicebook.git.snapshots import (
     Reader,
+    git_blob_id,
     is_other_file,
     is_page,
     page_slug,
@@ -346,12 +347,83 @@ def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
 
 
 def uncommitted_page_moves(repo: Repo) -> dict[str, str]:
-    """The policy pages moved in the working tree since HEAD's commit (`git mv`, or a move
-    staged with `git add`), old name → new name: what a reference by the old name means."""
+    """The policy pages moved in the working tree since HEAD's commit, old name → new name: what
+    a reference by the old name means. A move git sees (`git mv`, or one staged with `git add`),
+    and a plain `mv` not told to git yet: a page gone from the working tree and a new, untracked
+    page with its very bytes, or else the one untracked page of its file name."""
     if repo.head is None:
         return {}
     renames = _renames(repo, [repo.head])
-    return {page_slug(a): page_slug(b) for a, b in renames.items() if is_page(a) and is_page(b)}
+    moved = {page_slug(a): page_slug(b) for a, b in renames.items() if is_page(a) and is_page(b)}
+    gone = _pages_gone(repo)
+    if gone:
+        moved |= _moved_untracked(repo, gone)
+    return moved
+
+
+def _pages_gone(repo: Repo) -> dict[str, str]:
+    """The policy pages in HEAD's commit that the working tree no longer has, path → blob id."""
+    out = git(
+        repo.root,
+        "diff",
+        "--no-renames",
+        "--raw",
+        "--no-abbrev",
+        "-z",
+        "--diff-filter=D",
+        "--no-color",
+        "HEAD",
+        "--",
+        f":(top){repo.path(CONTENT_DIR)}",
+    )
+    tokens = (out or "").split("\0")
+    gone: dict[str, str] = {}
+    for meta, path in zip(tokens[::2], tokens[1::2], strict=False):
+        fields = meta.split()
+        if len(fields) == 5 and path.startswith(repo.prefix) and is_page(path[len(repo.prefix) :]):
+            gone[path[len(repo.prefix) :]] = fields[2]
+    return gone
+
+
+def _moved_untracked(repo: Repo, gone: Mapping[str, str]) -> dict[str, str]:
+    """The pages of `gone` (path → blob id) that an untracked page is, old name → new name."""
+    out = git(
+        repo.root,
+        "ls-files",
+        "--others",
+        "--exclude-standard",
+        "--full-name",
+        "-z",
+        "--",
+        f":(top){repo.path(CONTENT_DIR)}",
+    )
+    new = [p[len(repo.prefix) :] for p in (out or "").split("\0") if p.startswith(repo.prefix)]
+    new = [p for p in new if is_page(p)]
+    by_blob: dict[str, str] = {}
+    for path in new:
+        data = _small_file(repo.root / path)
+        if data is not None:
+            by_blob.setdefault(git_blob_id(data), path)
+    named: dict[str, list[str]] = {}
+    for path in new:
+        named.setdefault(path.rpartition("/")[2], []).append(path)
+    moved: dict[str, str] = {}
+    for path, blob in gone.items():
+        same = named.get(path.rpartition("/")[2], [])
+        now = by_blob.get(blob) or (same[0] if len(same) == 1 else None)
+        if now is not None:
+            moved[page_slug(path)] = page_slug(now)
+    return moved
+
+
+def _small_file(path: Path) -> bytes | None:
+    """The bytes of the regular file at `path` if it is no larger than a catalog may be."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CATALOG_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:
