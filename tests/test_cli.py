@@ -35,6 +35,48 @@ def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
     assert (target / "public/index.html").exists()
 
 
+def test_init_with_a_team_names_that_team_where_the_starter_names_the_platform_team(run, tmp_path) -> None:
+    """Each team that starts a catalog to federate gets its own name, contacts, channels and
+    on-call texts (written as YAML reads them back, whatever the name holds), not "Platform Team"."""
+    target = tmp_path / "payments"
+    assert run("init", "--team", "Payments: Cards #1", target).exit_code == 0
+    catalog = (target / "catalog.yaml").read_text()
+    assert "platform" not in catalog.lower().replace("delivery platform", "")
+    assert '  name: "Payments: Cards #1"\n' in catalog
+    assert '    owner: "Payments: Cards #1"\n' in catalog
+    assert "      email: payments-cards-1@example.com\n" in catalog
+    assert '      name: "#payments-cards-1-help"\n' in catalog
+    assert 'summary: "What to expect from Payments: Cards #1, and what not to."' in (
+        target / "content" / "welcome.md"
+    ).read_text()
+    built = run("build", "--source", target)
+    assert built.exit_code == 0, built.output
+    home = (target / "public" / "index.html").read_text()
+    assert "<title>Payments: Cards #1 services" in home
+    assert "payments-cards-1-oncall" in (target / "public" / "support" / "index.html").read_text()
+
+
+def test_init_with_a_team_finds_every_line_it_names_the_team_in() -> None:
+    from servicebook.site.scaffold import starter_lines_named
+
+    assert starter_lines_named() == {"catalog.yaml": [], "content/welcome.md": []}
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--team", "  "], "--team '  ': give the team's name as readers know it, on one line"),
+        (["--team", "\x1b[31mPayments"], "--team '\\u001b[31mPayments': give the team's name"),
+        (["--team", "Payments", "--example"], "--team names the starter's team; --example writes the bank's example"),
+    ],
+)
+def test_init_with_a_team_refuses_what_is_no_team_name(run, tmp_path, args, said) -> None:
+    result = run("init", *args, tmp_path / "site")
+    assert result.exit_code != 0
+    assert said in result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
     result = run("init", tmp_path / "site")
     assert result.exit_code == 0, result.output

@@ -19,9 +19,16 @@ from servicebook.site.scaffold import scaffold
     help="Write the full example catalog instead of the starter: a bank's platform team "
     "(17 offerings, 45 tool decisions, 9 policy pages).",
 )
-def init(directory: Path, example: bool) -> None:
+@click.option(
+    "--team",
+    metavar="NAME",
+    help="The starter's team, as readers know it (e.g. 'Payments Team'): its name, contacts, "
+    "channels and on-call, in place of the platform team's. For each team that starts a catalog "
+    "to federate (docs/federating.md).",
+)
+def init(directory: Path, example: bool, team: str | None) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""
-    done = scaffold(directory, example=example)
+    done = scaffold(directory, example=example, team=team)
     for path in done.created:
         click.echo(f"created {path}")
     if done.ignores_added:

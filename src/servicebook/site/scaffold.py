@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.errors import UsageProblem, WriteFailed, printable
+from servicebook.source.yaml_written import scalar
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -26,9 +29,11 @@ class Scaffolded:
     ignores_added: tuple[str, ...]  # lines added to a .gitignore that was already there
 
 
-def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
+def scaffold(directory: Path, *, example: bool = False, team: str | None = None) -> Scaffolded:
     """Write the starter site (or, with `example`, the full example catalog) into `directory`
-    (created when absent).
+    (created when absent); `team`: the starter's team's name in place of "Platform Team" (its
+    contacts, channels, on-call and site title named after it), so that teams that each start a
+    catalog to federate are not all "Platform Team".
 
     The folder may already hold anything init would not write over (a README, a LICENSE, a
     .gitignore, an empty git repository…); a file init would create refuses the whole init,
@@ -41,6 +46,11 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
             f"{directory} is a symbolic link to {directory.readlink()}, which does not exist: "
             "make that folder, or choose another"
         )
+    if team is not None and example:
+        raise UsageProblem(
+            "--team names the starter's team; --example writes the bank's example as it is: use one of them"
+        )
+    named = None if team is None else _named_starter(team)
     files = _files(example)
     clashes = conflicts(directory, tuple(files))
     if clashes:
@@ -56,7 +66,8 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
-                f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
+                # bytes: an image under content/ is copied as it is
+                f.write(source.read_bytes() if named is None else named(name, source.read_bytes()))
         except OSError as exc:  # under a file, read-only, full: said, not a traceback
             written = f" (written before it: {', '.join(map(str, created))})" if created else ""
             raise WriteFailed(f"cannot write {exc.filename or dest}: {exc.strerror}{written}") from None
@@ -120,3 +131,66 @@ def _add_ignores(gitignore: Path) -> tuple[str, ...]:
     with gitignore.open("a", encoding="utf-8") as f:
         f.write(("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing))
     return tuple(missing)
+
+
+# The starter's lines that name its team, each with how it reads for a team `n` (its name as YAML
+# writes it: `q(text, indent)`) whose short name is `slug`. tests/test_cli.py checks each is in
+# the starter, so an edit of the starter that drops one fails there, not in a user's init.
+_TEAM_LINES: dict[str, dict[str, str]] = {
+    "catalog.yaml": {
+        "  title: Platform services": "  title: {title}",
+        "  name: Platform Team": "  name: {name}",
+        "    - name: Platform help": "    - name: {help}",
+        "      email: platform@example.com": "      email: {slug}@example.com",
+        '      name: "#platform-help"': '      name: "#{slug}-help"',
+        "      name: Platform on-call pager": "      name: {pager}",
+        "    summary: One platform engineer is on call outside business hours, for sev1 only.": "    summary: {oncall}",
+        '    how: Call the platform on-call number, or page "platform-oncall" in your paging tool.': "    how: {how}",
+        "    owner: Platform Team": "    owner: {name}",
+    },
+    "content/welcome.md": {
+        "summary: What to expect from the platform team, and what not to.": "summary: {expect}",
+    },
+}
+
+
+def _named_starter(team: str) -> Callable[[str, bytes], bytes]:
+    """How each starter file reads for the team named `team` (refused when no name)."""
+    name = " ".join(team.split())
+    if not name or not name.isprintable() or len(name) > 100:
+        raise UsageProblem(
+            f"--team '{printable(team)}': give the team's name as readers know it, on one line "
+            "(up to 100 characters), e.g. --team 'Payments Team'"
+        )
+    slug = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "team"
+    values = {
+        "title": scalar(f"{name} services", 2),
+        "name": scalar(name, 2),
+        "help": scalar(f"{name} help", 4),
+        "slug": slug,
+        "pager": scalar(f"{name} on-call pager", 6),
+        "oncall": scalar(f"One engineer of {name} is on call outside business hours, for sev1 only.", 4),
+        "how": scalar(f'Call {name}\'s on-call number, or page "{slug}-oncall" in your paging tool.', 4),
+        "expect": scalar(f"What to expect from {name}, and what not to.", 0),
+    }
+
+    def named(path: str, data: bytes) -> bytes:
+        lines = _TEAM_LINES.get(path)
+        if not lines:
+            return data
+        text = data.decode("utf-8")
+        for line, shape in lines.items():
+            text = text.replace(f"\n{line}\n", f"\n{shape.format(**values)}\n")
+        return text.encode("utf-8")
+
+    return named
+
+
+def starter_lines_named() -> dict[str, list[str]]:
+    """Each starter file's lines that `init --team` rewrites but does not find (none when the
+    starter and `_TEAM_LINES` agree)."""
+    files = _files(example=False)
+    return {
+        path: [line for line in lines if f"\n{line}\n" not in files[path].read_text(encoding="utf-8")]
+        for path, lines in _TEAM_LINES.items()
+    }
