@@ -46,9 +46,10 @@ def test_init_with_a_team_names_that_team_where_the_starter_names_the_platform_t
     assert '    owner: "Payments: Cards #1"\n' in catalog
     assert "      email: payments-cards-1@example.com\n" in catalog
     assert '      name: "#payments-cards-1-help"\n' in catalog
-    assert 'summary: "What to expect from Payments: Cards #1, and what not to."' in (
-        target / "content" / "welcome.md"
-    ).read_text()
+    assert (
+        'summary: "What to expect from Payments: Cards #1, and what not to."'
+        in (target / "content" / "welcome.md").read_text()
+    )
     built = run("build", "--source", target)
     assert built.exit_code == 0, built.output
     home = (target / "public" / "index.html").read_text()
