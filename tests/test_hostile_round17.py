@@ -193,7 +193,8 @@ def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_orga
     fills what an offering leaves out: a member team with no on-call had the organisation's. Its
     Postgres page said "on call outside those hours" and told readers to page the platform team's
     on-call for the database team's incidents, and `promised` and `catalog.json` said the
-    organisation's on-call answered for it. It has none, said as such."""
+    organisation's on-call answered for it. It has none, said as such (in `catalog.json`, an
+    `oncall` of null: an offering's `support` without one reads as taking the team-wide one)."""
     db = Member(tmp_path, "db", "Database Team")
     org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
     assert run("federate", "update", "--source", org).exit_code == 0
@@ -207,6 +208,8 @@ def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_orga
     document = json.loads((public / "catalog.json").read_text())
     (postgres,) = (o for o in document["offerings"] if o["id"] == "db-team/postgres")
     assert "oncall" not in postgres["effective_support"]
+    # its own team's, whole: none, said (an offering's `support` leaving a part out takes the team-wide one)
+    assert (postgres["support"]["oncall"], postgres["support"]["escalation"]) == (None, [])
     asked = ("promised", "--source", org, "--at", "2026-05-28", "--offering", "db-team/postgres")
     promised = run(*asked, "--format", "json")
     assert promised.exit_code == 0, promised.output

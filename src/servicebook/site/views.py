@@ -330,7 +330,8 @@ def support_view(team: model.Support, override: model.SupportOverride | None) ->
         overridden = tuple(
             name
             for name in ("hours", "channels", "severities", "oncall", "escalation")
-            if getattr(override, name) is not None
+            # every part of a member team's own (an on-call it has not is not the organisation's)
+            if getattr(override, name) is not None or isinstance(override, model.WholeSupport)
         )
     severities = tuple(
         SeverityView(s, format_minutes(s.response), "24×7" if s.coverage is model.Coverage.ALWAYS else "business hours")
