@@ -107,7 +107,7 @@ def test_a_lock_move_that_fast_forwards_says_nothing_of_a_rewrite(run, tmp_path:
     assert "member.rewritten" not in result.stdout
 
 
-def _snapshot(end: str, reason: str = "the server was down") -> str:
+def snapshot_of(end: str, reason: str = "the server was down") -> str:
     """A snapshot as `measure` writes it, of the minimal site's one SLO, not measured for `reason`."""
     day = dt.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ")
     slo = {
@@ -151,12 +151,12 @@ def test_the_sites_history_shows_a_snapshot_edited_removed_or_added_long_after_w
     the changes page, flagged, with the commit, its date and author; a snapshot committed as
     `measure` takes it is a routine that makes no entry."""
     taken = "measurements/2026-05-28T00-00-00Z.json"
-    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z"))
+    git_site.write(taken, snapshot_of("2026-05-28T00:00:00Z"))
     routine = git_site.commit("Measurements: 2026-05-28T00-00-00Z.json")
-    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z", "the server was up"))
+    git_site.write(taken, snapshot_of("2026-05-28T00:00:00Z", "the server was up"))
     edited = git_site.commit("Tidy the measurements")
     backfilled = "measurements/2026-03-31T00-00-00Z.json"
-    git_site.write(backfilled, _snapshot("2026-03-31T00:00:00Z"))
+    git_site.write(backfilled, snapshot_of("2026-03-31T00:00:00Z"))
     late = git_site.commit("Measure March")
     (git_site.root / taken).unlink()
     removed = git_site.commit("Drop a snapshot")
