@@ -439,15 +439,16 @@ def _policy_key(
     where: tuple[str, ...],
 ) -> str:
     """A policy page's key (see `reuse_keys`): what every page of the theme shows (`own`), where it
-    is (`where`), its own newest change, its own slug, source, front matter and HTML, and the
-    names of the offerings and tools it applies to."""
+    is (`where`), its own newest change, its own slug, source, front matter and HTML, the names
+    of the offerings and tools it applies to, and a member's page its team (its "Team:" label)."""
     meta = page.meta
     listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
     # the source file is shown by the "Edit this page" link, which a member's page has not
     # (its source names the member's locked commit, which moves with every lock move)
-    source = None if team(page.slug) else page.source
+    member = team(page.slug)
+    source = None if member else page.source
     shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
-    return digest(own, *where, changed(where[0]), shows, listed)
+    return digest(own, *where, changed(where[0]), shows, listed, *((member,) if member else ()))
 
 
 def _teams(site: model.SiteContent) -> dict[str, tuple[str, str, str | None]]:
