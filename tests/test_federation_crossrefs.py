@@ -526,3 +526,32 @@ def test_a_members_policy_page_follows_its_team_renaming_itself(
     assert run("federate", "update", "--source", org).exit_code == 0
     assert run("build", "--source", org).exit_code == 0  # the command line's, with the store it kept
     assert "Team: Data Team" in _words(page)
+
+
+def test_another_teams_alternative_carries_that_teams_name_and_follows_its_rename(
+    run: Callable[..., Result], org: Path, db: Member, app: Member, tmp_path: Path
+) -> None:
+    """The app team's web build scripts are unsupported, "use db-team/postgres instead": the
+    organisation site said "→ use Postgres" (on the home page, the tool's page, the list of what
+    we do not support, the web offering's tools table, the tools matrix), which reads as an
+    offering of ours or of the app team's. The alternative carries its team's name there, as
+    every other link to a member's record does; when the database team renames itself, a `serve`
+    rebuild shows the new name on every page, as a build from nothing does."""
+    _agreeing(db, app)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    public = org / "public"
+    tool, web = public / "tools/app-team/web-scripts/index.html", public / "offerings/app-team/web/index.html"
+    with serving(org, public) as (options, _):
+        build(options)
+        assert "Use instead: Postgres (Database Team) (offering)" in _words(tool)
+        assert "Web build scripts Unsupported Postgres (Database Team) (offering)" in _words(web)
+        assert "Unsupported → use Postgres (Database Team) (offering)" in _words(public / "index.html")
+        assert "Postgres (Database Team) (offering)" in _words(public / "unsupported/index.html")
+        assert "→ Postgres (Database Team)" in _words(public / "tools/index.html")
+        assert "Unsupported → use Postgres (Database Team)" in _words(public / "search/index.html")
+        db.publish("Rename the team", team="Data Platform Team")
+        assert run("federate", "update", "--source", org).exit_code == 0
+        build(options)
+        assert "Use instead: Postgres (Data Platform Team) (offering)" in _words(tool)
+        assert "Postgres (Data Platform Team) (offering)" in _words(web)
+        assert tree(public) == clean_build(run, org, tmp_path)

@@ -60,7 +60,7 @@ from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
-from servicebook.site.views import OfferingView, shown_per_page
+from servicebook.site.views import OfferingView, ToolView, shown_per_page
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -750,11 +750,15 @@ def _last_changed(history: HistoryView | None) -> Callable[[str], str] | None:
 
 def _teams_shown(team: Callable[[str], str], view: object, ident: str) -> str:
     """What an offering's or a tool's page shows of the member teams (`team`, of an id): its own
-    team, and an offering's the teams of the offerings it links (offering.html labels each)."""
+    team, a tool's the team of its alternative, and an offering's the teams of the offerings it
+    links and of its tools' alternatives (offering.html and the `alternative` macro label each)."""
+    if isinstance(view, ToolView):
+        return team(ident) + (team(view.alternative.id) if view.alternative else "")
     if not isinstance(view, OfferingView):
         return team(ident)
     linked = [*view.depends_on, *view.used_by, *((view.replaced_by,) if view.replaced_by else ())]
-    return team(ident) + "".join(team(link.id) for link in linked)
+    instead = [t.alternative for t in view.tools if t.alternative]
+    return team(ident) + "".join(team(link.id) for link in linked) + "".join(team(alt.id) for alt in instead)
 
 
 def _view_key(
