@@ -549,6 +549,9 @@ def test_another_teams_alternative_carries_that_teams_name_and_follows_its_renam
         assert "Postgres (Database Team) (offering)" in _words(public / "unsupported/index.html")
         assert "→ Postgres (Database Team)" in _words(public / "tools/index.html")
         assert "Unsupported → use Postgres (Database Team)" in _words(public / "search/index.html")
+        whole = _words(public / "catalog/index.html")  # the whole catalog on one page: every member record
+        assert "Web build scripts (App Platform) Unsupported Our own reasons." in whole
+        assert "Postgres (Database Team) Managed Postgres for product teams." in whole
         db.publish("Rename the team", team="Data Platform Team")
         assert run("federate", "update", "--source", org).exit_code == 0
         build(options)
