@@ -33,11 +33,14 @@ def generated_site(path: Path, pages: int) -> Path:
 
 
 def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
-    """The same sources built from nothing: a fresh copy, no public/, no cache."""
+    """The same sources built from nothing: a fresh copy, no public/, no cache (an organisation
+    site's members fetched at their locked commits first, as its CI does)."""
     fresh = tmp_path / "fresh"
     if fresh.exists():
         shutil.rmtree(fresh)
     shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache", ".servicebook-trash-*"))
+    if (fresh / "servicebook.lock").exists():
+        assert run("federate", "fetch", "--source", fresh).exit_code == 0
     assert run("build", "--source", fresh).exit_code == 0
     return tree(fresh / "public")
 

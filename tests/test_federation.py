@@ -464,6 +464,41 @@ def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
     assert "Teams disagree" not in offering.read_text()
 
 
+MORE_TOOLS = """\
+  - id: hand-rolled-scripts
+    name: Hand-rolled CI scripts
+    category: ci
+    status: supported
+    reason: Our administrators write their own.
+    since: 2026-01-01
+  - id: pgbouncer
+    name: PgBouncer
+    category: ci
+    status: supported
+    reason: It pools our connections.
+    since: 2026-01-01
+"""
+
+
+def test_the_organisations_home_page_counts_each_tool_once_as_the_organisation_decided_it(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The organisation supports its shared pipeline templates and does not support hand-rolled CI
+    scripts; the database team decided the other way round on both, and supports PgBouncer. The
+    home page's "At a glance" counted every team's decision: "3 supported tools" (hand-rolled
+    scripts among them, which the organisation does not support) and "2 unsupported tools" (the
+    templates among them, which it supports). A reader of the organisation's home page reads
+    its stand: each tool counts once, as the organisation decided it, and one only a member team
+    decided on as that team did. The lists it links to show every team's decision, labelled."""
+    db.publish_text("Our own tools", MEMBER.format(**db.values) + MORE_TOOLS)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (org / "public/index.html").read_text()))
+    assert "At a glance 2 offerings 2 supported tools 1 unsupported tool 1 policy " in home
+    unsupported = (org / "public/unsupported/index.html").read_text()
+    assert "tools/db-team/shared-pipelines/" in unsupported and "tools/hand-rolled-scripts/" in unsupported
+
+
 def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     page = org / "content/welcome.md"

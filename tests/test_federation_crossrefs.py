@@ -6,6 +6,7 @@ dangling by `federate update`. Members are local bare repositories reached over 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from servicebook.site.build import build
+
 from .conftest import GitSite
+from .sitefiles import clean_build, serving, tree
 from .test_federation import MEMBER, Member, locked, organisation
 from .test_portals import _export, _node, _radar, _validator
 
@@ -480,3 +484,77 @@ def test_the_organisation_build_says_a_backstage_name_kept_for_an_entity_is_one_
         "db-team names its entity Postgres_DB (portals.backstage.names), and other teams' exports refer to its "
         "offerings by id: drop that name once Backstage has the entity as postgres"
     ) in result.output
+
+
+def _words(page: Path) -> str:
+    """A page's text, its tags taken out and its white space made single spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text()))
+
+
+def _agreeing(db: Member, app: Member) -> None:
+    """The database team supports the shared pipeline templates, as the organisation does, and the
+    app team's unsupported tool is its own web build scripts (use db-team/postgres instead): no
+    disagreement names a team on every page (pagekeys.chrome), only the links to its records."""
+    db.publish("Support the templates", pipelines="supported")
+    text = app_catalog(app).replace(
+        "  - id: shared-pipelines\n    name: Shared pipeline templates",
+        "  - id: web-scripts\n    name: Web build scripts",
+    )
+    app.publish_text("Our own scripts", text.replace("    slos:", "    tools: [web-scripts]\n    slos:", 1))
+
+
+def test_a_members_policy_page_follows_its_team_renaming_itself(
+    run: Callable[..., Result], org: Path, db: Member, app: Member, tmp_path: Path
+) -> None:
+    """A member's policy page says whose it is ("Team: Database Team"). When the team renamed
+    itself, a `serve` rebuild kept the old name there: the page's key held whether it had a team,
+    not which. It shows the new one, as a build from nothing does (and a rebuild of the command
+    line did)."""
+    _agreeing(db, app)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    public = org / "public"
+    page = public / "policies/db-team/backups/index.html"
+    with serving(org, public) as (options, _):
+        build(options)
+        assert "Team: Database Team" in _words(page)
+        db.publish("Rename the team", team="Data Platform Team")
+        assert run("federate", "update", "--source", org).exit_code == 0
+        build(options)
+        assert "Team: Data Platform Team" in _words(page)
+        assert tree(public) == clean_build(run, org, tmp_path)
+    db.publish("Rename it again", team="Data Team")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org).exit_code == 0  # the command line's, with the store it kept
+    assert "Team: Data Team" in _words(page)
+
+
+def test_another_teams_alternative_carries_that_teams_name_and_follows_its_rename(
+    run: Callable[..., Result], org: Path, db: Member, app: Member, tmp_path: Path
+) -> None:
+    """The app team's web build scripts are unsupported, "use db-team/postgres instead": the
+    organisation site said "→ use Postgres" (on the home page, the tool's page, the list of what
+    we do not support, the web offering's tools table, the tools matrix), which reads as an
+    offering of ours or of the app team's. The alternative carries its team's name there, as
+    every other link to a member's record does; when the database team renames itself, a `serve`
+    rebuild shows the new name on every page, as a build from nothing does."""
+    _agreeing(db, app)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    public = org / "public"
+    tool, web = public / "tools/app-team/web-scripts/index.html", public / "offerings/app-team/web/index.html"
+    with serving(org, public) as (options, _):
+        build(options)
+        assert "Use instead: Postgres (Database Team) (offering)" in _words(tool)
+        assert "Web build scripts Unsupported Postgres (Database Team) (offering)" in _words(web)
+        assert "Unsupported → use Postgres (Database Team) (offering)" in _words(public / "index.html")
+        assert "Postgres (Database Team) (offering)" in _words(public / "unsupported/index.html")
+        assert "→ Postgres (Database Team)" in _words(public / "tools/index.html")
+        assert "Unsupported → use Postgres (Database Team)" in _words(public / "search/index.html")
+        whole = _words(public / "catalog/index.html")  # the whole catalog on one page: every member record
+        assert "Web build scripts (App Platform) Unsupported Our own reasons." in whole
+        assert "Postgres (Database Team) Managed Postgres for product teams." in whole
+        db.publish("Rename the team", team="Data Platform Team")
+        assert run("federate", "update", "--source", org).exit_code == 0
+        build(options)
+        assert "Use instead: Postgres (Data Platform Team) (offering)" in _words(tool)
+        assert "Postgres (Data Platform Team) (offering)" in _words(web)
+        assert tree(public) == clean_build(run, org, tmp_path)

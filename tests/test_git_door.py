@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.errors import UsageProblem
 from servicebook.git import runner
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.history import load_timeline
 from servicebook.git.releases import discover
-from servicebook.git.repo import build_info, open_repo
-from servicebook.git.revisions import diff_revisions
+from servicebook.git.repo import build_info, committed_at, open_repo, utc
+from servicebook.git.revisions import BLOB_OR_COMMIT, diff_revisions
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 
+from . import test_hostile_round17
 from .conftest import FIXED_EPOCH, SITES, GitSite
 
 TESTS = Path(__file__).parent
@@ -322,3 +324,71 @@ def test_git_started_answers_as_git_does_and_runs_at_once_with_what_else_was_sta
     assert runner.started(tmp_path, "rev-parse", "--show-toplevel")() is None  # not a repository
     monkeypatch.setenv("PATH", str(tmp_path))  # no git on it
     assert runner.started(tmp_path, "version")() is None
+
+
+def _subcommands(log: Path) -> list[str]:
+    """The git subcommand of each command in `log`, in order (its options before it left out); the log emptied."""
+    found = []
+    for line in log.read_text("utf-8").splitlines():
+        args = line.split()
+        i = 0
+        while i < len(args) and args[i].startswith("-"):
+            i += 2 if args[i] in ("-C", "-c") else 1
+        found.append(args[i] if i < len(args) else args[-1])  # `git --version`: --version
+    log.write_text("")
+    return found
+
+
+@pytest.mark.git
+def test_a_diff_reads_the_date_of_the_head_commit_with_its_files(git_site, tmp_path, monkeypatch, run) -> None:
+    """`diff` judges a measurement snapshot the head commit adds by that commit's date (one added
+    long after what it measures is flagged). The date is read with the head's catalog and pages,
+    by their `git cat-file`: a diff that flags a snapshot starts no process to ask git the date."""
+    git_site.write("measurements/2026-03-31T00-00-00Z.json", test_hostile_round17.snapshot_of("2026-03-31T00:00:00Z"))
+    git_site.commit("Measure March")
+    log = _git_counted(tmp_path, monkeypatch)
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.stdout)["changes"]
+    assert (change["kind"], change["effect"]) == ("measurement.added", "weakened")
+    assert "added 58 days after the end of what it measures" in change["text"]
+    asked = [c for c in _subcommands(log) if c != "--version"]  # (asked once a process)
+    assert "log" not in asked
+    # each side: its commit and its files (ls-tree, cat-file's sizes and contents); the renames
+    # between them; the added snapshot's bytes (sizes and contents); each side's lock (cat-file -s)
+    assert (asked.count("rev-parse"), asked.count("ls-tree"), asked.count("cat-file"), len(asked)) == (5, 2, 8, 18)
+
+
+@pytest.mark.git
+def test_the_date_read_from_a_commits_text_is_the_committer_date_git_gives(git_site) -> None:
+    # an author date of its own, a committer named in words, a body with a line like a header's
+    git_site.git(
+        "-c",
+        "user.name=Zoë van der Berg",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--date",
+        "@1000000000 +0530",
+        "-m",
+        "Tidy\n\ncommitter Someone <s@example.org> 1 +0000",
+    )
+    head = git_site.git("rev-parse", "HEAD").strip()
+    text = read_blobs(git_site.root, [head], kinds=BLOB_OR_COMMIT)[head]
+    assert committed_at(text) == utc(int(git_site.git("log", "-1", "--format=%ct", head))) == utc(git_site.clock)
+    assert read_blobs(git_site.root, [head]) == {}  # blobs only, unless asked
+    assert committed_at(None) is None
+    assert committed_at(b"tree 0\n\ncommitter Someone <s@example.org> 1 +0000\n") is None
+
+
+@pytest.mark.git
+def test_a_diff_dates_a_head_commit_too_large_to_read_as_git_does(git_site, run) -> None:
+    """A commit whose message is larger than any source is not read whole (as a file that large is
+    not): its date is asked of git, and a snapshot it adds late is flagged all the same."""
+    git_site.write("measurements/2026-03-31T00-00-00Z.json", test_hostile_round17.snapshot_of("2026-03-31T00:00:00Z"))
+    git_site.git("add", "-A")
+    git_site.git("commit", "-q", "-F", "-", stdin="Measure March\n\n" + "x" * MAX_CATALOG_BYTES + "\n")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.stdout)["changes"]
+    assert (change["kind"], change["effect"]) == ("measurement.added", "weakened")

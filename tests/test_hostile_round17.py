@@ -107,7 +107,7 @@ def test_a_lock_move_that_fast_forwards_says_nothing_of_a_rewrite(run, tmp_path:
     assert "member.rewritten" not in result.stdout
 
 
-def _snapshot(end: str, reason: str = "the server was down") -> str:
+def snapshot_of(end: str, reason: str = "the server was down") -> str:
     """A snapshot as `measure` writes it, of the minimal site's one SLO, not measured for `reason`."""
     day = dt.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ")
     slo = {
@@ -151,12 +151,12 @@ def test_the_sites_history_shows_a_snapshot_edited_removed_or_added_long_after_w
     the changes page, flagged, with the commit, its date and author; a snapshot committed as
     `measure` takes it is a routine that makes no entry."""
     taken = "measurements/2026-05-28T00-00-00Z.json"
-    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z"))
+    git_site.write(taken, snapshot_of("2026-05-28T00:00:00Z"))
     routine = git_site.commit("Measurements: 2026-05-28T00-00-00Z.json")
-    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z", "the server was up"))
+    git_site.write(taken, snapshot_of("2026-05-28T00:00:00Z", "the server was up"))
     edited = git_site.commit("Tidy the measurements")
     backfilled = "measurements/2026-03-31T00-00-00Z.json"
-    git_site.write(backfilled, _snapshot("2026-03-31T00:00:00Z"))
+    git_site.write(backfilled, snapshot_of("2026-03-31T00:00:00Z"))
     late = git_site.commit("Measure March")
     (git_site.root / taken).unlink()
     removed = git_site.commit("Drop a snapshot")
@@ -193,7 +193,8 @@ def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_orga
     fills what an offering leaves out: a member team with no on-call had the organisation's. Its
     Postgres page said "on call outside those hours" and told readers to page the platform team's
     on-call for the database team's incidents, and `promised` and `catalog.json` said the
-    organisation's on-call answered for it. It has none, said as such."""
+    organisation's on-call answered for it. It has none, said as such (in `catalog.json`, an
+    `oncall` of null: an offering's `support` without one reads as taking the team-wide one)."""
     db = Member(tmp_path, "db", "Database Team")
     org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
     assert run("federate", "update", "--source", org).exit_code == 0
@@ -207,6 +208,8 @@ def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_orga
     document = json.loads((public / "catalog.json").read_text())
     (postgres,) = (o for o in document["offerings"] if o["id"] == "db-team/postgres")
     assert "oncall" not in postgres["effective_support"]
+    # its own team's, whole: none, said (an offering's `support` leaving a part out takes the team-wide one)
+    assert (postgres["support"]["oncall"], postgres["support"]["escalation"]) == (None, [])
     asked = ("promised", "--source", org, "--at", "2026-05-28", "--offering", "db-team/postgres")
     promised = run(*asked, "--format", "json")
     assert promised.exit_code == 0, promised.output

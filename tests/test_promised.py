@@ -16,6 +16,7 @@ from servicebook.git.in_effect import end_of_day
 from servicebook.git.promised import AT_FORMS
 
 from .conftest import SITES, GitSite
+from .test_federation import MEMBER, Member, organisation
 
 pytestmark = pytest.mark.git
 
@@ -244,6 +245,49 @@ def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path
     assert result.exit_code == 2
     assert result.stderr.endswith("did you mean 'ci-pipelines'?\n"), result.stderr
     assert "pipelines" in run("promised", "--source", site.root, "--at", "2099-01-01", "--offering", "pipelines").stderr
+
+
+def test_an_offering_asked_for_by_an_id_it_had_is_told_its_new_one(run, tmp_path) -> None:
+    """`--offering ci` where the catalog renamed ci to build-pipelines (`renamed_from: [ci]`): the
+    error suggested by spelling, "offerings then: build-pipelines", as if ci had never been; as
+    `check` does, it says the id it has now, whose old name that was."""
+    site = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.edit(
+        "  - id: ci\n    name: CI pipelines", "  - id: build-pipelines\n    renamed_from: [ci]\n    name: CI pipelines"
+    )
+    site.edit("offerings: [ci]", "offerings: [build-pipelines]", "content/welcome.md")
+    site.edit("(offering:ci)", "(offering:build-pipelines)", "content/welcome.md")
+    site.commit("Rename the CI offering")
+    result = run("promised", "--source", site.root, "--at", "2099-01-01", "--offering", "ci")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "; did you mean 'build-pipelines'? offering ci is now build-pipelines, as its renamed_from says: ask for it "
+        "by its new id\n"
+    ), result.stderr
+
+
+@pytest.mark.git
+def test_a_member_offering_asked_for_by_an_id_it_had_is_told_its_new_one(run, tmp_path) -> None:
+    """The same on an organisation site, of a member team's offering renamed in its own catalog."""
+    db = Member(tmp_path, "db", "Database Team")
+    db.publish_text(
+        "Rename Postgres",
+        MEMBER.format(**db.values)
+        .replace("  - id: postgres\n", "  - id: databases\n    renamed_from: [postgres]\n", 1)
+        .replace("alternative: postgres", "alternative: databases"),
+    )
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    updated = run("federate", "update", "--source", org)
+    assert updated.exit_code == 0, updated.output
+    GitSite(org).commit("Lock the members")
+    result = run("promised", "--source", org, "--at", "2099-01-01", "--offering", "db-team/postgres")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "; did you mean 'db-team/databases'? offering db-team/postgres is now db-team/databases, as its "
+        "renamed_from says: ask for it by its new id\n"
+    ), result.stderr
 
 
 def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:

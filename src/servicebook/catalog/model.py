@@ -271,6 +271,14 @@ class SupportOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class WholeSupport(SupportOverride):
+    """An offering's support that takes no part from the catalog's team-wide support: a member
+    team's offering on an organisation site, whose team-wide support is the organisation's
+    (federation/merge.py). Every part is its own team's; an on-call of None is none. No catalog
+    writes it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
     """How the monitoring counts an SLO's events: Prometheus queries in the shapes Sloth and Pyrra
     use, so a team can paste what it already has. Exactly one shape: errors and total, good and

@@ -110,22 +110,19 @@ def format_percent(value: Decimal) -> str:
     return f"{text} %"
 
 
-# An offering's on-call that is none, whatever the team-wide support has: a member team's offering
-# on an organisation site, whose team-wide support is the organisation's (federation/merge.py).
-# No catalog can write it (an on-call's texts are never empty).
-NO_ONCALL = model.OnCall(summary="", how="")
-
-
 def effective_support(team: model.Support, override: model.SupportOverride | None) -> model.Support:
-    """Team-wide support with an offering's overrides applied part by part."""
+    """Team-wide support with an offering's overrides applied part by part (none of it to a
+    WholeSupport: a member team's offering on an organisation site)."""
     if override is None:
         return team
-    oncall = override.oncall if override.oncall is not None else team.oncall
+    oncall = override.oncall
+    if oncall is None and not isinstance(override, model.WholeSupport):
+        oncall = team.oncall
     return model.Support(
         hours=override.hours or team.hours,
         channels=override.channels if override.channels is not None else team.channels,
         severities=override.severities if override.severities is not None else team.severities,
-        oncall=None if oncall == NO_ONCALL else oncall,
+        oncall=oncall,
         escalation=override.escalation if override.escalation is not None else team.escalation,
     )
 

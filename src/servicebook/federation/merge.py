@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import alternative
-from servicebook.catalog.slo import NO_ONCALL
+from servicebook.catalog.slo import effective_support
 from servicebook.source.lookalike import looks_alike
 
 STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
@@ -130,18 +130,18 @@ def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str]
     )
 
 
-def _carried(team: model.Support, own: model.SupportOverride | None) -> model.SupportOverride:
+def _carried(team: model.Support, own: model.SupportOverride | None) -> model.WholeSupport:
     """A member offering's support on the organisation site, where the team-wide support is the
     organisation's: everything the member's team offers, with the offering's own overrides, and
     nothing of the organisation's (a member team without an on-call has none, not the
     organisation's: its offerings' pages told readers to page our on-call for its incidents)."""
-    own = own or model.SupportOverride()
-    return model.SupportOverride(
-        hours=own.hours or team.hours,
-        channels=own.channels if own.channels is not None else team.channels,
-        severities=own.severities if own.severities is not None else team.severities,
-        oncall=own.oncall or team.oncall or NO_ONCALL,
-        escalation=own.escalation if own.escalation is not None else team.escalation,
+    support = effective_support(team, own)
+    return model.WholeSupport(
+        hours=support.hours,
+        channels=support.channels,
+        severities=support.severities,
+        oncall=support.oncall,
+        escalation=support.escalation,
     )
 
 

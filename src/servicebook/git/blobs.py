@@ -22,12 +22,19 @@ class Skipped(enum.Enum):
     TOO_LARGE = "too large"  # what _answer gives for a blob it read and dropped
 
 
+BLOB = frozenset({b"blob"})
+
+
 def _answer(
-    readline: Callable[[], bytes], read: Callable[[int], bytes], largest: int | None = None
+    readline: Callable[[], bytes],
+    read: Callable[[int], bytes],
+    largest: int | None = None,
+    kinds: frozenset[bytes] = BLOB,
 ) -> bytes | Skipped | None:
-    """One answer of `git cat-file --batch`: the blob's bytes, or None when the name names no blob
-    (`<name> missing`, `<name> ambiguous`, or an object of another kind, whose bytes are skipped),
-    or Skipped.TOO_LARGE for one of more than `largest` bytes (read and dropped, never held)."""
+    """One answer of `git cat-file --batch`: the blob's bytes (an object's of one of `kinds`), or
+    None when the name names no such object (`<name> missing`, `<name> ambiguous`, or an object of
+    another kind, whose bytes are skipped), or Skipped.TOO_LARGE for one of more than `largest`
+    bytes (read and dropped, never held)."""
     header = readline()
     if not header.endswith(b"\n"):
         raise UsageProblem(FAILED)  # git stopped answering
@@ -48,7 +55,7 @@ def _answer(
     data = read(size)
     if len(data) != size or read(1) != b"\n":
         raise UsageProblem(FAILED)
-    return data if parts[1] == b"blob" else None
+    return data if parts[1] in kinds else None
 
 
 class Blobs:
@@ -94,11 +101,20 @@ class Blobs:
         self.close()
 
 
-def read_blobs(root: Path, names: Iterable[str], *, bare: bool = False, largest: int | None = None) -> dict[str, bytes]:
+def read_blobs(
+    root: Path,
+    names: Iterable[str],
+    *,
+    bare: bool = False,
+    largest: int | None = None,
+    kinds: frozenset[bytes] = BLOB,
+) -> dict[str, bytes]:
     """name → contents of each of `names` (ids or `commit:path`) that names a blob, read by one
     `git cat-file --batch` given them all at once (`bare`: `root` is a bare repository of ours).
     With `largest`, a blob of more bytes is left out, unread: a commit can hold a file of gigabytes
-    that git keeps in a few megabytes (one of 400 MB of one character took a build 3 GB)."""
+    that git keeps in a few megabytes (one of 400 MB of one character took a build 3 GB). With
+    `kinds`, an object of those kinds is read as a blob is (b"commit": a commit's own text, read
+    with the files of its tree in the same process)."""
     wanted = list(dict.fromkeys(names))
     if largest is not None:
         wanted = _at_most(root, wanted, largest, bare)
@@ -125,7 +141,7 @@ def read_blobs(root: Path, names: Iterable[str], *, bare: bool = False, largest:
 
     found: dict[str, bytes] = {}
     for name in wanted:
-        data = _answer(readline, read)
+        data = _answer(readline, read, kinds=kinds)
         if isinstance(data, bytes):
             found[name] = data
     return found

@@ -71,14 +71,22 @@ def uncommitted_note(paths: Sequence[str]) -> str | None:
 
 def offerings_shown(found: CatalogAt, at: Moment, offering: str | None) -> tuple[model.Offering, ...]:
     """Every offering of the catalog, or the one asked for (an unknown id is an error naming the
-    commit whose catalog was searched, with a "did you mean")."""
+    commit whose catalog was searched, with a "did you mean": the offering whose `renamed_from`
+    lists it, as `check` says, else the ids spelt alike)."""
     offerings = found.catalog.offerings
     if offering is None:
         return offerings
     chosen = tuple(o for o in offerings if o.id == offering)
     if not chosen:
         ids = [o.id for o in offerings]
-        hint = did_you_mean_id(offering, ids) or (f"offerings then: {', '.join(ids)}" if ids else "it had no offerings")
+        renamed = next((o.id for o in offerings if offering in o.renamed_from), None)
+        listed = f"offerings then: {', '.join(ids)}" if ids else "it had no offerings"
+        hint = (
+            f"did you mean '{renamed}'? offering {offering} is now {renamed}, as its renamed_from says: "
+            "ask for it by its new id"
+            if renamed is not None
+            else did_you_mean_id(offering, ids) or listed
+        )
         raise UsageProblem(
             f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"

@@ -57,6 +57,18 @@ def utc(seconds: int) -> dt.datetime | None:
         return None
 
 
+def committed_at(commit: bytes | None) -> dt.datetime | None:
+    """The committer date a commit object's text says (what `git log --format=%ct` prints), as a
+    UTC time; None for no text or one git would not have written."""
+    header = (commit or b"").split(b"\n\n", 1)[0]
+    for line in header.split(b"\n"):
+        if line.startswith(b"committer "):
+            parts = line.rsplit(b" ", 2)  # committer NAME <EMAIL> SECONDS ZONE
+            if len(parts) == 3 and parts[1].isdigit() and len(parts[1]) <= 12:
+                return utc(int(parts[1]))
+    return None
+
+
 def not_in_git(root: Path) -> str:
     """Why `root` has no repository, for a command that needs one: no git, or no repository there."""
     return f"{root} is not in a git repository" if installed() else MISSING

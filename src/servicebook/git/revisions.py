@@ -4,6 +4,7 @@ revision and the working tree."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,13 @@ from servicebook.catalog.validate import (
     renamed_pages_hinted,
 )
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
-from servicebook.git.blobs import Blobs, read_blobs
+from servicebook.git.blobs import BLOB, Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots, snapshot_change, snapshot_end
 from servicebook.git.repo import (
     CATALOG_FILE,
     CONTENT_DIR,
     Repo,
+    committed_at,
     merge_base,
     not_in_git,
     open_repo,
@@ -51,6 +53,8 @@ from servicebook.git.snapshots import (
     worktree_links,
     worktree_other_files,
 )
+
+BLOB_OR_COMMIT = BLOB | {b"commit"}
 
 
 class RevisionInvalid(UsageProblem):
@@ -142,11 +146,12 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     reader = Reader(Blobs(None), DiskCache(None, "diff"))
     # Problems at a merge base are named by its commit, which `git show` can open.
     base_name = base_commit[:12] if base_side.merge_base_of else base
-    old_files, old_other, old_links = _revision_files(repo, base_commit)
+    old_files, old_other, old_links, _ = _revision_files(repo, base_commit)
+    head_date: dt.datetime | None = None
     if head is None or head_commit is None:
         new_files, new_other, new_links = worktree_files(root), worktree_other_files(root), worktree_links(root)
     else:
-        new_files, new_other, new_links = _revision_files(repo, head_commit)
+        new_files, new_other, new_links, head_date = _revision_files(repo, head_commit)
     # A page with the same bytes on both sides has no change to name: it is not parsed (at 5,000
     # pages, parsing them all was ~9 of the 10 CPU seconds of a diff that changes one line).
     same = frozenset(p for p, data in old_files.items() if is_page(p) and new_files.get(p) == data)
@@ -189,20 +194,22 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         raise
     changes = diff_snapshots(old, new, renames)
     if head_commit is not None:
-        changes = _late_snapshots(repo, head_commit, changes, new_other)
+        changes = _late_snapshots(repo, head_commit, head_date, changes, new_other)
     base_side = dataclasses.replace(base_side, catalog=old.catalog)
     return changes, base_side, Side(head or "working tree", head_commit, catalog=new.catalog)
 
 
 def _late_snapshots(
-    repo: Repo, commit: str, changes: tuple[Change, ...], files: Mapping[str, str]
+    repo: Repo, commit: str, committed: dt.datetime | None, changes: tuple[Change, ...], files: Mapping[str, str]
 ) -> tuple[Change, ...]:
-    """`changes` with each measurement snapshot that `commit` (the head compared) adds said as
-    snapshot_change says it, by the date of that commit and the end the snapshot says: one
-    committed long after what it measures is flagged, as the site's history flags it."""
+    """`changes` with each measurement snapshot that `commit` (the head compared, committed at
+    `committed`, as _revision_files read it) adds said as snapshot_change says it, by that date
+    and the end the snapshot says: one committed long after what it measures is flagged, as the
+    site's history flags it."""
     added = {c.subject.removeprefix("measurement:"): c for c in changes if c.kind == "measurement.added"}
-    stamp = git(repo.root, "log", "-1", "--format=%ct", "--end-of-options", commit) if added else None
-    when = utc(int(stamp)) if stamp is not None and stamp.strip().isdigit() and len(stamp.strip()) <= 12 else None
+    if not added:
+        return changes
+    when = committed or _commit_date(repo, commit)
     if when is None:
         return changes
     data = read_blobs(repo.root, [files[p] for p in added if p in files], largest=MAX_CATALOG_BYTES)
@@ -212,14 +219,22 @@ def _late_snapshots(
     )
 
 
-def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str]]:
+def _commit_date(repo: Repo, commit: str) -> dt.datetime | None:
+    """The committer date of `commit` asked of git: for one whose text _revision_files did not
+    read (larger than any source)."""
+    stamp = (git(repo.root, "log", "-1", "--format=%ct", "--end-of-options", commit) or "").strip()
+    return utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None
+
+
+def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str], dt.datetime | None]:
     """catalog.yaml and the pages at `commit`, by path with their bytes, the other files of the
-    site (templates, images …) by path with their blob ids, and which of the first are symbolic
-    links (left out of the first: the build refuses them)."""
+    site (templates, images …) by path with their blob ids, which of the first are symbolic links
+    (left out of the first: the build refuses them), and the commit's date (read with the files,
+    in the same process; None when its text is larger than any source)."""
     links: set[str] = set()
     tree = tree_at(repo, commit, layouts=True, measurements=True, links=links)
     read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
-    data = read_blobs(repo.root, read.values(), largest=MAX_CATALOG_BYTES)
+    data = read_blobs(repo.root, [*read.values(), commit], largest=MAX_CATALOG_BYTES, kinds=BLOB_OR_COMMIT)
     unread = sorted(p for p, b in read.items() if b not in data)  # listed in the tree: larger than the bound
     if unread:
         raise RevisionInvalid(
@@ -230,7 +245,7 @@ def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str
         )
     found = {p: data[b] for p, b in read.items() if b in data}
     linked = {p for p in links if p == CATALOG_FILE or is_page(p)}
-    return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked
+    return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked, committed_at(data.get(commit))
 
 
 def _snapshot(

@@ -23,7 +23,8 @@ DOCUMENT_VERSION = 1
 
 
 def plain(value: Any) -> Any:
-    """Model values → JSON values: dataclasses to objects (YAML key names), enums to their values."""
+    """Model values → JSON values: dataclasses to objects (YAML key names, a part not given left
+    out, but for a WholeSupport's: null or []), enums to their values."""
     cls = value.__class__
     if cls in _AS_THEY_ARE:  # most values: checked first, as this runs for every value of the catalog
         return value
@@ -33,6 +34,8 @@ def plain(value: Any) -> Any:
     if keys is None and hasattr(cls, "__dataclass_fields__"):
         keys = _KEYS[cls] = tuple((f.name, f.metadata.get("key", f.name)) for f in dataclasses.fields(value))
     if keys is not None:
+        if cls is model.WholeSupport:  # a member team's: no part comes from `support`, none is left out
+            return {key: plain(getattr(value, name)) for name, key in keys}
         out = {}
         for name, key in keys:
             item = getattr(value, name)

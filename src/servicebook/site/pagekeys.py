@@ -60,7 +60,7 @@ from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
-from servicebook.site.views import OfferingView, shown_per_page
+from servicebook.site.views import OfferingView, ToolView, shown_per_page
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -439,15 +439,16 @@ def _policy_key(
     where: tuple[str, ...],
 ) -> str:
     """A policy page's key (see `reuse_keys`): what every page of the theme shows (`own`), where it
-    is (`where`), its own newest change, its own slug, source, front matter and HTML, and the
-    names of the offerings and tools it applies to."""
+    is (`where`), its own newest change, its own slug, source, front matter and HTML, the names
+    of the offerings and tools it applies to, and a member's page its team (its "Team:" label)."""
     meta = page.meta
     listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
     # the source file is shown by the "Edit this page" link, which a member's page has not
     # (its source names the member's locked commit, which moves with every lock move)
-    source = None if team(page.slug) else page.source
+    member = team(page.slug)
+    source = None if member else page.source
     shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
-    return digest(own, *where, changed(where[0]), shows, listed)
+    return digest(own, *where, changed(where[0]), shows, listed, *((member,) if member else ()))
 
 
 def _teams(site: model.SiteContent) -> dict[str, tuple[str, str, str | None]]:
@@ -749,11 +750,15 @@ def _last_changed(history: HistoryView | None) -> Callable[[str], str] | None:
 
 def _teams_shown(team: Callable[[str], str], view: object, ident: str) -> str:
     """What an offering's or a tool's page shows of the member teams (`team`, of an id): its own
-    team, and an offering's the teams of the offerings it links (offering.html labels each)."""
+    team, a tool's the team of its alternative, and an offering's the teams of the offerings it
+    links and of its tools' alternatives (offering.html and the `alternative` macro label each)."""
+    if isinstance(view, ToolView):
+        return team(ident) + (team(view.alternative.id) if view.alternative else "")
     if not isinstance(view, OfferingView):
         return team(ident)
     linked = [*view.depends_on, *view.used_by, *((view.replaced_by,) if view.replaced_by else ())]
-    return team(ident) + "".join(team(link.id) for link in linked)
+    instead = [t.alternative for t in view.tools if t.alternative]
+    return team(ident) + "".join(team(link.id) for link in linked) + "".join(team(alt.id) for alt in instead)
 
 
 def _view_key(

@@ -330,7 +330,8 @@ def support_view(team: model.Support, override: model.SupportOverride | None) ->
         overridden = tuple(
             name
             for name in ("hours", "channels", "severities", "oncall", "escalation")
-            if getattr(override, name) is not None
+            # every part of a member team's own (an on-call it has not is not the organisation's)
+            if getattr(override, name) is not None or isinstance(override, model.WholeSupport)
         )
     severities = tuple(
         SeverityView(s, format_minutes(s.response), "24×7" if s.coverage is model.Coverage.ALWAYS else "business hours")
@@ -467,7 +468,7 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
             pages=made.ordered,
             support=support_view(catalog.support, None),
             lifecycle_counts=_counts([o.lifecycle for o in catalog.offerings], LIFECYCLE_LABELS),
-            status_counts=_counts([t.status for t in catalog.tools], STATUS_LABELS),
+            status_counts=_counts(_standings(catalog.tools, site.federation is not None), STATUS_LABELS),
             offering_by_id={v.offering.id: v for v in offering_views},
             tool_by_id=tool_views,
             slos_by_budget=_by_budget_left(offering_views),
@@ -626,6 +627,24 @@ def _name_key(o: model.Offering) -> tuple[str, str]:
 
 def _tool_order(v: ToolView) -> tuple[int, str, str]:
     return (list(model.ToolStatus).index(v.tool.status), v.tool.name.casefold(), v.tool.id)
+
+
+def _standings(tools: Sequence[model.Tool], federated: bool) -> list[model.ToolStatus]:
+    """The status each tool counts under in the home page's "At a glance": each decision's; on an
+    organisation site (`federated`) each tool once (one id across the teams), as the organisation
+    decided it, organisation-wide, or as its member teams did where the organisation has not
+    (each status they gave it once). A member team's support for a tool the organisation does not
+    support made the organisation's home page count it among the supported tools; a tool each
+    team leaves counted once a team."""
+    if not federated:
+        return [t.status for t in tools]
+    own = {t.id: t.status for t in tools if "/" not in t.id}  # a member's is <member>/<id> (routes.member_scoped)
+    members: dict[str, set[model.ToolStatus]] = {}
+    for t in tools:
+        ident = t.id.partition("/")[2]
+        if ident and ident not in own:
+            members.setdefault(ident, set()).add(t.status)
+    return [*own.values(), *(status for given in members.values() for status in given)]
 
 
 def _counts(values: Sequence[enum.Enum], labels: Mapping[Any, str]) -> tuple[tuple[str, str, int], ...]:
