@@ -2717,3 +2717,40 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
             if what == "nothing":
                 assert asked == [], what
             assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_patches_the_part_of_a_paged_list_that_holds_the_edited_page_and_equals_a_build_from_nothing(
+    run, tmp_path, monkeypatch
+) -> None:
+    """A body edit leaves the page's weight in the paged lists as it was: the policy pages' list
+    keeps its last parts but the one holding the page (paging._patched). A title that makes the
+    page weigh more, a page added and one removed cut the list again; each rebuild's output is
+    a build from nothing's."""
+    monkeypatch.setattr(paging, "PART_BYTES", 3000)  # several parts of a small site's lists
+    monkeypatch.setattr(paging, "A_TO_Z_BYTES", 2000)
+    site = generated_site(tmp_path / "site", pages=40)
+    pages = sorted((site / "content").glob("*.md"))
+    page, added = pages[20], site / "content" / "policy-00020-b-added.md"
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert memory.paging is not None
+        first = memory.paging.lists["policies"][1]
+        assert len(first) > 3
+        steps: list[tuple[str, Callable[[], object], bool]] = [
+            ("a body edit", lambda: _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n"), True),
+            ("another", lambda: _edit(page, "A sentence added", "A sentence changed"), True),
+            ("a longer title", lambda: _edit(page, 'title: "', 'title: "A much longer title: '), False),
+            ("a page added", lambda: added.write_text("---\ntitle: Added\n---\n\nHi.\n"), False),
+            ("the page added edited", lambda: _edit(added, "Hi.", "Hello."), True),
+            ("the page added removed", added.unlink, False),
+        ]
+        for what, change, patched in steps:
+            last = memory.paging.lists["policies"][1]
+            change()
+            build(options)
+            now = memory.paging.lists["policies"][1]
+            if patched:  # the part holding the page made again, the others the last ones
+                assert len(now) == len(last) and sum(p is not q for p, q in zip(now, last, strict=True)) == 1, what
+            else:
+                assert all(p is not q for p, q in zip(now, last, strict=False)), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
