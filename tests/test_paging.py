@@ -357,10 +357,15 @@ def test_the_site_view_and_the_lists_parts_made_from_the_last_ones_equal_those_m
         view = site_view(site, views)
         monkeypatch.setattr(views_module, "_order", real_order)
         assert view == site_view(site)
+        before = memo.catalog[2] if memo.catalog is not None else ()
         parts = paging.catalog_parts(view, memo)
         if n == 1:  # the edited page's row, and those of the views that hold it (its offerings', tools')
             assert [row for row in weighed if row[0] == "policies"] == [("policies", body)]
             assert len(weighed) < len(paging.catalog_rows(view)) / 4
+            # of the same weights: the last parts but those holding a row weighed again
+            holding = {p.number for p in parts if any(r in p.items for r in weighed)}
+            assert {p.number for p, q in zip(parts, before, strict=True) if p is not q} == holding
+            assert len(holding) < len(parts)
         assert len(parts) > 2 and parts == paging.catalog_parts(view)
         for name in paging.WEIGHTS:
             assert paging.page_parts(view, name, memo) == paging.page_parts(view, name), name

@@ -2723,7 +2723,8 @@ def test_a_serve_rebuild_patches_the_part_of_a_paged_list_that_holds_the_edited_
     run, tmp_path, monkeypatch
 ) -> None:
     """A body edit leaves the page's weight in the paged lists as it was: the policy pages' list
-    keeps its last parts but the one holding the page (paging._patched). A title that makes the
+    keeps its last parts but the one holding the page (paging._patched), the whole catalog's
+    those that do not hold a row that changed. A title that makes the
     page weigh more, a page added and one removed cut the list again; each rebuild's output is
     a build from nothing's."""
     monkeypatch.setattr(paging, "PART_BYTES", 3000)  # several parts of a small site's lists
@@ -2746,11 +2747,15 @@ def test_a_serve_rebuild_patches_the_part_of_a_paged_list_that_holds_the_edited_
         ]
         for what, change, patched in steps:
             last = memory.paging.lists["policies"][1]
+            assert memory.paging.catalog is not None
+            catalog = memory.paging.catalog[2]
             change()
             build(options)
             now = memory.paging.lists["policies"][1]
             if patched:  # the part holding the page made again, the others the last ones
                 assert len(now) == len(last) and sum(p is not q for p, q in zip(now, last, strict=True)) == 1, what
+                # and so on the whole catalog's page (the parts holding the page's row, and its views')
+                assert any(p is q for p, q in zip(memory.paging.catalog[2], catalog, strict=True)), what
             else:
                 assert all(p is not q for p, q in zip(now, last, strict=False)), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
