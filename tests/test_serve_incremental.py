@@ -27,6 +27,7 @@ from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
+from servicebook.site import tally as tally_stage
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 from servicebook.site.templates import PageSpec
@@ -2759,3 +2760,41 @@ def test_a_serve_rebuild_patches_the_part_of_a_paged_list_that_holds_the_edited_
             else:
                 assert all(p is not q for p, q in zip(now, last, strict=False)), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_counts_the_outputs_it_took_as_they_were_by_template_and_those_it_looked_at_alone(
+    site_copy, monkeypatch
+) -> None:
+    """The build report's counts of what a rebuild kept and rendered again, by kind: where the
+    last build's answers are taken as they were (pagekeys._Carried `taken`), the outputs at the
+    other places are counted by the template counts the memory carries, and only those it looked
+    at are counted one by one. After each of `CHANGES` and body edits, each count equals one of
+    every output and its answer."""
+    site = site_copy("example")
+    taken: list[bool] = []
+    real = tally_stage._Counted.many
+
+    def counted(self: tally_stage._Counted, specs: list[object]) -> list[object]:
+        kept_before, rendered_before = dict(self.tally.kept), dict(self.tally.rendered)
+        kept = real(self, specs)  # type: ignore[arg-type]
+        every = [(tally_stage.kind_of(spec), answer is not None) for spec, answer in zip(specs, kept, strict=True)]  # type: ignore[arg-type]
+        for kind in fresh.KINDS:
+            assert self.tally.kept[kind] - kept_before[kind] == every.count((kind, True)), kind
+            assert self.tally.rendered[kind] - rendered_before[kind] == every.count((kind, False)), kind
+        taken.append(isinstance(self.reuse, pagekeys.Keys) and self.reuse.taken is not None)
+        return kept
+
+    monkeypatch.setattr(tally_stage._Counted, "many", counted)
+    edits = [
+        (f"a body edit {n}", lambda s, n=n: _edit(s / "content" / "change-approval.md", "\n\n", f"\n\nEdit {n}.\n\n"))
+        for n in range(2)
+    ]
+    with serving(site, site / "public") as (options, _):
+        build(options)
+        for what, change in [*edits, *CHANGES, *edits]:
+            taken.clear()
+            change(site)
+            report = build(options)
+            assert report.work is not None and (report.work.unchanged or sum(report.work.kept.values()) > 0), what
+            if what.startswith("a body edit"):
+                assert taken == [True], what  # the carried counts were used

@@ -13,6 +13,7 @@ inputs it was rendered from (build.py decides which pages it may keep by those k
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -97,6 +98,9 @@ class KeptMemo:
     # places among every output's (None elsewhere): one that is the very spec at its place has the
     # very own input it had (pagekeys._Carried)
     specs: list[object] = field(default_factory=list)
+    # and how many of those `specs` each template has (a data file's: None), for the build's
+    # report (pagekeys._Carried `taken`, site/tally.py)
+    templates: collections.Counter[str | None] = field(default_factory=collections.Counter)
     # `serve`: what its last build's answers for those `specs` were (None: none to take as they were)
     answered: KeptAnswers | None = None
 
