@@ -1820,6 +1820,25 @@ def test_the_sources_fingerprint_from_the_last_lines_is_the_one_made_from_nothin
         assert lines.digest(context, hashes) == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
 
 
+@given(st.lists(st.dictionaries(_PATHS, st.sampled_from(["a1", "b2", "c3"])), min_size=1, max_size=6), st.data())
+def test_the_sources_fingerprint_told_which_paths_may_differ_is_the_one_made_from_nothing(
+    rounds: list[dict[str, str]], data: st.DataObject
+) -> None:
+    """Told the hashes of its last digest and the paths that alone may differ from them (each
+    such path, and maybe others), fresh.SourceLines gives the digest made of every source's line;
+    told of other hashes than its last, too."""
+    lines = fresh.SourceLines()
+    context = ("code", "info", "settings")
+    last: dict[str, str] = {}
+    for hashes in rounds:
+        differ = {p for p in last.keys() | hashes.keys() if last.get(p) != hashes.get(p)}
+        more = data.draw(st.sets(_PATHS))
+        given_last = last if data.draw(st.booleans()) else dict(last)  # (another object: not its last)
+        found = lines.digest(context, hashes, (given_last, frozenset(differ | more)))
+        assert found == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+        last = hashes
+
+
 def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
@@ -1844,11 +1863,16 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
         build(options)
         for what, change in [CHANGES[0], CHANGES[1]]:
             lines.clear()
+            assert memory.source_lines is not None
+            held = memory.source_lines.hashes
             change(site)
+            memory.changed = frozenset({"content/change-approval.md"})  # as serve's file watcher tells it
             build(options)
             assert lines == [
                 "content/change-approval.md\0" + memory.source_lines.hashes["content/change-approval.md"]
             ], what
+            # told by the watcher which file changed: its hash put right in place, no other compared or copied
+            assert memory.source_lines.hashes is held and held == memory.scanned[0], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
         lines.clear()
         CHANGES[2][1](site)  # a page added
