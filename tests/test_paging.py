@@ -357,10 +357,58 @@ def test_the_site_view_and_the_lists_parts_made_from_the_last_ones_equal_those_m
         view = site_view(site, views)
         monkeypatch.setattr(views_module, "_order", real_order)
         assert view == site_view(site)
+        before = memo.catalog[2] if memo.catalog is not None else ()
         parts = paging.catalog_parts(view, memo)
         if n == 1:  # the edited page's row, and those of the views that hold it (its offerings', tools')
             assert [row for row in weighed if row[0] == "policies"] == [("policies", body)]
             assert len(weighed) < len(paging.catalog_rows(view)) / 4
+            # of the same weights: the last parts but those holding a row weighed again
+            holding = {p.number for p in parts if any(r in p.items for r in weighed)}
+            assert {p.number for p, q in zip(parts, before, strict=True) if p is not q} == holding
+            assert len(holding) < len(parts)
         assert len(parts) > 2 and parts == paging.catalog_parts(view)
         for name in paging.WEIGHTS:
             assert paging.page_parts(view, name, memo) == paging.page_parts(view, name), name
+
+
+def test_a_list_whose_changed_items_weigh_what_they_did_keeps_the_other_parts_and_equals_one_cut_from_nothing() -> None:
+    """`serve`: an edit of one page's body gives the list a new object of the same weight at its
+    place; the list's parts are the last ones but the part holding it, which holds the new item,
+    and only the items that are not the very objects at their places are weighed. An item whose
+    weight changed, one added and one removed cut the list again; each time the parts equal those
+    cut from nothing."""
+    memo = paging.PartsMemo()
+    weighed: list[str] = []
+
+    def weight(item: list[str]) -> int:
+        weighed.append(item[0])
+        return len(item[0])
+
+    items = [[f"{n:02d}" * (1 + n % 3)] for n in range(30)]  # each its own object, 2-6 bytes
+    assert len(paging.parts("policies", items, weight, 12, memo)) > 4
+    memo_items = items
+
+    def edited(at: int, text: str) -> list[list[str]]:
+        return [*items[:at], [text], *items[at + 1 :]]
+
+    steps: list[tuple[list[list[str]], bool]] = [
+        (edited(13, "x" * len(items[13][0])), True),  # same weight: patched
+        (edited(13, "y" * len(items[13][0])), True),
+        (edited(13, "z" * (len(items[13][0]) + 5)), False),  # weighs more: cut again
+        (items, False),  # back (a new object at 13 again, of another weight)
+        ([*items, ["new"]], False),  # added
+        (items[1:], False),  # removed
+        (items, False),
+        ([*edited(2, "a" * len(items[2][0]))[:20], *edited(27, "b" * len(items[27][0]))[20:]], True),  # two parts
+    ]
+    for n, (now, patched) in enumerate(steps):
+        last = memo.lists["policies"][1]
+        weighed.clear()
+        found = paging.parts("policies", now, weight, 12, memo)
+        assert found == paging.parts("policies", now, lambda item: len(item[0]), 12), n
+        if patched:
+            changed = {i for i, (a, b) in enumerate(zip(now, memo_items, strict=True)) if a is not b}
+            assert sorted(weighed) == sorted(now[i][0] for i in changed), n
+            holding = {p.number for p in found for i in changed if p.first <= i < p.first + len(p.items)}
+            assert {p.number for p, q in zip(found, last, strict=True) if p is not q} == holding, n
+        memo_items = now

@@ -27,6 +27,7 @@ from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
+from servicebook.site import tally as tally_stage
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 from servicebook.site.templates import PageSpec
@@ -1819,6 +1820,25 @@ def test_the_sources_fingerprint_from_the_last_lines_is_the_one_made_from_nothin
         assert lines.digest(context, hashes) == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
 
 
+@given(st.lists(st.dictionaries(_PATHS, st.sampled_from(["a1", "b2", "c3"])), min_size=1, max_size=6), st.data())
+def test_the_sources_fingerprint_told_which_paths_may_differ_is_the_one_made_from_nothing(
+    rounds: list[dict[str, str]], data: st.DataObject
+) -> None:
+    """Told the hashes of its last digest and the paths that alone may differ from them (each
+    such path, and maybe others), fresh.SourceLines gives the digest made of every source's line;
+    told of other hashes than its last, too."""
+    lines = fresh.SourceLines()
+    context = ("code", "info", "settings")
+    last: dict[str, str] = {}
+    for hashes in rounds:
+        differ = {p for p in last.keys() | hashes.keys() if last.get(p) != hashes.get(p)}
+        more = data.draw(st.sets(_PATHS))
+        given_last = last if data.draw(st.booleans()) else dict(last)  # (another object: not its last)
+        found = lines.digest(context, hashes, (given_last, frozenset(differ | more)))
+        assert found == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+        last = hashes
+
+
 def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
@@ -1843,11 +1863,16 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
         build(options)
         for what, change in [CHANGES[0], CHANGES[1]]:
             lines.clear()
+            assert memory.source_lines is not None
+            held = memory.source_lines.hashes
             change(site)
+            memory.changed = frozenset({"content/change-approval.md"})  # as serve's file watcher tells it
             build(options)
             assert lines == [
                 "content/change-approval.md\0" + memory.source_lines.hashes["content/change-approval.md"]
             ], what
+            # told by the watcher which file changed: its hash put right in place, no other compared or copied
+            assert memory.source_lines.hashes is held and held == memory.scanned[0], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
         lines.clear()
         CHANGES[2][1](site)  # a page added
@@ -2717,3 +2742,83 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
             if what == "nothing":
                 assert asked == [], what
             assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_patches_the_part_of_a_paged_list_that_holds_the_edited_page_and_equals_a_build_from_nothing(
+    run, tmp_path, monkeypatch
+) -> None:
+    """A body edit leaves the page's weight in the paged lists as it was: the policy pages' list
+    keeps its last parts but the one holding the page (paging._patched), the whole catalog's
+    those that do not hold a row that changed. A title that makes the
+    page weigh more, a page added and one removed cut the list again; each rebuild's output is
+    a build from nothing's."""
+    monkeypatch.setattr(paging, "PART_BYTES", 3000)  # several parts of a small site's lists
+    monkeypatch.setattr(paging, "A_TO_Z_BYTES", 2000)
+    site = generated_site(tmp_path / "site", pages=40)
+    pages = sorted((site / "content").glob("*.md"))
+    page, added = pages[20], site / "content" / "policy-00020-b-added.md"
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert memory.paging is not None
+        first = memory.paging.lists["policies"][1]
+        assert len(first) > 3
+        steps: list[tuple[str, Callable[[], object], bool]] = [
+            ("a body edit", lambda: _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n"), True),
+            ("another", lambda: _edit(page, "A sentence added", "A sentence changed"), True),
+            ("a longer title", lambda: _edit(page, 'title: "', 'title: "A much longer title: '), False),
+            ("a page added", lambda: added.write_text("---\ntitle: Added\n---\n\nHi.\n"), False),
+            ("the page added edited", lambda: _edit(added, "Hi.", "Hello."), True),
+            ("the page added removed", added.unlink, False),
+        ]
+        for what, change, patched in steps:
+            last = memory.paging.lists["policies"][1]
+            assert memory.paging.catalog is not None
+            catalog = memory.paging.catalog[2]
+            change()
+            build(options)
+            now = memory.paging.lists["policies"][1]
+            if patched:  # the part holding the page made again, the others the last ones
+                assert len(now) == len(last) and sum(p is not q for p, q in zip(now, last, strict=True)) == 1, what
+                # and so on the whole catalog's page (the parts holding the page's row, and its views')
+                assert any(p is q for p, q in zip(memory.paging.catalog[2], catalog, strict=True)), what
+            else:
+                assert all(p is not q for p, q in zip(now, last, strict=False)), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_counts_the_outputs_it_took_as_they_were_by_template_and_those_it_looked_at_alone(
+    site_copy, monkeypatch
+) -> None:
+    """The build report's counts of what a rebuild kept and rendered again, by kind: where the
+    last build's answers are taken as they were (pagekeys._Carried `taken`), the outputs at the
+    other places are counted by the template counts the memory carries, and only those it looked
+    at are counted one by one. After each of `CHANGES` and body edits, each count equals one of
+    every output and its answer."""
+    site = site_copy("example")
+    taken: list[bool] = []
+    real = tally_stage._Counted.many
+
+    def counted(self: tally_stage._Counted, specs: list[object]) -> list[object]:
+        kept_before, rendered_before = dict(self.tally.kept), dict(self.tally.rendered)
+        kept = real(self, specs)  # type: ignore[arg-type]
+        every = [(tally_stage.kind_of(spec), answer is not None) for spec, answer in zip(specs, kept, strict=True)]  # type: ignore[arg-type]
+        for kind in fresh.KINDS:
+            assert self.tally.kept[kind] - kept_before[kind] == every.count((kind, True)), kind
+            assert self.tally.rendered[kind] - rendered_before[kind] == every.count((kind, False)), kind
+        taken.append(isinstance(self.reuse, pagekeys.Keys) and self.reuse.taken is not None)
+        return kept
+
+    monkeypatch.setattr(tally_stage._Counted, "many", counted)
+    edits = [
+        (f"a body edit {n}", lambda s, n=n: _edit(s / "content" / "change-approval.md", "\n\n", f"\n\nEdit {n}.\n\n"))
+        for n in range(2)
+    ]
+    with serving(site, site / "public") as (options, _):
+        build(options)
+        for what, change in [*edits, *CHANGES, *edits]:
+            taken.clear()
+            change(site)
+            report = build(options)
+            assert report.work is not None and (report.work.unchanged or sum(report.work.kept.values()) > 0), what
+            if what.startswith("a body edit"):
+                assert taken == [True], what  # the carried counts were used

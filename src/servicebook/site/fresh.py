@@ -13,6 +13,7 @@ inputs it was rendered from (build.py decides which pages it may keep by those k
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -24,7 +25,7 @@ import re
 import stat
 import time
 from array import array
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -97,6 +98,9 @@ class KeptMemo:
     # places among every output's (None elsewhere): one that is the very spec at its place has the
     # very own input it had (pagekeys._Carried)
     specs: list[object] = field(default_factory=list)
+    # and how many of those `specs` each template has (a data file's: None), for the build's
+    # report (pagekeys._Carried `taken`, site/tally.py)
+    templates: collections.Counter[str | None] = field(default_factory=collections.Counter)
     # `serve`: what its last build's answers for those `specs` were (None: none to take as they were)
     answered: KeptAnswers | None = None
 
@@ -1297,10 +1301,10 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
         store = Store.for_site(options.source)
         previous = _previous(store, output, options.source.resolve(), options.memory)
-        hashes, sources = _scan(options, previous)
+        (hashes, sources), since = _scan(options, previous)
         if options.memory.source_lines is None:
             options.memory.source_lines = SourceLines()
-        inputs = options.memory.source_lines.digest(context, hashes)
+        inputs = options.memory.source_lines.digest(context, hashes, since)
         listed_tags = context[5] if tags is not None else None
         return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, tags=listed_tags)
     # the stamp, read without opening the store for writing (which counts a build): a build with
@@ -1358,10 +1362,32 @@ class SourceLines:
         self.hashes: dict[str, str] = {}  # path → the hash its line says
         self.at: dict[str, int] = {}  # path → index of its line
         self.lines: list[bytes] = []  # each source's line, `encoded`
+        self.given: Mapping[str, str] | None = None  # the hashes the last digest was made of (held)
 
-    def digest(self, context: Iterable[str], hashes: Mapping[str, str]) -> str:
-        """digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))."""
+    def digest(
+        self,
+        context: Iterable[str],
+        hashes: Mapping[str, str],
+        since: tuple[Mapping[str, str], Collection[str]] | None = None,
+    ) -> str:
+        """digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items()))). `since`: the
+        hashes the last digest was made of and the paths that alone may differ from them in
+        `hashes` (`rescan`'s); while those are the hashes this digest was last made of and every
+        such path is a source in both, only those paths' lines are looked at (a one-page edit:
+        not 20,000 hashes compared and copied)."""
         last, at, lines = self.hashes, self.at, self.lines
+        if (
+            since is not None
+            and since[0] is self.given
+            and len(hashes) == len(last)
+            and all(path in hashes and path in last for path in since[1])
+        ):
+            for path in since[1]:
+                if hashes[path] != last[path]:
+                    lines[at[path]] = encoded(f"{path}\0{hashes[path]}")
+                    last[path] = hashes[path]
+            self.given = hashes
+            return digest_encoded([*map(encoded, context), *lines])
         if len(hashes) == len(last) and hashes.keys() == last.keys():
             for path in itertools.compress(hashes, map(operator.ne, hashes.values(), map(last.__getitem__, hashes))):
                 lines[at[path]] = encoded(f"{path}\0{hashes[path]}")
@@ -1369,24 +1395,29 @@ class SourceLines:
             paths = sorted(hashes)
             self.at = dict(zip(paths, range(len(paths)), strict=True))
             self.lines = lines = [encoded(f"{p}\0{hashes[p]}") for p in paths]
-        self.hashes = dict(hashes)
+        self.hashes, self.given = dict(hashes), hashes
         return digest_encoded([*map(encoded, context), *lines])
 
 
-def _scan(options: Options, previous: Manifest | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
+def _scan(
+    options: Options, previous: Manifest | None
+) -> tuple[tuple[dict[str, str], dict[str, list[Any]]], tuple[Mapping[str, str], frozenset[str]] | None]:
     """`scan_sources` of the source; in a long-running process told what changed since its last
-    survey (`serve`'s file watcher: PageMemory `changed`), only those files are looked at again."""
+    survey (`serve`'s file watcher: PageMemory `changed`), only those files are looked at again:
+    then, besides, the last survey's hashes and those files (the paths whose hash alone may
+    differ: SourceLines `digest`'s `since`)."""
     memory = options.memory
-    found = None
+    found = since = None
     if memory is not None and memory.scanned is not None and memory.changed is not None:
         found = rescan(options.source, BUILD_INPUTS, memory.scanned, memory.changed)
+        since = None if found is None else (memory.scanned[0], memory.changed)
     if memory is not None:
         memory.unverified = found is not None  # a full survey finds everything
     if found is None:
         found = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
     if memory is not None:
         memory.scanned, memory.changed = found, None
-    return found
+    return found, since
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:

@@ -214,7 +214,7 @@ _CHANGED = "\0changed\0"  # and, before a page's path, for what it shows of the 
 _WHOLE_TEMPLATES = frozenset({"changes.html"})
 
 
-class _Keys:
+class Keys:
     """`reuse_keys`' answer: one output's (`Reuse`), or many outputs' at once (templates.ReuseAll),
     in one go for those the last build's answers hold (`carried`)."""
 
@@ -230,8 +230,21 @@ class _Keys:
             return [self.one(spec) for spec in specs]
         return self.carried.many(specs, self.one)
 
+    @property
+    def taken(self) -> tuple[list[int], collections.Counter[str | None]] | None:
+        """After `many`: the places it looked at, when every other one's answer is the last
+        build's, an output kept; and how many of those others each template has (_Carried `taken`)."""
+        return None if self.carried is None else self.carried.taken
+
 
 _PATH = operator.attrgetter("path")
+
+
+def _template(spec: object) -> str | None:
+    """An output's template; a data file's (which has none): None."""
+    return getattr(spec, "template", None)
+
+
 _PAGE_SHOWS = operator.attrgetter("slug", "source", "meta")  # what a view shows of a policy page
 _KEY = operator.itemgetter(1)
 
@@ -272,6 +285,11 @@ class _Carried:
         self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
         self.reuse_many, self.recorded, self.reuse_again = reuse_many, recorded, reuse_again
         self.tokens, self.last_changed = tokens, last_changed
+        # after `many`, when it took the last build's answers as they were (`_again`): the places
+        # it looked at (the others' answers are the last build's, each an output kept), and how
+        # many of the others each template has (a data file's: None); for the build's report
+        # (site/tally.py), which then counts the outputs at those places alone
+        self.taken: tuple[list[int], collections.Counter[str | None]] | None = None
 
     def _page(self, spec: PageSpec) -> object:
         """A policy page's own input (see the class): None when it has none to tell it by."""
@@ -298,6 +316,7 @@ class _Carried:
         keys: list[str] = []
         told_last, kept.answered = kept.answered, None  # (told again below, when this build answers)
         again: _Again | None = None
+        others: list[int] = []  # (`look` when `again` holds)
         if self.tokens is None and kept.shared == shared and len(kept.specs) == len(specs):
             # `serve`: a spec that is the very object the last build asked with its last key (KeptMemo
             # `specs`) has the very own input it had, so its last answer stands; found at once, not spec
@@ -359,13 +378,21 @@ class _Carried:
             if key is not None:
                 now[path] = (own_input, key)
         kept.shared, kept.outputs = shared, now
+        self.taken = None
         if told is not None:  # the specs answered with their last key, at their places, for the next build
             answered = list(itertools.compress(same, map(operator.is_not, found, itertools.repeat(None))))
             if again is None:
                 kept.specs = [None] * len(specs)
+                templates: collections.Counter[str | None] = collections.Counter()
             else:  # (the others' are the very specs of the answers taken)
+                templates = kept.templates  # (put right at `look` alone: see `taken`)
+                # (the last specs at `look` that were answered so: those not None)
+                templates.subtract(map(_template, filter(None, map(kept.specs.__getitem__, look))))
+                self.taken = (others, collections.Counter(templates))
                 _put(kept.specs, look, itertools.repeat(None))
             _put(kept.specs, answered, map(specs.__getitem__, answered))
+            templates.update(map(_template, map(specs.__getitem__, answered)))
+            kept.templates = templates
             kept.answered = self._told(told, specs, told_last, again, (same, asked), (paths, keys, found))
         return answers
 
@@ -721,7 +748,7 @@ def reuse_keys(
     carried = ((by_own, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
     last_changed = _last_changed(history)
-    return _Keys(
+    return Keys(
         reuse_one,
         None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed, reuse_again),
     )
