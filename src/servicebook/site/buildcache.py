@@ -223,7 +223,7 @@ def decode_page(
         sections=_sections(sections) if spool is None else spool.sections(_sections(sections)),
         sha256=str(sha256),
         blob=str(blob),
-        asked=tuple(map(str, asked)),
+        asked=tuple(map(str, asked)) if spool is None else spool.asked(map(str, asked)),
     )
 
 
@@ -274,7 +274,7 @@ def _kept_page(
         sections=_kept_sections(sections, spool.names.setdefault) if sections else NO_OUTLINE,
         sha256=sha256,
         blob=blob,
-        asked=tuple(asked),
+        asked=spool.asked(asked),
     )
 
 

@@ -1655,6 +1655,7 @@ class BodySpool:
             body_refs=b"",
             anchor_refs=self.refs(result.anchor_refs),
             sections=self.sections(result.sections),
+            asked=self.asked(result.asked),
         )
         self._last = (result, kept)
         return kept
@@ -1709,6 +1710,13 @@ class BodySpool:
         process runs (`serve`: 55,000 sections at 5,000 pages, bench/README.md)."""
         one = self.names.setdefault
         return Outline(tuple([one(name, name) for name in sections.names]), sections.digests)
+
+    def asked(self, asked: Iterable[str]) -> tuple[str, ...]:
+        """What a page's links asked about (PageResult `asked`) with each entry that another
+        page's asked too as one string: most pages link to the same few offerings, tools and
+        pages, and a site's pages ask ~30,000 of them at 5,000 pages (bench/README.md)."""
+        one = self.names.setdefault
+        return tuple([one(entry, entry) for entry in asked])
 
     def heading(self, heading: model.Heading) -> model.Heading:
         """The one object for this heading."""
