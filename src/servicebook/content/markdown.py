@@ -261,7 +261,8 @@ class Outline:
     (anchor, title, SHA-256 of the section's text as its 32 bytes) one by one when iterated,
     held as two objects, not a tuple and a digest a section. A site in git holds every page's
     outline for as long as `serve` runs: 55,000 sections at 5,000 pages, where a section's tuple
-    and its digest's bytes took two blocks (160 bytes) and here take 48 (bench/README.md)."""
+    and its digest's bytes took two blocks (160 bytes), and here two pointers and its 32 bytes
+    (bench/README.md, ownmem21)."""
 
     names: tuple[str, ...] = ()  # anchor, title, anchor, title, …
     digests: bytes = b""  # 32 bytes a section
