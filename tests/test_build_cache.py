@@ -24,6 +24,7 @@ from servicebook.cache import store as store_module
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.store import Entry, Store, _key, store_file
 from servicebook.cache.store import checksum as checksum_of
+from servicebook.content.markdown import Outline
 from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
 
@@ -420,7 +421,7 @@ def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() 
             headings=headings,
             html_sha256=hashlib.sha256(html.encode()).hexdigest(),
         )
-        outline = (("scope", "Scope", b"\xd1"), ("only-here", "Only here", b"\xd2"))
+        outline = Outline.of([("scope", "Scope", b"\xd1" * 32), ("only-here", "Only here", b"\xd2" * 32)])
         return PageResult(page=made, problems=(), anchor_refs=refs, assets=(), digest=slug, sections=outline)
 
     scope, own = model.Heading(2, "Scope", "scope"), model.Heading(3, "Only here", "only-here")

@@ -21,7 +21,7 @@ from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog
 from servicebook.collector import no_collections
-from servicebook.content.markdown import MAX_PAGE_BYTES
+from servicebook.content.markdown import MAX_PAGE_BYTES, Outline
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, added_catalog, diff_catalogs, page_info
@@ -37,7 +37,7 @@ class PageOutline:
 
     path: str
     title: str
-    sections: tuple[tuple[str, str, bytes], ...]  # see markdown.outline
+    sections: Outline  # see markdown.outline
     sha256: str  # of the file's bytes
     blob: str  # git's id for those bytes
     meta: model.PageMeta | None = None  # its front matter

@@ -583,7 +583,41 @@ def _finish(
     )
 
 
-def _mounted(releases: list[BuiltRelease], memory: PageMemory | None) -> tuple[frozenset[str], int]:
+class Mounted(Collection[str]):
+    """The paths of the release trees in the site, each under its release's folder (`v/1.0/`):
+    the releases' own sets of paths looked into, not a set of every path joined to its folder
+    (11,000 strings at 5,000 pages, 1.5 MiB that `serve` held for as long as it ran)."""
+
+    __slots__ = ("_apart", "_size", "_trees")
+
+    def __init__(self, trees: tuple[tuple[str, frozenset[str]], ...]) -> None:
+        self._trees = trees
+        folders = [folder for folder, _ in trees]
+        # a folder inside another (or twice) may hold a path twice: counted once, as in a set
+        self._apart = len(set(folders)) == len(folders) and not any(
+            a != b and a.startswith(b) for a in folders for b in folders
+        )
+        self._size = sum(len(paths) for _, paths in trees) if self._apart else len(set(self))
+
+    def pages(self) -> int:
+        """How many of the paths are pages."""
+        if not self._apart:
+            return sum(map(str.endswith, set(self), itertools.repeat(".html")))
+        return sum(sum(map(str.endswith, paths, itertools.repeat(".html"))) for _, paths in self._trees)
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        return any(path.startswith(folder) and path[len(folder) :] in paths for folder, paths in self._trees)
+
+    def __iter__(self) -> Iterator[str]:
+        return (folder + path for folder, paths in self._trees for path in paths)
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def _mounted(releases: list[BuiltRelease], memory: PageMemory | None) -> tuple[Collection[str], int]:
     """The paths of the release trees in the site (each under its release's path), and how many
     of them are pages; a long-running process (`serve`) takes them as its last build made them
     while the releases are at the same paths with the very sets of paths they were made of
@@ -597,8 +631,8 @@ def _mounted(releases: list[BuiltRelease], memory: PageMemory | None) -> tuple[f
         and all(a[0] == b[0] and a[1] is b[1] for a, b in zip(last[0], made_of, strict=True))
     ):
         return last[1], last[2]
-    mounted = frozenset(path + p for path, paths in made_of for p in paths)
-    pages = sum(map(str.endswith, mounted, itertools.repeat(".html")))
+    mounted = Mounted(made_of)
+    pages = mounted.pages()
     if memory is not None:  # (holding the sets: no id of theirs is given to another while it does)
         memory.mounted = (made_of, mounted, pages)
     return mounted, pages

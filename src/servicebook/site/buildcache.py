@@ -33,7 +33,7 @@ from servicebook.cache.store import Entry, Store
 from servicebook.cache.store import names as entry_names
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
-from servicebook.content.markdown import AnchorRef, PackedRefs
+from servicebook.content.markdown import DIGEST_SIZE, NO_OUTLINE, AnchorRef, Outline, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import (
     KeptMemo,
@@ -223,7 +223,7 @@ def decode_page(
         sections=_sections(sections) if spool is None else spool.sections(_sections(sections)),
         sha256=str(sha256),
         blob=str(blob),
-        asked=tuple(map(str, asked)),
+        asked=tuple(map(str, asked)) if spool is None else spool.asked(map(str, asked)),
     )
 
 
@@ -271,10 +271,10 @@ def _kept_page(
         anchor_refs=links,
         assets=tuple(assets),
         digest=digest_,
-        sections=_kept_sections(sections, spool.names.setdefault) if sections else (),
+        sections=_kept_sections(sections, spool.names.setdefault) if sections else NO_OUTLINE,
         sha256=sha256,
         blob=blob,
-        asked=tuple(asked),
+        asked=spool.asked(asked),
     )
 
 
@@ -323,18 +323,23 @@ def _anchor_refs(runs: list[Any]) -> tuple[AnchorRef, ...]:
     return tuple(found)
 
 
-def _sections(parts: list[Any]) -> tuple[tuple[str, str, bytes], ...]:
+def _sections(parts: list[Any]) -> Outline:
     """A page's outline for the history, stored as [anchor, title, digest as hex, …]."""
     if len(parts) % 3:
         raise ValueError("a page's outline is cut short")
-    return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(bytes.fromhex, parts[2::3]), strict=True))
+    return Outline.of(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(bytes.fromhex, parts[2::3]), strict=True))
 
 
-def _kept_sections(parts: list[str], one: Callable[[str, str], str]) -> tuple[tuple[str, str, bytes], ...]:
+def _kept_sections(parts: list[str], one: Callable[[str, str], str]) -> Outline:
     """`_sections` of an entry that matched its checksum, each anchor and title as the one
     string `one` gives (BodySpool `sections`)."""
-    anchors, titles, digests = parts[0::3], parts[1::3], map(bytes.fromhex, parts[2::3])
-    return tuple(zip(map(one, anchors, anchors), map(one, titles, titles), digests, strict=True))
+    if len(parts) % 3:
+        raise ValueError("a page's outline is cut short")
+    names = [one(name, name) for pair in zip(parts[0::3], parts[1::3], strict=True) for name in pair]
+    digests = bytes.fromhex("".join(parts[2::3]))
+    if len(digests) != DIGEST_SIZE * len(parts[2::3]):
+        raise ValueError("a page's outline has a digest that is not a SHA-256")
+    return Outline(tuple(names), digests) if names else NO_OUTLINE
 
 
 _V = TypeVar("_V")

@@ -182,7 +182,7 @@ class PageMemory:
         self.history: HistoryMemo | None = None
         # its last build's release trees' paths in the site, and how many are pages (build._mounted),
         # with what they were made of: each release's path and its very set of paths
-        self.mounted: tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str], int] | None = None
+        self.mounted: tuple[tuple[tuple[str, frozenset[str]], ...], Collection[str], int] | None = None
         # each release's part of its last pages-by-version.json (outputs.VersionPages), made by the first build
         self.version_pages: VersionPages | None = None
         # the cached releases its builds stored or took as they were (releases.CheckedReleases), made by

@@ -55,8 +55,10 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import (
     MAX_PAGE_BYTES,
+    NO_OUTLINE,
     AnchorRef,
     LinkTargets,
+    Outline,
     PackedRefs,
     check_anchor_refs,
     locate_ref,
@@ -1060,7 +1062,7 @@ class PageResult:
     digest: str  # of what other pages' views see: source, front matter, headings
     # the page's outline for the history (see markdown.outline) and the ids of its bytes, so that
     # the history need not parse the page again: SHA-256, and git's blob id
-    sections: tuple[tuple[str, str, bytes], ...] = ()
+    sections: Outline = NO_OUTLINE
     sha256: str = ""
     blob: str = ""
     cross_refs: tuple[CrossRef, ...] = ()  # its links to other member teams' records
@@ -1653,6 +1655,7 @@ class BodySpool:
             body_refs=b"",
             anchor_refs=self.refs(result.anchor_refs),
             sections=self.sections(result.sections),
+            asked=self.asked(result.asked),
         )
         self._last = (result, kept)
         return kept
@@ -1700,13 +1703,20 @@ class BodySpool:
             tools=tuple(names.setdefault(i, i) for i in meta.tools),
         )
 
-    def sections(self, sections: tuple[tuple[str, str, bytes], ...]) -> tuple[tuple[str, str, bytes], ...]:
+    def sections(self, sections: Outline) -> Outline:
         """A page's outline for the history (PageResult `sections`) with each anchor and title
         that another page's outline has too as one string: most pages share most of theirs
         ("Scope", "details-2"), and a site in git holds every page's outline for as long as the
         process runs (`serve`: 55,000 sections at 5,000 pages, bench/README.md)."""
         one = self.names.setdefault
-        return tuple([(one(anchor, anchor), one(title, title), text) for anchor, title, text in sections])
+        return Outline(tuple([one(name, name) for name in sections.names]), sections.digests)
+
+    def asked(self, asked: Iterable[str]) -> tuple[str, ...]:
+        """What a page's links asked about (PageResult `asked`) with each entry that another
+        page's asked too as one string: most pages link to the same few offerings, tools and
+        pages, and a site's pages ask ~30,000 of them at 5,000 pages (bench/README.md)."""
+        one = self.names.setdefault
+        return tuple([one(entry, entry) for entry in asked])
 
     def heading(self, heading: model.Heading) -> model.Heading:
         """The one object for this heading."""
@@ -1782,10 +1792,10 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     )
     parts = page_parts(sections, page.html_sha256) if page is not None and sections is not None else b""
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
-    outlined: tuple[tuple[str, str, bytes], ...] = ()
+    outlined = NO_OUTLINE
     sha256 = blob = ""
     if page is not None and outline is not None:  # what a large site would hold for nothing otherwise
-        outlined = tuple(outline)
+        outlined = Outline.of(outline)
         with contextlib.suppress(OSError):
             data = (universe.root / path).read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
