@@ -1,5 +1,5 @@
 """A rebuild from the command line leaves the last search index's words fragments in the store
-(site/search.py `_StoredFragments`): it reads those that hold a word that changed, the others'
+(site/search.py `StoredFragments`): it reads those that hold a word that changed, the others'
 files are kept as the last build wrote them, and a file that must be made all the same (not in
 the output as it was left) is made from the store, or, where the store no longer holds it as it
 was, from nothing; the site is, byte for byte, the one built from nothing."""
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.cache.store import Entry, Store, store_file
-from servicebook.site.search.carried import _FRAGMENT, _StoredFragments
+from servicebook.site.search.carried import _FRAGMENT, StoredFragments
 from servicebook.site.search.spill import _Spill
 
 from .sitefiles import clean_build, generated_site, tree
@@ -118,7 +118,7 @@ def test_a_kept_fragment_is_made_in_a_worker_from_what_was_put_in_the_spill_befo
     with Store(tmp_path / "store.sqlite") as store:
         store.put(WORDS, "held", Entry('{"aardvark":[1,1,0]}\n'))
         store.commit()
-        left = _StoredFragments(store, ["held", "gone"])  # "gone": pruned since, say
+        left = StoredFragments(store, ["held", "gone"])  # "gone": pruned since, say
         spill = _Spill()
         held = spill.stored(left, "held", lambda: b"made again")
         gone = spill.stored(left, "gone", lambda: b"made again")

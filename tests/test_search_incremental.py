@@ -26,7 +26,7 @@ from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 from servicebook.site.load import load
 from servicebook.site.search import SearchMemory
-from servicebook.site.search.carried import _BUNDLE, _POSTINGS, FragmentText, _State, _text
+from servicebook.site.search.carried import _BUNDLE, _POSTINGS, PackedFragments, _State
 from servicebook.site.search.fragments import _reordered, _spliced, _starts, _Words
 from servicebook.site.search.postings import _record_words
 from servicebook.site.search.records import _policy_record, _record_keys, _record_text, _record_texts
@@ -395,18 +395,19 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
 ) -> None:
     """`serve` keeps each words fragment of its last index for the next to start from, packed
     (5.7 MB of text held as 1.3 MB at 5,000 pages): no fragment's text is held as a str; an edit
-    unpacks only fragments its words land in, which the next index makes again; each index is
-    the one made from nothing."""
+    unpacks only fragments its words land in, which the next index makes again, each once (read
+    for the postings of a word that changed, and for the words around it); each index is the one
+    made from nothing."""
     site = generated_site(tmp_path / "site", pages=40)
     unpacked: list[str] = []
-    real = _text
+    real = PackedFragments.text
 
-    def spy(kept: FragmentText) -> str:
-        text = real(kept)
+    def spy(self: PackedFragments, name: str) -> str:
+        text = real(self, name)
         unpacked.append(digest(text))
         return text
 
-    patch_stage(monkeypatch, "_text", spy)
+    monkeypatch.setattr(PackedFragments, "text", spy)
     with Store(tmp_path / "store.sqlite") as store:
         memory = SearchMemory()
         view = view_of(site)
@@ -414,13 +415,16 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
         store.commit()
         assert files == search.search_files(view)
         texts = {data.decode() for path, data in files.items() if path in words_fragments(files)}
-        assert memory.words is not None and len(memory.words.texts) > 1
-        kept = memory.words.texts.values()
+        assert memory.words is not None and isinstance(memory.words.texts, PackedFragments)
+        kept = memory.words.texts.packs.values()
+        assert len(kept) > 1
         assert all(isinstance(packed, bytes) for packed in kept)
         assert sum(map(len, kept)) * 2 < sum(map(len, texts))
         assert texts.isdisjoint(_reachable_strings(memory))
         page = pages_of(site)[17]
-        for note in ("quokkaplatypus rotation", "wombat migration"):
+        # a word of another page's, not of this one's: its postings are read from its fragment
+        known = next(w for w in search.words(pages_of(site)[3].read_text()) if w not in search.words(page.read_text()))
+        for note in ("quokkaplatypus rotation", "wombat migration", f"{known} habits"):
             last = set(memory.words.state.digests)
             page.write_text(page.read_text() + f"\nA note on {note}.\n")
             unpacked.clear()
@@ -428,7 +432,16 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
             assert search.search_files(view, store, memory=memory) == search.search_files(view)
             store.commit()
             assert unpacked and set(unpacked) <= last - set(memory.words.state.digests)
-            assert all(isinstance(packed, bytes) for packed in memory.words.texts.values())
+            assert len(unpacked) == len(set(unpacked)), "a fragment unpacked twice"
+            assert isinstance(memory.words.texts, PackedFragments)
+            assert all(isinstance(packed, bytes) for packed in memory.words.texts.packs.values())
+        # a page added moves the ids after it: every fragment is read, for its words' postings
+        # spliced and for the words around those that changed, once
+        (page.parent / "an-added-page.md").write_text(f"---\ntitle: An added page\n---\n\nOn {known} habits.\n")
+        unpacked.clear()
+        view = view_of(site)
+        assert search.search_files(view, store, memory=memory) == search.search_files(view)
+        assert unpacked and len(unpacked) == len(set(unpacked)), "a fragment unpacked twice"
 
 
 def test_an_index_of_the_process_keeps_its_records_headings_as_tuples_written_as_arrays(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from servicebook.cache.codec import read_json
 from servicebook.cache.store import Store
@@ -141,13 +141,6 @@ class _State:
         return cls([], words_, sizes, starts, digests, runs)
 
 
-# A words fragment's text (str), or its UTF-8 compressed (bytes, `_packed`): as `serve` keeps each
-# fragment of its last index for the next to start from. Packed, they are a fifth of their size
-# (5.7 MB of text at 5,000 pages held as 1.3 MB), and the next index unpacks only the few
-# fragments an edit's words land in; the others go to the output as they are (`_made_text`).
-FragmentText = str | bytes
-
-
 _PACKING = 1  # zlib's fastest level: 4.6 times smaller at 5,000 pages, 9 times faster than the default
 
 
@@ -155,19 +148,50 @@ def _packed(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), _PACKING)
 
 
-def _text(kept: FragmentText) -> str:
-    """A fragment's text, as kept (`FragmentText`)."""
-    return kept if isinstance(kept, str) else zlib.decompress(kept).decode("utf-8")
+class FragmentSource(Protocol):
+    """The last index's words fragments, by digest, as the next index reads them: `serve` keeps
+    them packed in memory (`PackedFragments`), the command line reads them from the store
+    (`StoredFragments`). A fragment gone or not as written is a KeyError (the index is then made
+    from nothing: fragments.py `_UNLIKE_WRITTEN`)."""
+
+    def fetch(self, names: Collection[str]) -> None:
+        """Those of `names` the index is about to read, read at once where that is cheaper."""
+
+    def text(self, name: str) -> str:
+        """Fragment `name`'s text (the index reads each once: fragments.py `_Words._fragment`)."""
+
+    def packed(self, name: str) -> bytes:
+        """Fragment `name` as `serve` keeps it for its next index (`_packed`)."""
+
+
+class PackedFragments:
+    """`serve`'s: each words fragment of its last index UTF-8 compressed (`_packed`), by digest.
+    Packed, they are a fifth of their size (5.7 MB of text at 5,000 pages held as 1.3 MB); the
+    next index unpacks only the few fragments an edit's words land in, and the others go to the
+    output as they are."""
+
+    __slots__ = ("packs",)
+
+    def __init__(self, packs: dict[str, bytes]) -> None:
+        self.packs = packs
+
+    def fetch(self, names: Collection[str]) -> None:
+        """Nothing to do: they are all in memory."""
+
+    def text(self, name: str) -> str:
+        return zlib.decompress(self.packs[name]).decode("utf-8")
+
+    def packed(self, name: str) -> bytes:
+        return self.packs[name]
 
 
 @dataclass(frozen=True, slots=True)
 class IndexWords:
-    """An index's words as the next index starts from them: its state and each words fragment's
-    text, by digest (what the store holds of the last index, or what `serve` kept of it: packed,
-    `FragmentText`)."""
+    """An index's words as the next index starts from them: its state and its words fragments
+    (what the store holds of the last index, or what `serve` kept of it, packed)."""
 
     state: _State
-    texts: Mapping[str, FragmentText]  # (the command line's: `_StoredFragments`, each read when asked for)
+    texts: FragmentSource
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
     touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
     # the runs of records this index stored (`_Blocks`), each its records' postings as stored, by
@@ -176,45 +200,38 @@ class IndexWords:
     runs: dict[str, list[str]] = field(default_factory=dict)
 
 
-class _StoredFragments(Mapping[str, str]):
-    """The last index's words fragments' texts, by digest, as the store holds them, each read
-    (and checked against its checksum, by the store) when first asked for: a rebuild reads those
-    that hold a word that changed (a one-page edit: a few of 242 at 5,000 pages), not every one
-    (5.7 MB at 5,000 pages), and the others' files are kept as the last build wrote them. One
-    found gone or altered is a KeyError (`_UNLIKE_WRITTEN`: the index is then made from
-    nothing). Only in the process that opened the store (`_Spill.stored` for the others)."""
+class StoredFragments:
+    """The command line's: the last index's words fragments as the store holds them, each read
+    (and checked against its checksum, by the store) when asked for: a rebuild reads those that
+    hold a word that changed (a one-page edit: a few of 242 at 5,000 pages), not every one (5.7
+    MB at 5,000 pages), and the others' files are kept as the last build wrote them. Only in the
+    process that opened the store (spill.py `_Spill.stored` for the others)."""
 
     def __init__(self, store: Store, digests: list[str]) -> None:
         self.store = store
         self.digests = frozenset(digests)
-        self.read: dict[str, str] = {}  # those asked for so far
+        self.read: dict[str, str] = {}  # those fetched
         self.gone: set[str] = set()  # and those found gone or altered (not asked of the store again)
 
-    def __getitem__(self, key: str) -> str:
-        text = self.read.get(key)
-        if text is None:
-            text = self.read[key] = self.text(key)
-        return text
-
-    def fetch(self, keys: set[str]) -> None:
-        """Read those of `keys` not read yet, at once (one found gone or altered is not kept: a
+    def fetch(self, names: Collection[str]) -> None:
+        """Read those of `names` not read yet, at once (one found gone or altered is not kept: a
         KeyError when it is asked for)."""
-        wanted = sorted(k for k in keys if k not in self.read and k not in self.gone and k in self.digests)
+        wanted = sorted(k for k in names if k not in self.read and k not in self.gone and k in self.digests)
         if wanted:
             found = self.store.get(_FRAGMENT, wanted)
             self.read.update((k, e.data) for k, e in found.items())
             self.gone.update(k for k in wanted if k not in found)
 
-    def text(self, key: str) -> str:
-        """A fragment's text, read from the store and not kept here."""
-        entry = self.store.get(_FRAGMENT, [key]).get(key) if key in self.digests and key not in self.gone else None
+    def text(self, name: str) -> str:
+        """A fragment's text: fetched, or read from the store now and not kept here."""
+        text = self.read.get(name)
+        if text is not None:
+            return text
+        entry = self.store.get(_FRAGMENT, [name]).get(name) if name in self.digests and name not in self.gone else None
         if entry is None:
-            self.gone.add(key)
-            raise KeyError(key)
+            self.gone.add(name)
+            raise KeyError(name)
         return entry.data
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.digests)
-
-    def __len__(self) -> int:
-        return len(self.digests)
+    def packed(self, name: str) -> bytes:
+        return _packed(self.text(name))

@@ -27,12 +27,12 @@ from servicebook.site.search.carried import (
     _POSTINGS,
     _STATE,
     LATEST_KEY,
-    FragmentText,
+    FragmentSource,
     IndexWords,
+    PackedFragments,
+    StoredFragments,
     _packed,
     _State,
-    _StoredFragments,
-    _text,
 )
 from servicebook.site.search.postings import (
     _flat,
@@ -154,6 +154,10 @@ class _Words:
         # each record's postings stored under its own key too (`_keep`), not only in its run: not
         # in an index made from nothing, whose runs hold every record's (see `_from`)
         self.each = True
+        # the last index's fragments this index read, by digest: each text, and each split into
+        # its words (`_written`), read or unpacked once whichever step asks for it
+        self.texts_read: dict[str, str] = {}
+        self.splits: dict[str, dict[str, str]] = {}
 
     def make(self) -> _Made:
         base = self.last if self.last is not None or self.read else self.stored(self.store)
@@ -210,10 +214,10 @@ class _Words:
             ok = isinstance(made, list) and len(made) == n and all(isinstance(m, str) for m in made)
             state.made += made if ok and made is not None else [""] * n
         wanted = sorted(set(state.digests))
-        # each read where a word in it changed (`_StoredFragments`): here only found stored
+        # each read where a word in it changed (`StoredFragments`): here only found stored
         if len(store.present(_FRAGMENT, wanted)) != len(wanted):
             return None
-        return IndexWords(state, _StoredFragments(store, wanted), touched=touched if isinstance(touched, int) else None)
+        return IndexWords(state, StoredFragments(store, wanted), touched=touched if isinstance(touched, int) else None)
 
     def _postings(
         self, rids: list[int], known: Mapping[str, tuple[list[Any], str]] | None = None
@@ -354,7 +358,7 @@ class _Words:
         used (an entry it needs is no longer stored)."""
         keys = self.keys
         state = base.state if base is not None else _State([], [], [], [], [])
-        texts = base.texts if base is not None else {}
+        texts = base.texts if base is not None else PackedFragments({})
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
@@ -374,15 +378,14 @@ class _Words:
             return None
         index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
         entries, encoded, work = self._came(added, state, out, index)
-        if isinstance(texts, _StoredFragments):  # what is read of them, at once
-            texts.fetch(self._fragments_read(state, work, index))
+        texts.fetch(self._fragments_read(state, work, index))  # what is read of them, at once
         parsed: dict[int, dict[str, list[int]]] = {}
 
         def postings(w: str) -> list[int]:
             """The last index's postings of `w`, from the fragment that holds it."""
             j = bisect.bisect_right(state.starts, index[w]) - 1
             if j not in parsed:
-                parsed[j] = read_json(_text(texts[state.digests[j]]))
+                parsed[j] = read_json(self._fragment(texts, state.digests[j]))
             return parsed[j][w]
 
         if changed is None and len(spans) == 1:  # ids moved: each word's postings spliced as written
@@ -406,10 +409,10 @@ class _Words:
                 encoded[w] = _compact(list(chain.from_iterable(zip(deltas, fields, sections, strict=True))))[:-1]
         return self._cut(state, texts, work, encoded, index)
 
-    @staticmethod
     def _moved(
+        self,
         state: _State,
-        texts: Mapping[str, FragmentText],
+        texts: FragmentSource,
         work: set[str],
         entries: dict[str, list[int]],
         span: tuple[int, int, int, int],
@@ -424,15 +427,12 @@ class _Words:
         into `encoded` (none when none is left: the word is gone); the words whose postings are
         as written are returned. (Decoded, spliced and encoded again, every word cost a page
         added or removed ~0.6 CPU s at 5,000 pages, ~2.4 at 20,000: bench/README.md.)"""
-        split: dict[int, dict[str, str]] = {}
         kept: set[str] = set()
         for w in work:
             if w not in index:  # a word the last index did not have: its postings are those that came (encoded)
                 continue
             j = bisect.bisect_right(state.starts, index[w]) - 1
-            if j not in split:
-                split[j] = _written(_text(texts[state.digests[j]]))
-            spliced = _spliced(split[j][w], span, entries.pop(w, []))
+            spliced = _spliced(self._split(texts, state.digests[j])[w], span, entries.pop(w, []))
             if spliced is None:
                 kept.add(w)
             elif spliced:
@@ -442,7 +442,7 @@ class _Words:
     def _cut(
         self,
         state: _State,
-        texts: Mapping[str, FragmentText],
+        texts: FragmentSource,
         work: set[str],
         encoded: dict[str, bytes],
         index: dict[str, int],
@@ -452,14 +452,10 @@ class _Words:
         did not change is written as the last index's fragment wrote it. What it costs beyond the
         words that changed is C's: a copy of the words and their sizes, their running sum, each
         range's end found in it by bisection, each range's words compared with the last's."""
-        split: dict[int, dict[str, str]] = {}
 
         def written(w: str) -> str:
             """`w` and its postings as the last index's fragment that holds it wrote them."""
-            j = bisect.bisect_right(state.starts, index[w]) - 1
-            if j not in split:
-                split[j] = _written(_text(texts[state.digests[j]]))
-            return split[j][w]
+            return self._split(texts, state.digests[bisect.bisect_right(state.starts, index[w]) - 1])[w]
 
         ordered, sizes, same_words = _reordered(state, work, encoded, index)
         fragments = word_fragments(len(self.keys))
@@ -471,7 +467,7 @@ class _Words:
         dirty: Container[int] | None = None
         if same_words and len(work) * 8 < len(ordered):
             dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
-        made: list[tuple[str, FragmentText]] = []  # (digest, text) of each fragment: packed, or "" once spilled
+        made: list[tuple[str, bytes]] = []  # (digest, text) of each fragment: packed, or b"" once spilled
         makers: list[Callable[[], bytes]] = []
         # each range's sizes as JSON (`_State.sizes_parts`): the last state's part for a range of the
         # same words, none of them changed (so of the same sizes); made here for the others
@@ -520,7 +516,8 @@ class _Words:
         # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
         kept = self.spill is None and self.blocks is not None and not self.blocks.failed
         runs = self.blocks.stored if kept and self.blocks is not None and self.blocks.stored is not None else {}
-        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched, runs)
+        packs = PackedFragments(dict(made) if self.spill is None else {})
+        words = IndexWords(now, packs, index if same_words else None, touched, runs)
         return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _fragments_read(self, state: _State, work: set[str], index: dict[str, int]) -> set[str]:
@@ -531,27 +528,49 @@ class _Words:
         starts, digests = state.starts, state.digests
         return {digests[bisect.bisect_right(starts, index[w]) - 1] for w in work if w in index}
 
-    def _made_again(
-        self, key: str, texts: Mapping[str, FragmentText], makers: list[Callable[[], bytes]], n: int
-    ) -> tuple[str, FragmentText]:
-        """`_made_text` of fragment `n`, the last index's fragment `key` as it was: with a spill
-        (the command line), left in the store when it was not read (`_Spill.stored`)."""
-        if self.spill is not None and isinstance(texts, _StoredFragments) and key not in texts.read:
-            again = partial(_fragment_anew, self.records, self.pages, self.keys, n)
-            makers.append(self.spill.stored(texts, key, again))
-            return key, ""
-        return self._made_text(key, texts[key], makers)
+    def _fragment(self, texts: FragmentSource, key: str) -> str:
+        """The text of the last index's fragment `key`, read (or unpacked) once for this index."""
+        text = self.texts_read.get(key)
+        if text is None:
+            text = self.texts_read[key] = texts.text(key)
+        return text
 
-    def _made_text(self, key: str, text: FragmentText, makers: list[Callable[[], bytes]]) -> tuple[str, FragmentText]:
-        """A fragment's (digest, text), and what makes its bytes into `makers`: read from the
-        spill, where its text goes at once (then not kept: ""), or (`serve`, which keeps it for
-        its next index) unpacked from its text packed, which neither holds as a str."""
+    def _split(self, texts: FragmentSource, key: str) -> dict[str, str]:
+        """The last index's fragment `key` split into its words as written (`_written`), once for
+        this index."""
+        split = self.splits.get(key)
+        if split is None:
+            split = self.splits[key] = _written(self._fragment(texts, key))
+        return split
+
+    def _made_again(
+        self, key: str, texts: FragmentSource, makers: list[Callable[[], bytes]], n: int
+    ) -> tuple[str, bytes]:
+        """Fragment `n`, the last index's fragment `key` as it was, and what makes its bytes into
+        `makers`: kept as `serve` keeps it (packed, not unpacked here); with a spill (the command
+        line), put there if this index read it, else left where it is (the store) and read when
+        its file is made (`_Spill.stored`)."""
         if self.spill is None:
-            packed = text if isinstance(text, bytes) else _packed(text)
+            packed = texts.packed(key)
             makers.append(partial(zlib.decompress, packed))
             return key, packed
-        makers.append(self.spill.keep(text.encode("utf-8") if isinstance(text, str) else zlib.decompress(text)))
-        return key, ""
+        text = self.texts_read.get(key)
+        if text is not None:
+            return self._made_text(key, text, makers)
+        again = partial(_fragment_anew, self.records, self.pages, self.keys, n)
+        makers.append(self.spill.stored(texts, key, again))
+        return key, b""
+
+    def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, bytes]:
+        """A fragment's (digest, text) made now, and what makes its bytes into `makers`: read from
+        the spill, where its text goes at once (then not kept: b""), or (`serve`, which keeps it
+        for its next index) unpacked from its text packed, which neither holds as a str."""
+        if self.spill is None:
+            packed = _packed(text)
+            makers.append(partial(zlib.decompress, packed))
+            return key, packed
+        makers.append(self.spill.keep(text.encode("utf-8")))
+        return key, b""
 
     def _remember(self, state: _State, touched: int | None) -> int | None:
         """Keep `state` as the one the next index starts from, and the entries it needs (each

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from servicebook.site.search.carried import _StoredFragments
+from servicebook.site.search.carried import FragmentSource
 
 
 def _utf8(text: str) -> bytes:
@@ -32,7 +32,7 @@ class _Spill:
         self._end = 0
         # the last index's fragments left in the store (`stored`): where each is, by digest, and
         # where it was put in this file before a fork, once it is
-        self._left: dict[str, _StoredFragments] = {}
+        self._left: dict[str, FragmentSource] = {}
         self._placed: dict[str, Callable[[], bytes]] = {}
         self._pid = os.getpid()
         try:
@@ -60,7 +60,7 @@ class _Spill:
         self._end += len(data)
         return partial(self._read, fd, at, len(data))  # which holds this, and so the file open
 
-    def stored(self, fragments: _StoredFragments, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
+    def stored(self, fragments: FragmentSource, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
         """What makes the bytes of a words fragment the last index had, left in the store under
         `key`: read from there when asked for in this process; in a worker forked from it
         (which must not use the store's connection), from this file, where those not read yet
