@@ -1,5 +1,5 @@
 """A rebuild from the command line leaves the last search index's words fragments in the store
-(site/search.py `StoredFragments`): it reads those that hold a word that changed, the others'
+(site/search/carried.py `StoredFragments`): it reads those that hold a word that changed, the others'
 files are kept as the last build wrote them, and a file that must be made all the same (not in
 the output as it was left) is made from the store, or, where the store no longer holds it as it
 was, from nothing; the site is, byte for byte, the one built from nothing."""

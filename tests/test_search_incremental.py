@@ -1,4 +1,4 @@
-"""The search index is made from the last one the store holds (site/search.py `search_index`): a
+"""The search index is made from the last one the store holds (site/search/files.py `search_index`): a
 page changed, added or removed costs that page's words, and the index is still, byte for byte,
 the one made from nothing."""
 

@@ -1,5 +1,5 @@
 """What the search index reads of a policy page's HTML is read once, where the page is rendered
-(site/search.py `page_parts`, called by the worker that renders its Markdown), kept beside its
+(site/search/postings.py `page_parts`, called by the worker that renders its Markdown), kept beside its
 HTML in the build's spool, and the index made from it is byte for byte the index made by reading
 every page's HTML."""
 
