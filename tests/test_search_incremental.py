@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -27,7 +28,7 @@ from servicebook.site.fresh import PageMemory
 from servicebook.site.load import load
 from servicebook.site.search import SearchMemory
 from servicebook.site.search.carried import _BUNDLE, _POSTINGS, PackedFragments, _State
-from servicebook.site.search.fragments import _reordered, _spliced, _starts, _Words
+from servicebook.site.search.fragments import _reordered, _spliced, _starts, _Words, _written
 from servicebook.site.search.postings import _record_words
 from servicebook.site.search.records import _policy_record, _record_keys, _record_text, _record_texts
 from servicebook.site.search.runs import _block_ends, _runs
@@ -328,14 +329,22 @@ def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_
     assert len(texts) == len(search.search_records(view))
     address, (record, text, html, key) = next(iter(texts.items()))
     marked = text.replace('"', '"\u200b', 1)  # the same record, written another way
-    texts[address] = (record, marked, html, key)
+
+    def kept_as(kept: dict[str, Any], written: str) -> None:
+        """What the memory kept of the record: by its address, and at its place in order."""
+        texts[address] = (kept, written, html, key)
+        assert memory.listed is not None
+        rid = next(n for n, r in enumerate(memory.listed[0]) if r["u"] == address)
+        memory.listed[0][rid], memory.listed[1][rid] = kept, written
+
+    kept_as(record, marked)
     assert search.search_files(view, memory=memory) == first  # its records file, of the same keys, is kept whole
     memory.files.clear()
     memory.texts.clear()
     again = search.search_files(view, memory=memory)
     assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
     # a record that changed is written again, whatever was kept for its address
-    texts[address] = ({**record, "t": "another title"}, marked, html, key)
+    kept_as({**record, "t": "another title"}, marked)
     memory.files.clear()
     memory.texts.clear()
     assert search.search_files(view, memory=memory) == first
@@ -442,6 +451,43 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
         view = view_of(site)
         assert search.search_files(view, store, memory=memory) == search.search_files(view)
         assert unpacked and len(unpacked) == len(set(unpacked)), "a fragment unpacked twice"
+
+
+def test_an_edit_puts_the_postings_of_the_words_it_changed_into_the_last_fragments_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit of a page (no record id moves) changes the postings of a few words: each is found
+    in the text of the last index's fragment that holds it and put in there, the fragment's
+    other words neither split out nor written again (at 20,000 pages a fragment of common words
+    holds hundreds of thousands of postings). A page added splits the fragments into their words
+    (every id after it moves). Each index is the one made from nothing, in one process and from
+    the store."""
+    site = generated_site(tmp_path / "site", pages=40)
+    split: list[int] = []
+    real = _written
+    patch_stage(monkeypatch, "_written", lambda text: split.append(len(text)) or real(text))
+    page = pages_of(site)[17]
+    # words of other pages', not of this one's (a word new to the index moves the others)
+    known = [
+        w for w in dict.fromkeys(search.words(pages_of(site)[3].read_text())) if w not in search.words(page.read_text())
+    ]
+    for memory in (SearchMemory(), None):
+        with Store(tmp_path / f"{memory is None}.sqlite") as store:
+            view = view_of(site)
+            search.search_files(view, store, memory=memory)
+            store.commit()
+            for note in (known[0], f"{known[1]} {known[2]}"):
+                page.write_text(page.read_text() + f"\n{note}.\n")
+                split.clear()
+                view = view_of(site)
+                assert search.search_files(view, store, memory=memory) == search.search_files(view)
+                store.commit()
+                assert split == [], note
+    (page.parent / "an-added-page.md").write_text(f"---\ntitle: An added page\n---\n\nOn {known[0]}.\n")
+    with Store(tmp_path / "True.sqlite") as store:
+        view = view_of(site)
+        assert search.search_files(view, store) == search.search_files(view)
+    assert split
 
 
 def test_an_index_of_the_process_keeps_its_records_headings_as_tuples_written_as_arrays(tmp_path: Path) -> None:

@@ -28,7 +28,15 @@ from servicebook.site import outputs as site_outputs
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
-from servicebook.site.search.records import _URL, _kinds, _made_of, _made_one, _policy_ids
+from servicebook.site.search.records import (
+    _URL,
+    _kinds,
+    _made_of,
+    _made_one,
+    _offering_records,
+    _policy_ids,
+    _tool_record,
+)
 from servicebook.site.templates import PageSpec
 
 from .conftest import FIXED_EPOCH
@@ -1890,6 +1898,37 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         build(options)
         assert len(told) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_serve_rebuild_makes_the_search_records_of_the_offerings_and_tools_again_only_for_views_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """An offering's search record (and its SLOs') and a tool's are made of its view alone, and a
+    serve rebuild's site view keeps each view that shows what it showed (views.ViewMemo): a
+    page's body edit makes again only the records of the views that are not the very ones (those
+    the page's edit reaches; they were all made again at every rebuild, and compared with the
+    last index's one by one). The output is a build from nothing's."""
+    site = site_copy("example")
+    made: list[str] = []
+    real_tool, real_offering = _tool_record, _offering_records
+    patch_stage(monkeypatch, "_tool_record", lambda t: made.append(t.tool.id) or real_tool(t))
+    patch_stage(monkeypatch, "_offering_records", lambda o: made.append(o.offering.id) or real_offering(o))
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert made
+        for n in range(2):
+            assert memory.views is not None and memory.views.site is not None
+            last = memory.views.site.view
+            made.clear()
+            _edit(site / "content" / "deprecation-and-tool-choice.md", "\n\n", f"\n\nA sentence, number {n}.\n\n")
+            build(options)
+            assert memory.views.site is not None
+            now = memory.views.site.view
+            assert now is not last
+            anew = [o.offering.id for o in now.offerings if not any(o is x for x in last.offerings)]
+            anew += [t.tool.id for t in now.tools if not any(t is x for x in last.tools)]
+            assert made == anew and len(made) < len(now.offerings) + len(now.tools)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
 class _CountedDigests(dict[str, str]):

@@ -5,6 +5,7 @@ last fragments' texts), and what `serve` keeps of the whole index (`SearchMemory
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class SearchMemory:
     records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
     words: IndexWords | None = None
     policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
+    # its offerings' and tools' records, by view: (the view, what was made of it) by id(view)
+    catalog_records: dict[int, tuple[object, Any]] = field(default_factory=dict)
     files: KeptFiles = field(default_factory=dict)  # its records and words files, by site path
     texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
     made_as: object = None  # what its files were made as (`index_files`' `file`)
@@ -74,7 +77,7 @@ _STATE = "search-state"  # an index's _State, under its digest
 _BLOCK_KEYS = "search-block-keys"  # a run of an index's records (`_Blocks`): their keys, under a digest of them
 
 
-_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a list of them), under the same digest
+_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a line each), under the same digest
 
 
 _LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY
@@ -200,6 +203,11 @@ class IndexWords:
     runs: dict[str, list[str]] = field(default_factory=dict)
 
 
+# A words fragment's text as this code writes it: each word (letters and digits: no quote, no
+# backslash) and its postings (numbers), or none.
+_WRITTEN = re.compile(r'\{\}\n|\{"[^"\\]+":\[[0-9]+(?:,[0-9]+)*\](?:,"[^"\\]+":\[[0-9]+(?:,[0-9]+)*\])*\}\n')
+
+
 class StoredFragments:
     """The command line's: the last index's words fragments as the store holds them, each read
     (and checked against its checksum, by the store) when asked for: a rebuild reads those that
@@ -223,7 +231,22 @@ class StoredFragments:
             self.gone.update(k for k in wanted if k not in found)
 
     def text(self, name: str) -> str:
-        """A fragment's text: fetched, or read from the store now and not kept here."""
+        """A fragment's text: fetched, or read from the store now and not kept here; one that is
+        not what this code writes is a KeyError (`_WRITTEN`: the store's entries are the
+        checksums' word alone, and the next index splices the text of those it reads as written,
+        without reading every posting)."""
+        text = self._as_stored(name)
+        if _WRITTEN.fullmatch(text) is None:
+            self.gone.add(name)
+            self.read.pop(name, None)
+            raise KeyError(name)
+        return text
+
+    def packed(self, name: str) -> bytes:
+        """As `serve` keeps a fragment the next index does not read: as stored."""
+        return _packed(self._as_stored(name))
+
+    def _as_stored(self, name: str) -> str:
         text = self.read.get(name)
         if text is not None:
             return text
@@ -232,6 +255,3 @@ class StoredFragments:
             self.gone.add(name)
             raise KeyError(name)
         return entry.data
-
-    def packed(self, name: str) -> bytes:
-        return _packed(self.text(name))

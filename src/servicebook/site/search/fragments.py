@@ -388,7 +388,7 @@ class _Words:
                 parsed[j] = read_json(self._fragment(texts, state.digests[j]))
             return parsed[j][w]
 
-        if changed is None and len(spans) == 1:  # ids moved: each word's postings spliced as written
+        if len(spans) == 1:  # one run of records (one edited, or ids moved after it): postings spliced as written
             work = work - self._moved(state, texts, work, entries, spans[0], encoded, index)
             return self._cut(state, texts, work, encoded, index)
         for w in work:
@@ -419,8 +419,9 @@ class _Words:
         encoded: dict[str, bytes],
         index: dict[str, int],
     ) -> set[str]:
-        """Where records came or left (one `span` of ids, `_spans`: every id after it moved), each
-        word of the last index spliced as its fragment wrote its postings (`_spliced`): those of
+        """Where records came or left (one `span` of ids, `_spans`: every id after it moved), or one
+        record changed, each word of the last index spliced as its fragment wrote its postings
+        (`_spliced`; a few words found in their fragments' texts, `_word_at`): those of
         the records that came put in, those of the records that left taken out, and the
         difference that says the first id after the span changed; the rest of its postings'
         text as written, neither decoded nor encoded again. Each word whose postings changed goes
@@ -428,11 +429,18 @@ class _Words:
         as written are returned. (Decoded, spliced and encoded again, every word cost a page
         added or removed ~0.6 CPU s at 5,000 pages, ~2.4 at 20,000: bench/README.md.)"""
         kept: set[str] = set()
+        few = len(work) * 8 < len(index)  # (a few words: each found in its fragment's text, not every word split out)
         for w in work:
             if w not in index:  # a word the last index did not have: its postings are those that came (encoded)
                 continue
-            j = bisect.bisect_right(state.starts, index[w]) - 1
-            spliced = _spliced(self._split(texts, state.digests[j])[w], span, entries.pop(w, []))
+            key = state.digests[bisect.bisect_right(state.starts, index[w]) - 1]
+            if few:
+                text = self._fragment(texts, key)
+                start, end = _word_at(text, w)
+                written = text[start:end]
+            else:
+                written = self._split(texts, key)[w]
+            spliced = _spliced(written, span, entries.pop(w, []))
             if spliced is None:
                 kept.add(w)
             elif spliced:
@@ -463,10 +471,13 @@ class _Words:
         old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
         ends = [*starts[1:], len(ordered)]
         old_ends = [*state.starts[1:], len(state.words)]
-        # the ranges a word that changed is in (every range, when most words changed)
-        dirty: Container[int] | None = None
+        # the ranges a word that changed is in, and its words that changed (every range, when most
+        # words changed)
+        dirty: dict[int, list[str]] | None = None
         if same_words and len(work) * 8 < len(ordered):
-            dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
+            dirty = {}
+            for w in work:
+                dirty.setdefault(bisect.bisect_right(starts, index[w]) - 1, []).append(w)
         made: list[tuple[str, bytes]] = []  # (digest, text) of each fragment: packed, or b"" once spilled
         makers: list[Callable[[], bytes]] = []
         # each range's sizes as JSON (`_State.sizes_parts`): the last state's part for a range of the
@@ -489,13 +500,15 @@ class _Words:
                     continue
             if size_parts is not None:
                 size_parts.append(json.dumps(sizes[a:b])[1:-1])
-            parts = [
-                json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
-                if w in encoded
-                else written(w)
-                for w in ordered[a:b]
-            ]
-            text = "{" + ",".join(parts) + "}\n"
+            text = self._patched(texts, state, (a, b), dirty.get(j, []), encoded) if dirty is not None else None
+            if text is None:
+                parts = [
+                    json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
+                    if w in encoded
+                    else written(w)
+                    for w in ordered[a:b]
+                ]
+                text = "{" + ",".join(parts) + "}\n"
             key = digest(text)
             if self.store is not None:
                 self.store.put(_FRAGMENT, key, Entry(text))
@@ -527,6 +540,33 @@ class _Words:
             return set(state.digests)
         starts, digests = state.starts, state.digests
         return {digests[bisect.bisect_right(starts, index[w]) - 1] for w in work if w in index}
+
+    def _patched(
+        self, texts: FragmentSource, state: _State, span: tuple[int, int], changed: list[str], encoded: dict[str, bytes]
+    ) -> str | None:
+        """The fragment of the words `span` (ids in the last index's words: the same words, in the
+        same places), the postings of a few of them changed (`changed`, each in `encoded`): the
+        texts of the last index's fragments that hold those words, cut where the range begins
+        and ends (`_word_at`), with the changed words' postings put in (`_replaced`); no word
+        split out or written again. None when a word that changed has no postings now."""
+        if not all(w in encoded for w in changed):
+            return None
+        a, b = span
+        words, starts = state.words, state.starts
+        pieces: list[str] = []
+        j = bisect.bisect_right(starts, a) - 1
+        while a < b:
+            end = starts[j + 1] if j + 1 < len(starts) else len(words)
+            last = min(b, end)
+            text = self._fragment(texts, state.digests[j])
+            cut_from = 1 if a == starts[j] else _word_at(text, words[a])[0]  # (after "{")
+            cut_to = len(text) - 2 if last == end else _word_at(text, words[last - 1])[1]  # (before "}\n")
+            pieces.append(text[cut_from:cut_to])
+            a, j = last, j + 1
+        text = "{" + ",".join(pieces) + "}\n"
+        for w in changed:
+            text = _replaced(text, w, encoded.pop(w))
+        return text
 
     def _fragment(self, texts: FragmentSource, key: str) -> str:
         """The text of the last index's fragment `key`, read (or unpacked) once for this index."""
@@ -658,6 +698,21 @@ def _starts(sizes: list[int], fragments: int) -> list[int]:
     return starts
 
 
+_RUN = 256  # keys compared a run at a time (`_unequal`)
+
+
+def _unequal(old: list[str], new: list[str]) -> list[int]:
+    """Where two lists of as many keys differ: a run of `_RUN` compared at once (a list
+    comparison, in C, takes the very same string as equal at once: most of them), and the keys of
+    a run that differs one by one (not 20,000 keys and more compared one by one)."""
+    found: list[int] = []
+    for a in range(0, len(new), _RUN):
+        b = a + _RUN
+        if old[a:b] != new[a:b]:
+            found += [i for i in range(a, min(b, len(new))) if old[i] != new[i]]
+    return found
+
+
 def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
     """Where the records of `new` differ from those of `old` (each a list of keys), as runs
     (old ids lo to hi, taken out; new ids lo to hi, put in), in order: with as many records, each
@@ -665,7 +720,7 @@ def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
     ids after it moved)."""
     m, n = len(old), len(new)
     if m == n:
-        return [(i, i + 1, i, i + 1) for i in range(n) if old[i] != new[i]]
+        return [(i, i + 1, i, i + 1) for i in _unequal(old, new)]
     before = 0
     while before < min(m, n) and old[before] == new[before]:
         before += 1
@@ -673,6 +728,21 @@ def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
     while tail < min(m, n) - before and old[m - 1 - tail] == new[n - 1 - tail]:
         tail += 1
     return [(before, m - tail, before, n - tail)]
+
+
+def _word_at(fragment: str, word: str) -> tuple[int, int]:
+    """Where `word` and its postings (`"word":[…]`) are in a words fragment's text: as `_written`
+    reads it, a word is letters and digits, its postings numbers, so `"word":[` is found at that
+    word alone and its postings end at the first `]` after it (a ValueError where it is not)."""
+    start = fragment.index(f'"{word}":[')
+    return start, fragment.index("]", start + len(word) + 3) + 1
+
+
+def _replaced(fragment: str, word: str, postings: bytes) -> str:
+    """A words fragment's text with `word`'s postings those given (`_compact`'s, without its line
+    end)."""
+    start, end = _word_at(fragment, word)
+    return fragment[: start + len(word) + 3] + postings.decode() + fragment[end:]
 
 
 def _written(fragment: str) -> dict[str, str]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import chain, compress
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.search.carried import IndexWords, PolicyRecords, RecordTexts, SearchMemory
 from servicebook.site.search.text import excerpt
-from servicebook.site.views import SiteView, ToolView
+from servicebook.site.views import OfferingView, SiteView, ToolView
 
 MAX_HEADINGS = 24
 
@@ -57,6 +57,66 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     return record
 
 
+def _offering_records(o: OfferingView) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An offering's record, and its SLOs'."""
+    off = o.offering
+    offering: dict[str, Any] = {
+        "k": "offering",
+        "t": off.name,
+        "u": o.path,
+        "s": off.summary,
+        "x": " ".join([off.id, off.owner, f"tier {off.tier.value}", *o.audience, *off.renamed_from]),
+        "st": off.lifecycle.value,
+        "sl": o.lifecycle,
+    }
+    if off.description:
+        offering["d"] = " ".join(off.description.split())
+    if o.replaced_by is not None:
+        offering["a"] = {"t": o.replaced_by.name, "u": o.replaced_by.path}
+    slos = [
+        {
+            "k": "slo",
+            "t": f"{o.offering.name}: {s.slo.name}",
+            "u": f"{o.path}#slo-{s.slo.id}",
+            "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.rounded}. {s.slo.sli}",
+            "x": "slo objective error budget",
+        }
+        for s in o.slos
+    ]
+    return offering, slos
+
+
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+class _CatalogRecords:
+    """The records of the offerings' and tools' views, each made of its view alone (frozen): with
+    a `memory` (`serve`, whose site view keeps each view that shows the same as the last one's,
+    views.ViewMemo), the very records the last index had for the very view, so that they are
+    the very objects at their places (the next stages look again only at those that are not:
+    350 records made and compared again a rebuild at 20,000 pages). The memory is left holding
+    this index's (`done`)."""
+
+    def __init__(self, memory: SearchMemory | None) -> None:
+        self.memory = memory
+        self.last = memory.catalog_records if memory is not None else {}
+        self.now: dict[int, tuple[object, Any]] = {}
+
+    def of(self, view: V, make: Callable[[V], R]) -> R:
+        if self.memory is None:
+            return make(view)
+        known = self.last.get(id(view))
+        if known is None or known[0] is not view:
+            known = (view, make(view))
+        self.now[id(view)] = known
+        return cast(R, known[1])
+
+    def done(self) -> None:
+        if self.memory is not None:
+            self.memory.catalog_records = self.now
+
+
 def search_records(
     view: SiteView,
     policies: PolicyRecords | None = None,
@@ -72,34 +132,13 @@ def search_records(
     `unmade`, each policy page's record is `_UNMADE` in the list, made where it is read
     (`_record_of`)."""
     records: list[dict[str, Any]] = []
-    for o in view.offerings:
-        off = o.offering
-        offering: dict[str, Any] = {
-            "k": "offering",
-            "t": off.name,
-            "u": o.path,
-            "s": off.summary,
-            "x": " ".join([off.id, off.owner, f"tier {off.tier.value}", *o.audience, *off.renamed_from]),
-            "st": off.lifecycle.value,
-            "sl": o.lifecycle,
-        }
-        if off.description:
-            offering["d"] = " ".join(off.description.split())
-        if o.replaced_by is not None:
-            offering["a"] = {"t": o.replaced_by.name, "u": o.replaced_by.path}
-        records.append(offering)
-    for o in view.offerings:
-        for s in o.slos:
-            records.append(
-                {
-                    "k": "slo",
-                    "t": f"{o.offering.name}: {s.slo.name}",
-                    "u": f"{o.path}#slo-{s.slo.id}",
-                    "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.rounded}. {s.slo.sli}",
-                    "x": "slo objective error budget",
-                }
-            )
-    records.extend(_tool_record(t) for t in view.tools)
+    made = _CatalogRecords(memory)
+    offerings = [made.of(o, _offering_records) for o in view.offerings]
+    records += [offering for offering, _ in offerings]
+    for _, slos in offerings:
+        records += slos
+    records += [made.of(t, _tool_record) for t in view.tools]
+    made.done()
     records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings, memory)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
