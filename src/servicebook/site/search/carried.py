@@ -77,7 +77,7 @@ _STATE = "search-state"  # an index's _State, under its digest
 _BLOCK_KEYS = "search-block-keys"  # a run of an index's records (`_Blocks`): their keys, under a digest of them
 
 
-_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a line each), under the same digest
+_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a list of them), under the same digest
 
 
 _LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from itertools import accumulate
 
+from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store
 from servicebook.site.search.carried import _BLOCK_KEYS, _BUNDLE, _POSTINGS, _State
@@ -84,9 +85,7 @@ class _Blocks:
     def _store(self, first: int, end: int, key: str) -> None:
         lines = [self.held.pop(r) for r in range(first, end)]
         self._store_keys(first, end, key)
-        # a line each: each is JSON written on one line (`_Words._keep`), not written again as a
-        # JSON string of a list (each of its quotes escaped, ~64 records' postings an edit)
-        self.store.put(_BUNDLE, key, Entry("\n".join(lines)))
+        self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
         del self.todo[first]
         if self.stored is not None:  # (a build from nothing stores every run: none of them kept)
             self.stored[key] = lines
@@ -136,8 +135,12 @@ class _Blocks:
         read = self._read if len(unread) <= _RUNS_KEPT else dict(self._read)
         for key, entry in self.store.get(_BUNDLE, unread).items():
             first, end = where[key]
-            split = entry.data.split("\n")  # (each read as a record's postings where it is taken: `_postings_of`)
-            read[key] = split if len(split) == end - first else None
+            try:
+                lines = read_json(entry.data)["postings"]
+            except (ValueError, TypeError, KeyError):
+                lines = None
+            ok = isinstance(lines, list) and len(lines) == end - first and all(isinstance(x, str) for x in lines)
+            read[key] = lines if ok else None
         found: dict[str, str] = {}
         for key in dict.fromkeys(runs):
             lines = read.get(key)
