@@ -48,9 +48,9 @@ STAGES = [
     ("sanitizer: allow-list check", "servicebook.content.markdown:sanitized_as_is", 2),
     ("sections from tokens", "servicebook.content.markdown:search_sections", 2),
     ("search parts (page_parts)", "servicebook.site.load:page_parts", 1),
-    ("sections from HTML", "servicebook.site.search:page_sections", 2),
-    ("section postings", "servicebook.site.search:section_postings", 2),
-    ("text fragment JSON", "servicebook.site.search:_compact", 2),
+    ("sections from HTML", "servicebook.site.search.text:page_sections", 2),
+    ("section postings", "servicebook.site.search.postings:section_postings", 2),
+    ("text fragment JSON", "servicebook.site.search.text:_compact", 2),
 ]
 
 TIMES: dict[str, float] = {}

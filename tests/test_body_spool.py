@@ -42,7 +42,7 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
         for whole, slim in zip(held.pages, spooled.pages, strict=True):
             assert slim.body == "" and len(slim.spooled) == 4 and not whole.spooled
             assert slim.html == whole.html and whole.html
-            # what the search index reads of its HTML is beside it (site/search.py page_parts)
+            # what the search index reads of its HTML is beside it (site/search/postings.py page_parts)
             assert slim.search_spooled and not whole.search_spooled
             # everything else the build holds of the page is the same
             assert dataclasses.replace(slim, body=whole.body, spooled=(), search_spooled=()) == whole

@@ -1,5 +1,5 @@
 """A rebuild from the command line leaves the last search index's words fragments in the store
-(site/search.py `_StoredFragments`): it reads those that hold a word that changed, the others'
+(site/search/carried.py `StoredFragments`): it reads those that hold a word that changed, the others'
 files are kept as the last build wrote them, and a file that must be made all the same (not in
 the output as it was left) is made from the store, or, where the store no longer holds it as it
 was, from nothing; the site is, byte for byte, the one built from nothing."""
@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from servicebook.cache.store import Entry, Store, store_file
-from servicebook.site import search
+from servicebook.site.search.carried import _FRAGMENT, StoredFragments
+from servicebook.site.search.spill import _Spill
 
 from .sitefiles import clean_build, generated_site, tree
 
-WORDS = search._FRAGMENT  # the store's kind of a words fragment's text
+WORDS = _FRAGMENT  # the store's kind of a words fragment's text
 
 
 @pytest.fixture
@@ -117,8 +118,8 @@ def test_a_kept_fragment_is_made_in_a_worker_from_what_was_put_in_the_spill_befo
     with Store(tmp_path / "store.sqlite") as store:
         store.put(WORDS, "held", Entry('{"aardvark":[1,1,0]}\n'))
         store.commit()
-        left = search._StoredFragments(store, ["held", "gone"])  # "gone": pruned since, say
-        spill = search._Spill()
+        left = StoredFragments(store, ["held", "gone"])  # "gone": pruned since, say
+        spill = _Spill()
         held = spill.stored(left, "held", lambda: b"made again")
         gone = spill.stored(left, "gone", lambda: b"made again")
         reading, writing = os.pipe()

@@ -1,4 +1,4 @@
-"""The search index is made from the last one the store holds (site/search.py `search_index`): a
+"""The search index is made from the last one the store holds (site/search/files.py `search_index`): a
 page changed, added or removed costs that page's words, and the index is still, byte for byte,
 the one made from nothing."""
 
@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -26,9 +27,16 @@ from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 from servicebook.site.load import load
 from servicebook.site.search import SearchMemory
+from servicebook.site.search.carried import _BUNDLE, _POSTINGS, PackedFragments, _State
+from servicebook.site.search.fragments import _reordered, _spliced, _starts, _Words, _written
+from servicebook.site.search.postings import _record_words
+from servicebook.site.search.records import _policy_record, _record_keys, _record_text, _record_texts
+from servicebook.site.search.runs import _block_ends, _runs
+from servicebook.site.search.text import _compact, _order
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH
+from .searchstages import patch_stage
 from .sitefiles import clean_build, generated_site, tree
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
@@ -52,13 +60,13 @@ class Indexes:
         self.read: list[str] = []
         self.last: dict[str, bytes] = {}
         self.memory = memory
-        real = search._record_words  # once for each record whose postings are made
+        real = _record_words  # once for each record whose postings are made
 
         def spy(record):  # type: ignore[no-untyped-def]
             self.read.append(record["t"])
             return real(record)
 
-        monkeypatch.setattr(search, "_record_words", spy)
+        patch_stage(monkeypatch, "_record_words", spy)
 
     def make(self) -> dict[str, bytes]:
         view = view_of(self.site)
@@ -137,7 +145,7 @@ def test_an_edit_reads_each_run_of_the_last_index_it_needs_once(indexes, monkeyp
     real = Store.get
 
     def spied(self: Store, kind: str, keys: list[str]):  # type: ignore[no-untyped-def]
-        if kind == search._BUNDLE:
+        if kind == _BUNDLE:
             asked.extend(keys)
         return real(self, kind, keys)
 
@@ -162,7 +170,7 @@ def test_a_process_takes_the_runs_its_last_index_stored_as_it_stored_them_not_fr
     real = Store.get
 
     def spied(self: Store, kind: str, keys: list[str]):  # type: ignore[no-untyped-def]
-        if kind == search._BUNDLE:
+        if kind == _BUNDLE:
             asked.extend(keys)
         return real(self, kind, keys)
 
@@ -201,7 +209,7 @@ def test_a_process_writes_the_words_of_its_search_state_once_while_no_word_comes
             state = memory.words.state
             assert state.words is before.words and state.words_json is before.words_json is not None
             whole = [state.blocks, state.words, state.sizes, state.starts, state.digests]
-            stored = search._Words.stored(store)
+            stored = _Words.stored(store)
             assert stored is not None
             assert state.to_json() == json.dumps({"search": whole}, ensure_ascii=False)
             assert stored.state.words == state.words and stored.state.blocks == state.blocks
@@ -209,7 +217,7 @@ def test_a_process_writes_the_words_of_its_search_state_once_while_no_word_comes
 
 @given(st.lists(st.text(), max_size=20), st.lists(st.integers(), max_size=5))
 def test_a_search_state_is_written_as_json_dumps_writes_it(words: list[str], sizes: list[int]) -> None:
-    state = search._State([], words, sizes, [0], ["d\u00e9j\u00e0"], [('k"ey', 3)])
+    state = _State([], words, sizes, [0], ["d\u00e9j\u00e0"], [('k"ey', 3)])
     whole = [state.blocks, state.words, state.sizes, state.starts, state.digests]
     assert state.to_json() == json.dumps({"search": whole}, ensure_ascii=False)
     assert state.to_json() == json.dumps({"search": whole}, ensure_ascii=False)  # (the words' text kept)
@@ -220,8 +228,8 @@ def test_an_edit_finds_the_runs_of_the_last_index_around_the_record_it_changed_a
     # that changed: not found again over every record's key (~300 digests at 20,000 pages).
     indexes.make()
     looked: list[int] = []
-    real = search._block_ends
-    monkeypatch.setattr(search, "_block_ends", lambda keys: looked.append(len(keys)) or real(keys))
+    real = _block_ends
+    patch_stage(monkeypatch, "_block_ends", lambda keys: looked.append(len(keys)) or real(keys))
     page = pages_of(indexes.site)[9]
     page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
     assert indexes.make()
@@ -292,22 +300,22 @@ def test_a_rebuild_after_pages_came_and_went_publishes_the_clean_builds_index(ru
 def test_an_index_whose_new_words_are_encoded_a_few_postings_at_a_time_is_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A word's postings are encoded a batch at a time as records come (search._Fresh); where a
+    """A word's postings are encoded a batch at a time as records come (_Fresh); where a
     batch ends (after any record, at any word) changes no byte of the index, from nothing or
     from the last one."""
     site = generated_site(tmp_path / "site", pages=40)
     view = view_of(site)
     whole = search.search_files(view)
-    monkeypatch.setattr(search, "FRESH_BATCH", 7)
+    patch_stage(monkeypatch, "FRESH_BATCH", 7)
     assert search.search_files(view) == whole
     with Store(tmp_path / "store.sqlite") as store:
         assert search.search_files(view, store) == whole
         page = pages_of(site)[3]
         page.write_text(page.read_text() + "\nZanzibar quokka words new to the index.\n")
         changed = view_of(site)
-        monkeypatch.setattr(search, "FRESH_BATCH", 1 << 16)
+        patch_stage(monkeypatch, "FRESH_BATCH", 1 << 16)
         expected = search.search_files(changed)
-        monkeypatch.setattr(search, "FRESH_BATCH", 2)
+        patch_stage(monkeypatch, "FRESH_BATCH", 2)
         assert search.search_files(changed, store) == expected
 
 
@@ -321,14 +329,22 @@ def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_
     assert len(texts) == len(search.search_records(view))
     address, (record, text, html, key) = next(iter(texts.items()))
     marked = text.replace('"', '"\u200b', 1)  # the same record, written another way
-    texts[address] = (record, marked, html, key)
+
+    def kept_as(kept: dict[str, Any], written: str) -> None:
+        """What the memory kept of the record: by its address, and at its place in order."""
+        texts[address] = (kept, written, html, key)
+        assert memory.listed is not None
+        rid = next(n for n, r in enumerate(memory.listed[0]) if r["u"] == address)
+        memory.listed[0][rid], memory.listed[1][rid] = kept, written
+
+    kept_as(record, marked)
     assert search.search_files(view, memory=memory) == first  # its records file, of the same keys, is kept whole
     memory.files.clear()
     memory.texts.clear()
     again = search.search_files(view, memory=memory)
     assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
     # a record that changed is written again, whatever was kept for its address
-    texts[address] = ({**record, "t": "another title"}, marked, html, key)
+    kept_as({**record, "t": "another title"}, marked)
     memory.files.clear()
     memory.texts.clear()
     assert search.search_files(view, memory=memory) == first
@@ -388,18 +404,19 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
 ) -> None:
     """`serve` keeps each words fragment of its last index for the next to start from, packed
     (5.7 MB of text held as 1.3 MB at 5,000 pages): no fragment's text is held as a str; an edit
-    unpacks only fragments its words land in, which the next index makes again; each index is
-    the one made from nothing."""
+    unpacks only fragments its words land in, which the next index makes again, each once (read
+    for the postings of a word that changed, and for the words around it); each index is the one
+    made from nothing."""
     site = generated_site(tmp_path / "site", pages=40)
     unpacked: list[str] = []
-    real = search._text
+    real = PackedFragments.text
 
-    def spy(kept: search.FragmentText) -> str:
-        text = real(kept)
+    def spy(self: PackedFragments, name: str) -> str:
+        text = real(self, name)
         unpacked.append(digest(text))
         return text
 
-    monkeypatch.setattr(search, "_text", spy)
+    monkeypatch.setattr(PackedFragments, "text", spy)
     with Store(tmp_path / "store.sqlite") as store:
         memory = SearchMemory()
         view = view_of(site)
@@ -407,13 +424,16 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
         store.commit()
         assert files == search.search_files(view)
         texts = {data.decode() for path, data in files.items() if path in words_fragments(files)}
-        assert memory.words is not None and len(memory.words.texts) > 1
-        kept = memory.words.texts.values()
+        assert memory.words is not None and isinstance(memory.words.texts, PackedFragments)
+        kept = memory.words.texts.packs.values()
+        assert len(kept) > 1
         assert all(isinstance(packed, bytes) for packed in kept)
         assert sum(map(len, kept)) * 2 < sum(map(len, texts))
         assert texts.isdisjoint(_reachable_strings(memory))
         page = pages_of(site)[17]
-        for note in ("quokkaplatypus rotation", "wombat migration"):
+        # a word of another page's, not of this one's: its postings are read from its fragment
+        known = next(w for w in search.words(pages_of(site)[3].read_text()) if w not in search.words(page.read_text()))
+        for note in ("quokkaplatypus rotation", "wombat migration", f"{known} habits"):
             last = set(memory.words.state.digests)
             page.write_text(page.read_text() + f"\nA note on {note}.\n")
             unpacked.clear()
@@ -421,7 +441,53 @@ def test_an_index_of_the_process_keeps_its_words_fragments_packed_and_unpacks_th
             assert search.search_files(view, store, memory=memory) == search.search_files(view)
             store.commit()
             assert unpacked and set(unpacked) <= last - set(memory.words.state.digests)
-            assert all(isinstance(packed, bytes) for packed in memory.words.texts.values())
+            assert len(unpacked) == len(set(unpacked)), "a fragment unpacked twice"
+            assert isinstance(memory.words.texts, PackedFragments)
+            assert all(isinstance(packed, bytes) for packed in memory.words.texts.packs.values())
+        # a page added moves the ids after it: every fragment is read, for its words' postings
+        # spliced and for the words around those that changed, once
+        (page.parent / "an-added-page.md").write_text(f"---\ntitle: An added page\n---\n\nOn {known} habits.\n")
+        unpacked.clear()
+        view = view_of(site)
+        assert search.search_files(view, store, memory=memory) == search.search_files(view)
+        assert unpacked and len(unpacked) == len(set(unpacked)), "a fragment unpacked twice"
+
+
+def test_an_edit_puts_the_postings_of_the_words_it_changed_into_the_last_fragments_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit of a page (no record id moves) changes the postings of a few words: each is found
+    in the text of the last index's fragment that holds it and put in there, the fragment's
+    other words neither split out nor written again (at 20,000 pages a fragment of common words
+    holds hundreds of thousands of postings). A page added splits the fragments into their words
+    (every id after it moves). Each index is the one made from nothing, in one process and from
+    the store."""
+    site = generated_site(tmp_path / "site", pages=40)
+    split: list[int] = []
+    real = _written
+    patch_stage(monkeypatch, "_written", lambda text: split.append(len(text)) or real(text))
+    page = pages_of(site)[17]
+    # words of other pages', not of this one's (a word new to the index moves the others)
+    known = [
+        w for w in dict.fromkeys(search.words(pages_of(site)[3].read_text())) if w not in search.words(page.read_text())
+    ]
+    for memory in (SearchMemory(), None):
+        with Store(tmp_path / f"{memory is None}.sqlite") as store:
+            view = view_of(site)
+            search.search_files(view, store, memory=memory)
+            store.commit()
+            for note in (known[0], f"{known[1]} {known[2]}"):
+                page.write_text(page.read_text() + f"\n{note}.\n")
+                split.clear()
+                view = view_of(site)
+                assert search.search_files(view, store, memory=memory) == search.search_files(view)
+                store.commit()
+                assert split == [], note
+    (page.parent / "an-added-page.md").write_text(f"---\ntitle: An added page\n---\n\nOn {known[0]}.\n")
+    with Store(tmp_path / "True.sqlite") as store:
+        view = view_of(site)
+        assert search.search_files(view, store) == search.search_files(view)
+    assert split
 
 
 def test_an_index_of_the_process_keeps_its_records_headings_as_tuples_written_as_arrays(tmp_path: Path) -> None:
@@ -456,13 +522,13 @@ def test_an_index_of_the_process_over_the_same_pages_makes_no_record_and_no_file
     memory = SearchMemory()
     first = search.search_index(view, memory=memory)
     made: list[str] = []
-    real = search._policy_record
+    real = _policy_record
 
     def spy(page, *more):  # type: ignore[no-untyped-def]
         made.append(page.slug)
         return real(page, *more)
 
-    monkeypatch.setattr(search, "_policy_record", spy)
+    patch_stage(monkeypatch, "_policy_record", spy)
     again = search.search_index(view, memory=memory)
     assert made == []
     assert [f.path for f in again] == [f.path for f in first]
@@ -488,14 +554,14 @@ def test_what_a_serve_rebuild_kept_in_memory_is_kept_in_the_store_for_the_next_b
     finally:
         memory.close()
     bases: list[object] = []
-    real = search._Words.stored
+    real = _Words.stored
 
     def spy(store):  # type: ignore[no-untyped-def]
         base = real(store)
         bases.append(base)
         return base
 
-    monkeypatch.setattr(search._Words, "stored", staticmethod(spy))
+    monkeypatch.setattr(_Words, "stored", staticmethod(spy))
     page.write_text(page.read_text() + "\nThe last note.\n")
     build(dataclasses.replace(options, memory=None))
     assert bases and bases[-1] is not None
@@ -540,18 +606,18 @@ def test_indexes_of_builds_one_after_the_other_start_from_the_last_through_the_s
     again three builds later is taken out of the index with the postings its run kept."""
     site = generated_site(tmp_path / "site", pages=40)
     read: list[str] = []
-    real = search._record_words
+    real = _record_words
 
     def spy(record):  # type: ignore[no-untyped-def]
         read.append(record["t"])
         return real(record)
 
-    monkeypatch.setattr(search, "_record_words", spy)
+    patch_stage(monkeypatch, "_record_words", spy)
     touched: list[tuple[str, int]] = []
     real_touch = Store.touch
 
     def touch(self: Store, kind: str, keys: list[str]) -> None:
-        if kind == search._POSTINGS:
+        if kind == _POSTINGS:
             raise AssertionError("every record's postings marked used")
         touched.append((kind, len(keys)))
         real_touch(self, kind, keys)
@@ -625,7 +691,7 @@ def _greedy_starts(sizes: list[int], fragments: int) -> list[int]:
 
 @given(st.lists(st.integers(min_value=4, max_value=400), max_size=300), st.sampled_from([4, 8, 16, 64]))
 def test_words_cut_by_bisection_are_cut_where_a_word_at_a_time_cut_them(sizes: list[int], fragments: int) -> None:
-    assert search._starts(sizes, fragments) == _greedy_starts(sizes, fragments)
+    assert _starts(sizes, fragments) == _greedy_starts(sizes, fragments)
 
 
 _WORDS = st.text(alphabet="abcxyzéü09\u4e2d\U0001f600", min_size=1, max_size=4)
@@ -635,15 +701,15 @@ _WORDS = st.text(alphabet="abcxyzéü09\u4e2d\U0001f600", min_size=1, max_size=4
 def test_words_put_in_and_taken_out_are_in_the_order_of_words_sorted_again(
     old: set[str], new: set[str], data: st.DataObject
 ) -> None:
-    words = sorted(old, key=search._order)
-    state = search._State([], words, [len(w) + 10 for w in words], [], [])
+    words = sorted(old, key=_order)
+    state = _State([], words, [len(w) + 10 for w in words], [], [])
     index = {w: i for i, w in enumerate(words)}
     gone = data.draw(st.sets(st.sampled_from(words), max_size=5)) if words else set()
     changed = data.draw(st.sets(st.sampled_from(words), max_size=5)) if words else set()
     encoded = {w: b"[1,2,3]" for w in (new - gone) | (changed - gone)}
     work = gone | set(encoded)
-    ordered, sizes, same = search._reordered(state, work, encoded, index)
-    expected = sorted((set(words) - gone) | set(encoded), key=search._order)
+    ordered, sizes, same = _reordered(state, work, encoded, index)
+    expected = sorted((set(words) - gone) | set(encoded), key=_order)
     assert ordered == expected
     assert sizes == [len(w) + 11 if w in encoded else len(w) + 10 for w in expected]
     assert same == (ordered is words)
@@ -654,7 +720,7 @@ def test_a_command_line_rebuild_writes_the_records_of_the_pages_that_changed_alo
 ) -> None:
     """A rebuild from the command line (a process of its own: no memory of the last index) takes
     the key of each policy page's record from the last index's state when the page's record is
-    made of what that one's was (its front matter, headings and HTML: search._made_of), and writes
+    made of what that one's was (its front matter, headings and HTML: _made_of), and writes
     out the JSON text of the others alone: the page edited, those whose summary it does not have
     (its text), and the records that are not policy pages'. After a body edit, a title edit, a
     heading added, a summary removed, a page added and one removed, each build's site is the one
@@ -662,7 +728,7 @@ def test_a_command_line_rebuild_writes_the_records_of_the_pages_that_changed_alo
     site = generated_site(tmp_path / "site", pages=40)
     assert run("build", "--source", site).exit_code == 0
     written: list[str] = []
-    real = search._record_text
+    real = _record_text
     keying = [False]  # the texts written to find the records' keys (not the records files made, 16 records each)
 
     def spy(record, page):  # type: ignore[no-untyped-def]
@@ -680,10 +746,9 @@ def test_a_command_line_rebuild_writes_the_records_of_the_pages_that_changed_alo
 
         return keyed
 
-    monkeypatch.setattr(search, "_record_text", spy)
-    for name in ("_record_texts", "_record_keys"):  # (the second: this change's)
-        if hasattr(search, name):
-            monkeypatch.setattr(search, name, keys(getattr(search, name)))
+    patch_stage(monkeypatch, "_record_text", spy)
+    patch_stage(monkeypatch, "_record_texts", keys(_record_texts))
+    patch_stage(monkeypatch, "_record_keys", keys(_record_keys))
     pages = pages_of(site)
 
     def rebuilt() -> set[str]:
@@ -738,7 +803,7 @@ def test_a_command_line_rebuild_after_serve_writes_the_records_of_the_page_that_
     finally:
         memory.close()
     written: list[str] = []
-    real, real_keys = search._record_text, search._record_keys
+    real, real_keys = _record_text, _record_keys
     keying = [False]
 
     def spy(record, page):  # type: ignore[no-untyped-def]
@@ -753,8 +818,8 @@ def test_a_command_line_rebuild_after_serve_writes_the_records_of_the_page_that_
         finally:
             keying[0] = False
 
-    monkeypatch.setattr(search, "_record_text", spy)
-    monkeypatch.setattr(search, "_record_keys", keys)
+    patch_stage(monkeypatch, "_record_text", spy)
+    patch_stage(monkeypatch, "_record_keys", keys)
     body = pages[7]
     body.write_text(body.read_text() + "\nA note on quokkaplatypus rotation.\n")
     assert run("build", "--source", site).exit_code == 0
@@ -776,24 +841,22 @@ def test_the_runs_after_records_changed_in_place_are_the_runs_made_from_nothing(
         return f"{n:038x}{ending:02x}"
 
     keys = [key(n, e) for n, e in enumerate(old_ends)]
-    old = search._State(keys, [], [], [], [])
-    runs = list(search._runs(keys, old, None))
+    old = _State(keys, [], [], [], [])
+    runs = list(_runs(keys, old, None))
     old.blocks = [(k, e - s) for s, (e, k) in zip([0, *[e for e, _ in runs[:-1]]], runs, strict=True)]
     new = list(keys)
     changed = sorted({rid for rid, _ in changes if rid < len(keys)})
     for rid, ending in changes:
         if rid < len(keys):
             new[rid] = key(rid + 1000, ending)
-    assert list(search._runs(new, old, changed)) == list(search._runs(new, old, None))
-    assert [e for e, _ in search._runs(new, old, None)] == search._block_ends(new)
+    assert list(_runs(new, old, changed)) == list(_runs(new, old, None))
+    assert [e for e, _ in _runs(new, old, None)] == _block_ends(new)
 
 
 def _postings_entries(site: Path) -> int:
     """The entries of the site's store that hold one record's postings each."""
     with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
-        (count,) = db.execute(
-            "SELECT count(*) FROM entries WHERE key LIKE ?", [f"{_key(search._POSTINGS, '')}%"]
-        ).fetchone()
+        (count,) = db.execute("SELECT count(*) FROM entries WHERE key LIKE ?", [f"{_key(_POSTINGS, '')}%"]).fetchone()
     return int(count)
 
 
@@ -824,13 +887,13 @@ def test_records_put_back_where_ids_moved_take_their_postings_from_the_last_inde
     again, also once the store has pruned what each record's own entry was (two builds on)."""
     site = generated_site(tmp_path / "site", pages=40)
     read: list[str] = []
-    real = search._record_words
+    real = _record_words
 
     def spy(record):  # type: ignore[no-untyped-def]
         read.append(record["t"])
         return real(record)
 
-    monkeypatch.setattr(search, "_record_words", spy)
+    patch_stage(monkeypatch, "_record_words", spy)
 
     def build_index() -> list[str]:
         """The records read for their words by an index made from the last one (checked against
@@ -856,17 +919,17 @@ def test_records_put_back_where_ids_moved_take_their_postings_from_the_last_inde
 
 
 def _postings_encoded(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """The postings lists `search._compact` writes from now on (each word's, as ids' differences,
+    """The postings lists `_compact` writes from now on (each word's, as ids' differences,
     wheres and sections: lists of numbers alone), as they come."""
     encoded: list[list[int]] = []
-    real = search._compact
+    real = _compact
 
     def spy(data: object) -> bytes:
         if isinstance(data, list) and data and all(type(n) is int for n in data):
             encoded.append(data)
         return real(data)
 
-    monkeypatch.setattr(search, "_compact", spy)
+    patch_stage(monkeypatch, "_compact", spy)
     return encoded
 
 
@@ -894,19 +957,19 @@ def test_a_page_added_or_removed_splices_the_postings_as_written_encoding_its_ne
 def test_postings_spliced_as_written_are_those_encoded_again() -> None:
     written = '"wombat":[2,1,0,3,8,0,4,2,1]'  # ids 2, 5 and 9 (differences 2, 3, 4), each with where and section
     # a record put in at 5: ids 5 and 9 move to 6 and 10
-    assert search._spliced(written, (5, 5, 5, 6), [5, 4, 0]) == b"[2,1,0,3,4,0,1,8,0,4,2,1]"
+    assert _spliced(written, (5, 5, 5, 6), [5, 4, 0]) == b"[2,1,0,3,4,0,1,8,0,4,2,1]"
     # the record of id 5 taken out: 9 moves to 8
-    assert search._spliced(written, (5, 6, 5, 5), []) == b"[2,1,0,6,2,1]"
+    assert _spliced(written, (5, 6, 5, 5), []) == b"[2,1,0,6,2,1]"
     # records without the word put in before 5: the first difference after them changes alone
-    assert search._spliced(written, (3, 3, 3, 5), []) == b"[2,1,0,5,8,0,4,2,1]"
-    assert search._spliced(written, (0, 0, 0, 1), []) == b"[3,1,0,3,8,0,4,2,1]"
+    assert _spliced(written, (3, 3, 3, 5), []) == b"[2,1,0,5,8,0,4,2,1]"
+    assert _spliced(written, (0, 0, 0, 1), []) == b"[3,1,0,3,8,0,4,2,1]"
     # two records taken out for one put in, the word in the second and in the new one
-    assert search._spliced(written, (4, 6, 4, 5), [4, 16, 1]) == b"[2,1,0,2,16,1,4,2,1]"
+    assert _spliced(written, (4, 6, 4, 5), [4, 16, 1]) == b"[2,1,0,2,16,1,4,2,1]"
     # nothing in or after the span: as written; the only record with the word taken out: none left
-    assert search._spliced(written, (10, 10, 10, 11), []) is None
-    assert search._spliced('"wombat":[5,1,0]', (5, 6, 5, 5), []) == b""
+    assert _spliced(written, (10, 10, 10, 11), []) is None
+    assert _spliced('"wombat":[5,1,0]', (5, 6, 5, 5), []) == b""
     for span, came in [((5, 5, 5, 6), [5, 4, 0]), ((5, 6, 5, 5), []), ((3, 3, 3, 5), []), ((4, 6, 4, 5), [4, 16, 1])]:
-        assert search._spliced(written, span, came) == _spliced_by_lists([2, 1, 0, 5, 8, 0, 9, 2, 1], span, came)
+        assert _spliced(written, span, came) == _spliced_by_lists([2, 1, 0, 5, 8, 0, 9, 2, 1], span, came)
 
 
 def _spliced_by_lists(postings: list[int], span: tuple[int, int, int, int], came: list[int]) -> bytes:
@@ -918,7 +981,7 @@ def _spliced_by_lists(postings: list[int], span: tuple[int, int, int, int], came
     merged = [*before, *(came[k : k + 3] for k in range(0, len(came), 3)), *after]
     ids = [t[0] for t in merged]
     deltas = [b - a for a, b in itertools.pairwise([0, *ids])]
-    return search._compact([n for d, t in zip(deltas, merged, strict=True) for n in (d, *t[1:])])[:-1]
+    return _compact([n for d, t in zip(deltas, merged, strict=True) for n in (d, *t[1:])])[:-1]
 
 
 def test_an_index_of_the_process_writes_the_sizes_in_its_state_from_the_parts_of_the_last_where_their_words_are(

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook import routes
-from servicebook.site import search
 from servicebook.site.load import load
 from servicebook.site.search import FIELDS, STOP, TITLE_WORDS, excerpt, page_sections, search_records, words
+from servicebook.site.search.records import _kinds, _policy_ids
 from servicebook.site.views import site_view
 
 from .conftest import FIXED_EPOCH, REPO
@@ -188,13 +188,13 @@ def test_a_title_word_says_whether_it_begins_the_title_and_how_many_words_the_ti
 
 @given(st.lists(st.sampled_from(["offering", "slo", "tool", "policy", "page"]), max_size=12))
 def test_the_kinds_and_policy_ids_found_at_once_are_those_found_record_by_record(kinds: list[str]) -> None:
-    """search._kinds and _policy_ids (found at once over 20,000 records) say what a look at each
+    """_kinds and _policy_ids (found at once over 20,000 records) say what a look at each
     record says."""
     records = [{"k": kind} for kind in kinds]
     expected: list[list[object]] = []
     for rid, r in enumerate(records):
         if not expected or expected[-1][0] != r["k"]:
             expected.append([r["k"], rid])
-    assert search._kinds(records) == expected
-    policy = search._policy_ids(search._kinds(records), len(records))
+    assert _kinds(records) == expected
+    policy = _policy_ids(_kinds(records), len(records))
     assert policy == [rid for rid, r in enumerate(records) if r["k"] == "policy"]

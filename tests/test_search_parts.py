@@ -1,5 +1,5 @@
 """What the search index reads of a policy page's HTML is read once, where the page is rendered
-(site/search.py `page_parts`, called by the worker that renders its Markdown), kept beside its
+(site/search/postings.py `page_parts`, called by the worker that renders its Markdown), kept beside its
 HTML in the build's spool, and the index made from it is byte for byte the index made by reading
 every page's HTML."""
 
@@ -17,9 +17,11 @@ from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.site import search
 from servicebook.site.load import BodySpool, load
+from servicebook.site.search import text as text_stage
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH
+from .searchstages import patch_stage
 from .sitefiles import generated_site
 
 _WORD = st.sampled_from(["the", "a", "Rollback", "rollback", "café", "cafe", "x" * 41, "ci", "budget", "of", "7"])
@@ -59,7 +61,7 @@ def test_an_index_made_from_what_the_pages_render_found_reads_no_page_again(
                 read.append(html)
                 return real(html)
 
-            monkeypatch.setattr(search, "page_sections", spy)
+            patch_stage(monkeypatch, "page_sections", spy)
             with Store(tmp_path / f"store-{site.name}-{workers}.sqlite") as store:
                 made = search.search_files(view, store, int(workers))
             monkeypatch.undo()
@@ -87,4 +89,4 @@ def test_parts_that_are_not_the_pages_html_are_not_used(tmp_path: Path) -> None:
 
 @given(st.text(st.characters(max_codepoint=127)))
 def test_ascii_text_has_the_words_the_unicode_rule_finds(text: str) -> None:
-    assert search.words(text) == search._WORD.findall(text.lower())
+    assert search.words(text) == text_stage._WORD.findall(text.lower())

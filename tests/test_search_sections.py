@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from servicebook.content import markdown
 from servicebook.site import search
 from servicebook.site.build import Options, gather
+from servicebook.site.search.text import _quick_sections, _Sections
 from servicebook.source.yaml import SourceText, split_front_matter
 
 from .conftest import FIXED_EPOCH, examples
@@ -16,7 +17,7 @@ from .sitefiles import generated_site
 
 
 def _by_the_parser(html: str) -> list[tuple[str, str, str]]:
-    parser = search._Sections()
+    parser = _Sections()
     parser.feed(html)
     parser.close()
     return [(" ".join(h.split()), a, " ".join(t.split())) for h, a, t in parser.sections]
@@ -27,7 +28,7 @@ def test_every_page_of_the_example_and_a_generated_site_reads_the_same_both_ways
         loaded, _ = gather(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
         assert loaded.site is not None
         for page in loaded.site.pages:
-            assert search._quick_sections(page.html) is not None, page.slug  # the quick way, not the fallback
+            assert _quick_sections(page.html) is not None, page.slug  # the quick way, not the fallback
             assert search.page_sections(page.html) == _by_the_parser(page.html), page.slug
 
 

@@ -26,14 +26,23 @@ from servicebook.site import build as build_stage
 from servicebook.site import buildcache, changes, fresh, links, pagekeys, paging, releases, render, views, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
-from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
 from servicebook.site import tally as tally_stage
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
+from servicebook.site.search.records import (
+    _URL,
+    _kinds,
+    _made_of,
+    _made_one,
+    _offering_records,
+    _policy_ids,
+    _tool_record,
+)
 from servicebook.site.templates import PageSpec
 
 from .conftest import FIXED_EPOCH
+from .searchstages import patch_stage
 from .sitefiles import clean_build, generated_site, serving, tree
 
 HANDBOOK = "---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md#{anchor}).\n"
@@ -1989,13 +1998,13 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
     added for every page. The output is a build from nothing's."""
     site = site_copy("example")
     told: list[str] = []
-    real = search_stage._made_one
+    real = _made_one
 
     def counted(page: model.Page, seen: str | None) -> str:
         told.append(page.slug)
         return real(page, seen)
 
-    monkeypatch.setattr(search_stage, "_made_one", counted)
+    patch_stage(monkeypatch, "_made_one", counted)
     pages = len(list((site / "content").glob("*.md")))
     with serving(site, site / "public") as (options, _):
         build(options)
@@ -2011,6 +2020,37 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         build(options)
         assert len(told) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_serve_rebuild_makes_the_search_records_of_the_offerings_and_tools_again_only_for_views_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """An offering's search record (and its SLOs') and a tool's are made of its view alone, and a
+    serve rebuild's site view keeps each view that shows what it showed (views.ViewMemo): a
+    page's body edit makes again only the records of the views that are not the very ones (those
+    the page's edit reaches; they were all made again at every rebuild, and compared with the
+    last index's one by one). The output is a build from nothing's."""
+    site = site_copy("example")
+    made: list[str] = []
+    real_tool, real_offering = _tool_record, _offering_records
+    patch_stage(monkeypatch, "_tool_record", lambda t: made.append(t.tool.id) or real_tool(t))
+    patch_stage(monkeypatch, "_offering_records", lambda o: made.append(o.offering.id) or real_offering(o))
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert made
+        for n in range(2):
+            assert memory.views is not None and memory.views.site is not None
+            last = memory.views.site.view
+            made.clear()
+            _edit(site / "content" / "deprecation-and-tool-choice.md", "\n\n", f"\n\nA sentence, number {n}.\n\n")
+            build(options)
+            assert memory.views.site is not None
+            now = memory.views.site.view
+            assert now is not last
+            anew = [o.offering.id for o in now.offerings if not any(o is x for x in last.offerings)]
+            anew += [t.tool.id for t in now.tools if not any(t is x for x in last.tools)]
+            assert made == anew and len(made) < len(now.offerings) + len(now.tools)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
 class _CountedDigests(dict[str, str]):
@@ -2036,12 +2076,12 @@ def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
     site = site_copy("example")
     with serving(site, site / "public") as (options, _):
         asked: list[str] = []
-        real = search_stage._made_of
+        real = _made_of
 
         def counted(count, pages, digests, memory=None):  # type: ignore[no-untyped-def]
             return real(count, pages, _CountedDigests(digests, asked), memory)
 
-        monkeypatch.setattr(search_stage, "_made_of", counted)
+        patch_stage(monkeypatch, "_made_of", counted)
         pages = len(list((site / "content").glob("*.md")))
         build(options)
         assert len(asked) == pages
@@ -2068,8 +2108,8 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
     the next edit puts it right again. The output is a build from nothing's."""
     site = site_copy("example")
     addressed: list[str] = []
-    real = search_stage._URL
-    monkeypatch.setattr(search_stage, "_URL", lambda record: addressed.append(record["u"]) or real(record))
+    real = _URL
+    patch_stage(monkeypatch, "_URL", lambda record: addressed.append(record["u"]) or real(record))
     with serving(site, site / "public") as (options, _):
         build(options)
         for n in range(2):
@@ -2802,7 +2842,7 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
     site = site_copy("example")
     output = site / "public"
     asked: list[str] = []  # the kinds of the index's fragments whose paths were made
-    real, real_kinds = routes.search_fragment, search_stage._kinds
+    real, real_kinds = routes.search_fragment, _kinds
     kinds_read: list[int] = []
 
     def spy(kind: routes.Fragment, number: int) -> str:
@@ -2814,7 +2854,7 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
         return real_kinds(records)
 
     monkeypatch.setattr(routes, "search_fragment", spy)
-    monkeypatch.setattr(search_stage, "_kinds", reading)
+    patch_stage(monkeypatch, "_kinds", reading)
     with serving(site, output) as (options, memory):
         build(options)
         for what, change in CHANGES:
@@ -2831,7 +2871,7 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
             assert [page for page, _ in kept.texts.values()] == list(kept.texts_of[1]), what
             assert kept.kinds_of is not None, what
             records, kinds, policy, pages, shown = kept.kinds_of
-            assert kinds == real_kinds(records) and policy == search_stage._policy_ids(kinds, len(records)), what
+            assert kinds == real_kinds(records) and policy == _policy_ids(kinds, len(records)), what
             assert list(pages) == policy and list(pages.values()) == list(shown), what
             if what == "a page's body":  # its text fragment alone
                 assert asked == ["t"], what

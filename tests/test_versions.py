@@ -23,9 +23,11 @@ from servicebook.git.versions import Candidate, Note, Tag, names_version, outcom
 from servicebook.site import fresh
 from servicebook.site.links import check_links
 from servicebook.site.releases import COMPLETE
+from servicebook.site.search.files import _text_file
 from servicebook.source.yaml import SourceText
 
 from .conftest import FIXED_EPOCH, SITES, GitSite, catalog_at
+from .searchstages import patch_stage
 
 pytestmark = pytest.mark.git
 
@@ -790,12 +792,12 @@ def test_release_catalogs_are_read_record_by_record(
 def test_a_release_takes_the_data_files_made_of_the_same_inputs_from_the_release_before(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from servicebook.site import outputs, search
+    from servicebook.site import outputs
 
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every file made in this process
     schemas: list[str] = []  # schema.json is made of the code alone
     texts: list[str] = []  # a policy page's text fragment of the search index, of its HTML
-    real_schema, real_text = outputs.json_schema, search._text_file
+    real_schema, real_text = outputs.json_schema, _text_file
 
     def schema() -> object:
         schemas.append("schema")
@@ -806,7 +808,7 @@ def test_a_release_takes_the_data_files_made_of_the_same_inputs_from_the_release
         return real_text(page)  # type: ignore[arg-type]
 
     monkeypatch.setattr(outputs, "json_schema", schema)
-    monkeypatch.setattr(search, "_text_file", text)
+    patch_stage(monkeypatch, "_text_file", text)
     assert run("build", "--source", repo.root).exit_code == 0
     # the current catalog's, then 1.0's only: 1.1 and 2.0 take them from the release before
     assert len(schemas) == 2

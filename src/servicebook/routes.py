@@ -36,7 +36,7 @@ Fragment = Literal["r", "w", "t"]  # records, words (the inverted index), a page
 
 
 def search_fragment(kind: Fragment, number: int) -> str:
-    """One fragment of the search index, beside its manifest (site/search.py says what is in each)."""
+    """One fragment of the search index, beside its manifest (site/search/ says what is in each)."""
     return f"search/{kind}/{number}.json"
 
 
@@ -47,7 +47,7 @@ Made = Literal["always", "with history", "with releases", "with members"]
 @dataclass(frozen=True, slots=True)
 class Searchable:
     """A fixed page's record in the search index (its text may be filled in from the catalog:
-    see site/search.py)."""
+    see site/search/)."""
 
     title: str
     text: str
@@ -82,7 +82,7 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
               paged=True),
     FixedPage(
         "support", "support/", "support.html", "Support", "support", nav="Support", shows="support",
-        search=Searchable(  # its text, the hours and channels, is the catalog's (site/search.py)
+        search=Searchable(  # its text, the hours and channels, is the catalog's (site/search/records.py)
             "Support: how to get help", "", "help contact severity response on-call oncall incident escalation"
         ),
     ),

@@ -700,7 +700,7 @@ class Page:
     # (site/load.py PageResult `body_refs`)
     spooled: tuple[int, ...] = ()
     # where what the search index reads of its HTML is (its sections' words and its text
-    # fragment, made once where the page was rendered: site/search.py `page_parts`), in the same
+    # fragment, made once where the page was rendered: site/search/postings.py `page_parts`), in the same
     # file as `spooled`: (file descriptor, offset, size); () when not made (a page read back
     # from the store: the index reads its HTML instead)
     search_spooled: tuple[int, ...] = ()

@@ -304,7 +304,7 @@ class Rendered:
     # the site's own pages (output paths) whose anchors its links name (model.Page `fragment_targets`)
     fragment_targets: list[str] = field(default_factory=list)
     # with `search`: (heading, anchor, text) of each section, as the search index reads them
-    # from `html` (site/search.py `page_sections`), read from the tokens instead (`search_sections`)
+    # from `html` (site/search/text.py `page_sections`), read from the tokens instead (`search_sections`)
     search_sections: list[tuple[str, str, str]] = field(default_factory=list)
     # the addresses and ids of `html` as a parser reads them from it (`body_refs`), made from the
     # tokens; b"" when a value could not be packed (the page's HTML is then read for them)
@@ -470,14 +470,14 @@ def body_refs(addresses: list[str], headings: list[tuple[int, str, str]]) -> byt
 
 
 # The headings the search index splits a page at, and the tags whose start and end it reads as a
-# space (site/search.py `_Sections`): every block-level token is one of them or has a line break
+# space (site/search/text.py `_Sections`): every block-level token is one of them or has a line break
 # beside it in the HTML, so a space at each one gives the same words.
 SECTION_HEADINGS = frozenset({"h2", "h3", "h4"})
 
 
 def search_sections(tokens: Sequence[Token]) -> list[tuple[str, str, str]]:
     """(heading, anchor, text) of each section of a rendered page, the part before its first
-    heading first (heading and anchor ""), white space collapsed: what site/search.py
+    heading first (heading and anchor ""), white space collapsed: what site/search/text.py
     `page_sections` reads from the page's sanitised HTML, read from `render`'s tokens instead
     (after its loop: the headings have their anchors). The text is what the HTML shows: inline
     text and code, a code block's content, no image's alt text, and the "#" of the link to itself

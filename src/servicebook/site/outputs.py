@@ -130,7 +130,7 @@ def _schema_json(_made: FromCatalog) -> bytes:
 
 
 def search_outputs(made: FromCatalog) -> tuple[DataSpec, ...]:
-    """The search index's files (site/search.py): a manifest and fragments, as many as the
+    """The search index's files (site/search/): a manifest and fragments, as many as the
     catalog needs. The index is made here, from the last one the store holds, so each file's
     declared input is a digest of its own bytes (a text fragment's: its page's HTML) and a file
     the change did not touch is kept from the last build. Each file is its job as it is (its

@@ -282,7 +282,7 @@ def page_parts(view: SiteView, name: str, memo: PartsMemo | None = None) -> tupl
 
 
 def letter(entry: IndexEntry) -> str:
-    """The A to Z list's group of an entry (site/search.py's a_to_z groups by the same)."""
+    """The A to Z list's group of an entry (site/search/a_to_z.py groups by the same)."""
     first = entry.title[:1].upper()
     return first if first.isalpha() else "#"
 

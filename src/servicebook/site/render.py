@@ -282,7 +282,7 @@ def render_site(
     `source_prefix` is where the site lives in its repository ("" at its top or outside git;
     Repo.prefix): required, since a page's "Edit this page" link is wrong without it.
     `progress` is told how many pages and files are rendered, and each as it is.
-    `store` keeps what the next search index is made from (site/search.py); a past release's
+    `store` keeps what the next search index is made from (site/search/); a past release's
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
     between processes (templates.environment). `search_texts`: what the last search index of a
     long-running process (`serve`) was made of (search.search_index); `catalog_lines`, the lines of
