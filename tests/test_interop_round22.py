@@ -1,0 +1,195 @@
+"""interop22: what round 21 left (a key no field of a closed specification, Backstage's `$text`, `$json` and
+`$yaml` substitutions, `portals.backstage.existing` and `group` through an export and back), and files users
+really keep; each pushed through import → build → check --against → export → re-import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_interop_round21 import PROBE
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+
+
+def _file(tmp_path: Path, text: str, name: str = "slos.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _key(text: str, key: str, nth: int = 0) -> str:
+    """`line:col` of the `nth` key `key` written in `text` (1-based, as messages give them)."""
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(f"{key}:", at + 1)
+    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+
+# --- a key that is no field of a closed specification ------------------------------------------------------
+
+
+def test_a_sloth_key_sloth_has_not_is_said_where_it_is_with_the_field_meant(run, tmp_path) -> None:
+    # round 21's user spec writes `ticker_alert` (Sloth's is ticket_alert) and `disabled` (Sloth's Alert has
+    # `disable`): Sloth's YAML ignores both, so the ticket alert the user turned off is written all the same;
+    # the import passed over both without a word (the whole of `alerting` said dropped)
+    file = _file(tmp_path, PROBE, "slo.yaml")
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:{_key(PROBE, 'ticker_alert')}: warning: dropped 'ticker_alert': no field of Sloth's prometheus/v1 "
+        'spec (Sloth ignores it: unknown field "slos[0].alerting.ticker_alert")\n'
+    ) in result.stderr
+    assert "hint: did you mean 'ticket_alert'?" in result.stderr
+    assert (
+        f"{file}:{_key(PROBE, 'disabled')}: warning: dropped 'disabled': no field of Sloth's prometheus/v1 spec "
+        '(Sloth ignores it: unknown field "slos[0].alerting.page_alert.disabled")\n'
+    ) in result.stderr
+    assert "hint: did you mean 'disable'?" in result.stderr
+    # the fields Sloth has are the catalog's drops, as before, and said once
+    assert result.stderr.count("dropped 'alerting' (alerts are not part of the catalog)") == 1
+    # a slip in a field the catalog reads is no longer "not part of the catalog"
+    slip = PROBE.replace('    description: "Probes that succeed"\n', '    descripton: "Probes that succeed"\n')
+    said = run("import", "sloth", _file(tmp_path, slip, "slip.yaml"))
+    assert "dropped 'descripton': no field of Sloth's prometheus/v1 spec" in said.stderr
+    assert "hint: did you mean 'description'?" in said.stderr
+    assert "'descripton' (not part of the catalog)" not in said.stderr
+
+
+SLOTH_RESOURCE = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  service: checkout
+  slos:
+    - name: requests-availability
+      objective: 99.9
+      description: Checkout requests that do not fail.
+      sli:
+        events:
+          errorQuery: sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{.window}}]))
+          totalQuery: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
+      alerting:
+        name: CheckoutHighErrorRate
+        pageAlert:
+          labels: {severity: page}
+        tickedAlert:
+          disable: true
+"""
+
+
+def test_a_sloth_resource_s_unknown_field_is_one_kubectl_refuses(run, tmp_path) -> None:
+    file = _file(tmp_path, SLOTH_RESOURCE)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:{_key(SLOTH_RESOURCE, 'tickedAlert')}: warning: dropped 'tickedAlert': no field of Sloth's "
+        'PrometheusServiceLevel (kubectl apply refuses it: unknown field "spec.slos[0].alerting.tickedAlert"; Sloth '
+        "reads nothing of it)"
+    ) in result.stderr
+    assert "hint: did you mean 'ticketAlert'?" in result.stderr
+    assert result.stderr.count("no field of") == 1
+
+
+PYRRA = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: checkout-errors
+  namespace: checkout
+spec:
+  target: "99.5"
+  window: 28d
+  descripton: Checkout requests that do not fail.
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{job="checkout",code=~"5.."}
+      total:
+        metric: http_requests_total{job="checkout"}
+      groupBy: [route]
+  alerting:
+    disable: true
+"""
+
+
+def test_a_pyrra_key_its_resource_has_not_is_said_with_the_field_meant(run, tmp_path) -> None:
+    # `groupBy` beside the ratio (Pyrra's is `grouping`): read as a ratio summed over every route, a weaker
+    # promise than the one the user wrote, with the key said as "not part of the indicator"
+    file = _file(tmp_path, PYRRA)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    for key, path, meant in (
+        ("descripton", "spec.descripton", "description"),
+        ("groupBy", "spec.indicator.ratio.groupBy", "grouping"),
+        ("disable", "spec.alerting.disable", "disabled"),
+    ):
+        assert (
+            f"{file}:{_key(PYRRA, key)}: warning: dropped '{key}': no field of Pyrra's ServiceLevelObjective (kubectl "
+            f'apply refuses it: unknown field "{path}"; Pyrra reads nothing of it)\n'
+        ) in result.stderr
+        assert f"hint: did you mean '{meant}'?" in result.stderr
+    assert "not part of the indicator" not in result.stderr
+
+
+OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+  displayName: Checkout availability
+spec:
+  service: checkout
+  description: Checkout requests that do not fail.
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: checkout-availability-sli
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{job="checkout",code!~"5.."}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{job="checkout"}
+  objectives:
+    - target: 0.995
+      timeSliceWindw: 5m
+  alertPolicy: [checkout-burn]
+"""
+
+
+def test_an_openslo_key_the_go_sdk_refuses_is_said_with_the_field_meant(run, tmp_path) -> None:
+    file = _file(tmp_path, OPENSLO)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    for key, path, meant in (
+        ("timeSliceWindw", "spec.objectives[0].timeSliceWindw", "timeSliceWindow"),
+        ("alertPolicy", "spec.alertPolicy", "alertPolicies"),
+    ):
+        assert (
+            f"{file}:{_key(OPENSLO, key)}: warning: dropped '{key}': no field of OpenSLO v1's SLO (OpenSLO's go-sdk "
+            f'refuses it, and so does oslo validate: unknown field "{path}")\n'
+        ) in result.stderr
+        assert f"hint: did you mean '{meant}'?" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "pattern"), [("sloth", "sloth-*.y*ml"), ("pyrra", "pyrra-*.yaml"), ("openslo", "openslo-*.yaml")]
+)
+def test_every_vendored_real_file_has_only_fields_its_specification_has(run, fmt, pattern) -> None:
+    # the tools' own examples and users' files: no key of them is said to be no field (a field a tool reads
+    # that the closed lists lacked would be said of its every user)
+    for path in sorted(INTEROP.glob(pattern)):
+        result = run("import", fmt, "--all-warnings", path)
+        assert "no field of" not in result.stderr, (path, result.stderr)
