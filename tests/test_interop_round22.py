@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.test_interop_round21 import PROBE
+from tests.test_portals import _descriptor_rule_breaches, _validator
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 
@@ -193,3 +195,55 @@ def test_every_vendored_real_file_has_only_fields_its_specification_has(run, fmt
     for path in sorted(INTEROP.glob(pattern)):
         result = run("import", fmt, "--all-warnings", path)
         assert "no field of" not in result.stderr, (path, result.stderr)
+
+
+# --- Backstage: what the catalog says Backstage has, through an export and back ----------------------------
+
+
+def _backstage_site(site: Path, backstage: dict) -> Path:
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    owner = catalog["offerings"][0]["owner"]
+    catalog["portals"] = {"backstage": {"owners": [{"owner": owner, "ref": "group:platform"}], **backstage}}
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    return site
+
+
+@pytest.mark.parametrize("existing", [["group"], ["system"], ["group", "system"]])
+def test_what_backstage_has_and_a_hand_written_group_survive_an_export_read_back(
+    run, site_copy, tmp_path, existing
+) -> None:
+    # the export of a catalog with `existing: [group]` read back gave no `existing` (its System carries
+    # servicebook's catalog-version: "the catalog's own") and no `group`: pasted, the next export wrote the
+    # Group again, a second one of the name Backstage has; with `existing: [system]` the Group the export
+    # wrote was read as Backstage's (`existing: [group, system]`), and the next export left it out
+    written = {"group": "platform-engineering", "existing": existing}  # the team is Platform Team
+    site = _backstage_site(site_copy("minimal"), written)
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = [e for e in yaml.safe_load_all(exported.stdout) if e]
+    kinds = {e["kind"] for e in entities}
+    assert kinds & {"Group", "System"} == {k.title() for k in ("group", "system") if k not in existing}
+    named = {"group": "platform-engineering", "system": "platform-team"}  # the System as the team, by default
+    refs = ",".join(f"{kind}:default/{named[kind]}" for kind in existing)
+    offering = next(e for e in entities if e["kind"] == "Component")
+    assert offering["metadata"]["annotations"]["servicebook.dev/existing"] == refs
+    assert _descriptor_rule_breaches(offering) == []
+    assert list(_validator("Component").iter_errors(offering)) == []
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    backstage = yaml.safe_load(again.stdout)["portals"]["backstage"]
+    assert backstage["existing"] == existing
+    assert backstage["group"] == "platform-engineering"
+    assert "portals.backstage.existing" not in again.stderr  # read as written, not guessed
+    # pasted back, the next export writes what the first wrote, byte for byte
+    site = _backstage_site(site, {k: v for k, v in backstage.items() if k not in ("owners", "resources")})
+    assert run("check", "--source", site).exit_code == 0
+    assert run("export", "backstage", "--source", site).stdout == exported.stdout
+
+
+def test_an_export_without_existing_says_nothing_of_it(run, site_copy) -> None:
+    site = _backstage_site(site_copy("minimal"), {"group": "platform-engineering"})
+    exported = run("export", "backstage", "--source", site)
+    assert "servicebook.dev/existing" not in exported.stdout
+    assert {e["kind"] for e in yaml.safe_load_all(exported.stdout) if e} >= {"Group", "System"}

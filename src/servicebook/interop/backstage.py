@@ -120,6 +120,7 @@ class _Context:
     tools: dict[str, model.Tool]
     owners: dict[str, str]
     names: dict[str, str]  # the entity's name of an offering whose is not its id (portals.backstage.names)
+    existing: str  # servicebook.dev/existing: the refs of the Group and System Backstage has
 
 
 def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
@@ -158,6 +159,8 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
     name = context.names.get(offering.id, offering.id)
     if name != offering.id:  # the import reads the offering's id back from it
         annotations[f"{PREFIX}id"] = offering.id
+    if context.existing:  # the import reads portals.backstage.existing, group and system back from it
+        annotations[f"{PREFIX}existing"] = context.existing
     links: list[dict[str, str]] = [
         {
             "url": routes.absolute_url(base_url, routes.offering(offering.id)),
@@ -256,6 +259,10 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
         portals.entity_names(catalog),
+        ",".join(
+            _ref(kind.value, ns, group if kind is model.BackstageEntity.GROUP else portals.system_name(catalog))
+            for kind in existing
+        ),
     )
     out += [_component(context, offering) for offering in catalog.offerings]
     return out
@@ -809,9 +816,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         "names": names,
         **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
     }
-    existing = _existing(found, read, team_group, report) if offerings else []
-    if existing:
-        backstage["existing"] = existing
+    _with_existing(backstage, found, read, team_group, report)
     backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
@@ -825,11 +830,44 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     return (header + dump_fragment(fragment)) if fragment else header, report
 
 
+def _with_existing(
+    backstage: dict[str, Any], found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report
+) -> None:
+    """portals.backstage.existing (and the group and system it names) as servicebook's own export says it,
+    else as the entities read show it (_existing)."""
+    ours = _existing_of_ours(read)
+    existing = list(ours) if ours is not None else _existing(found, read, group, report) if read else []
+    for kind, name in (ours or {}).items():  # as the catalog exported wrote them: the Group and System it names
+        backstage.setdefault(kind, name)
+    if existing:
+        backstage["existing"] = existing
+
+
+def _existing_of_ours(read: list[_Entity]) -> dict[str, str] | None:
+    """portals.backstage.existing as servicebook's own export says it (`servicebook.dev/existing` on each
+    offering: the refs of the Group and System it refers to and does not write), kind → name; None where no
+    entity read says it (another tool's entities, or a catalog whose export writes both)."""
+    for entity in read:
+        annotations = dict(items(child(child(entity.node, "metadata"), "annotations")))
+        said = text(annotations.get(f"{PREFIX}existing"))
+        if said is None:
+            continue
+        out: dict[str, str] = {}
+        for ref in said.split(","):
+            parsed = portals.parse_entity_ref(ref.strip())
+            kind = (parsed.kind or "").lower() if isinstance(parsed, portals.EntityRef) else ""
+            if isinstance(parsed, portals.EntityRef) and kind in ("group", "system") and ID_RE.fullmatch(parsed.name):
+                out.setdefault(kind, parsed.name)
+        return dict(sorted(out.items()))  # group before system, as the catalog lists them
+    return None
+
+
 def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report) -> list[str]:
     """portals.backstage.existing: the Group read as the team, and the System the offerings are part of,
     are Backstage's from their own files, so `export backstage` refers to them and writes neither again;
     said where each is. Not so for servicebook's own export read back (its System carries servicebook's
-    catalog-version annotation): those entities are the catalog's."""
+    catalog-version annotation): those entities are the catalog's (what its catalog said Backstage has is
+    in its offerings' servicebook.dev/existing: _existing_of_ours)."""
     for entity in found:
         annotations = child(child(entity.node, "metadata"), "annotations")
         if entity.kind == "System" and any(key == f"{PREFIX}catalog-version" for key, _ in items(annotations)):
