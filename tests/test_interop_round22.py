@@ -4,11 +4,14 @@ really keep; each pushed through import → build → check --against → export
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from servicebook.cli import main
 from tests.test_interop_round21 import PROBE
 from tests.test_portals import _descriptor_rule_breaches, _validator
 
@@ -247,3 +250,139 @@ def test_an_export_without_existing_says_nothing_of_it(run, site_copy) -> None:
     exported = run("export", "backstage", "--source", site)
     assert "servicebook.dev/existing" not in exported.stdout
     assert {e["kind"] for e in yaml.safe_load_all(exported.stdout) if e} >= {"Group", "System"}
+
+
+# --- Backstage: `$text`, `$json` and `$yaml` substitutions ----------------------------------------------------
+
+# After Backstage's placeholder processor (plugins/catalog-backend's PlaceholderProcessor: a mapping of one key
+# `$text`, `$json` or `$yaml` whose value is a text is the file it names, relative to the entity's own file;
+# any other mapping with a `$` key is left alone) and its docs' `definition: {$text: ./schema.graphql}`;
+# written here, not copied
+SUBSTITUTED = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  description:
+    $text: ./DESCRIPTION.txt
+  annotations:
+    $json: ./backstage/annotations.json
+  links:
+    $yaml: backstage/links.yaml
+spec:
+  type: service
+  lifecycle: production
+  owner: group:payments-team
+  schema:
+    $ref: "#/definitions/order"
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments-team
+  description:
+    $text: TEAM.md
+spec:
+  type: team
+  profile:
+    displayName: Payments
+"""
+
+
+def _substituted(tmp_path: Path) -> Path:
+    (tmp_path / "backstage").mkdir()
+    (tmp_path / "DESCRIPTION.txt").write_text("Takes the money for orders.\n")
+    (tmp_path / "TEAM.md").write_text("Runs checkout and the ledger.\n")
+    (tmp_path / "backstage" / "annotations.json").write_text('{"servicebook.dev/tier": "1"}\n')
+    (tmp_path / "backstage" / "links.yaml").write_text("- url: https://runbooks.example/checkout\n  title: Runbook\n")
+    return _file(tmp_path, SUBSTITUTED, "catalog-info.yaml")
+
+
+def test_a_substitution_beside_the_file_is_read_as_backstage_reads_it(run, site_copy, tmp_path) -> None:
+    # each was "dropped … (a substitution is not followed: write the value)": the summary guessed from the
+    # name, the team's mission made up, the links and annotations lost
+    file = _substituted(tmp_path)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    offering = fragment["offerings"][0]
+    assert offering["summary"] == "Takes the money for orders."  # the text, less its file's last line end
+    assert offering["tier"] == "1"  # servicebook's own annotation, from the JSON file
+    assert offering["links"] == [{"title": "Runbook", "url": "https://runbooks.example/checkout"}]
+    assert fragment["team"]["mission"] == "Runs checkout and the ledger."
+    assert "a substitution not followed" not in result.stderr
+    assert "$ref" not in result.stderr  # a JSON Schema's reference is no substitution: left as it is
+    assert "summary from its title" not in result.stderr
+    # import → build → export → re-import: the values the files held travel as values
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    for key in ("team", "offerings", "portals"):
+        catalog[key] = fragment[key]
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    shutil.rmtree(site / "content")  # its page names the minimal site's offering
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    back = yaml.safe_load(again.stdout)["offerings"][0]
+    assert (back["summary"], back["tier"], back["links"]) == (offering["summary"], "1", offering["links"])
+
+
+def test_a_substitution_that_would_leave_the_folder_is_not_followed_and_said(run, env, tmp_path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "secret.txt").write_text("not the team's\n")
+    (repo / "link.txt").symlink_to(tmp_path / "secret.txt")
+    text = (
+        SUBSTITUTED.replace("./DESCRIPTION.txt", "../secret.txt")
+        .replace("./backstage/annotations.json", "https://example.com/annotations.json")
+        .replace("backstage/links.yaml", "/etc/hostname")
+        .replace("TEAM.md", "link.txt")
+    )
+    file = _file(repo, text, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert "not the team's" not in result.stdout
+    for key, why in (
+        ("$text: ../secret.txt", "../secret.txt is outside the folder of " + str(file)),
+        ("$json: https://example.com/annotations.json", "a URL is not fetched"),
+        ("$yaml: /etc/hostname", "an absolute path"),
+        ("$text: link.txt", "link.txt is outside the folder of " + str(file)),  # a link out of it
+    ):
+        name, _, target = key.partition(": ")
+        label = "Group 'payments-team'" if target == "link.txt" else "Component 'checkout'"
+        assert (
+            f"{file}:{_key(text, name, 1 if target == 'link.txt' else 0)}: warning: dropped {label}: {name} {target} "
+            f"(a substitution not followed: {why})"
+        ) in result.stderr
+    piped = CliRunner().invoke(main, ["import", "backstage", "-"], input=SUBSTITUTED, env=env)
+    assert piped.exit_code == 0, piped.output
+    assert (
+        "<stdin>:6:5: warning: dropped Component 'checkout': $text ./DESCRIPTION.txt (a substitution not followed: "
+        "read from standard input or a pipe, there is no folder to read it from)"
+    ) in piped.stderr
+
+
+def test_a_substitution_backstage_could_not_read_is_an_error_where_it_is(run, tmp_path) -> None:
+    # Backstage fails the entity ("Placeholder $text could not read location …", "expected to find exactly one
+    # document"): so does the import, at the substitution, naming the file and what is wrong with it
+    file = _substituted(tmp_path)
+    (tmp_path / "DESCRIPTION.txt").unlink()
+    (tmp_path / "backstage" / "annotations.json").write_text('{"servicebook.dev/tier": "1",}\n')
+    (tmp_path / "backstage" / "links.yaml").write_text("- url: https://a.example\n---\n- url: https://b.example\n")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        f"{file}:6:5: error: Component 'checkout': $text ./DESCRIPTION.txt: {tmp_path}/DESCRIPTION.txt: file not found"
+    ) in result.stderr
+    assert f"{file}:8:5: error: Component 'checkout': $json ./backstage/annotations.json: {tmp_path}/backstage/" in (
+        result.stderr
+    )
+    assert (
+        f"{file}:10:5: error: Component 'checkout': $yaml backstage/links.yaml: {tmp_path}/backstage/links.yaml holds "
+        "2 YAML documents, and a $yaml substitution reads exactly one"
+    ) in result.stderr
+    assert "Traceback" not in result.output

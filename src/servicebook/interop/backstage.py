@@ -10,7 +10,7 @@ import shlex
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from servicebook import routes
@@ -27,9 +27,11 @@ from servicebook.interop.fragment import (
     items,
     listed_objects,
     location,
+    read_file,
     text,
     texts,
 )
+from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -447,6 +449,8 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
             "'-', '_' or '.'); Backstage would refuse it too",
         )
         return None
+    if kind in FOLLOWED_KINDS:
+        node = _substituted(node, source, report, f"{kind} '{name}'")
     return _Entity(kind, name, node, source, start)
 
 
@@ -761,8 +765,6 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     renamed = _renamed(found)
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
-        if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
-            _substitutions(entity.node, label, report)
         heir = renamed.get(entity.name.casefold())
         if entity.kind in OFFERING_KINDS and heir is not None and heir is not entity:
             report.skipped(
@@ -1150,24 +1152,76 @@ def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Re
 
 
 SUBSTITUTIONS = ("$text", "$json", "$yaml")
+# the kinds whose fields the import reads, and so whose substitutions it follows
+FOLLOWED_KINDS = (*OFFERING_KINDS, *TEAM_KINDS, "User")
 
 
-def _substitutions(node: Node | None, label: str, report: Report) -> None:
-    """Backstage reads `{$text|$json|$yaml: path}` as the file at path; this import does not follow
-    it, so each one is named where it is (the value it stands for is missing from the fragment)."""
-    if isinstance(node, Mapping):
-        if len(node.items) == 1 and node.items[0][0].value in SUBSTITUTIONS:
-            key, value = node.items[0]
-            report.dropped(
-                key.location,
-                f"{label}: {key.value} {text(value) or ''} (a substitution is not followed: write the value)",
-            )
-            return
-        for _, value in node.items:
-            _substitutions(value, label, report)
-    elif isinstance(node, Sequence):
-        for item in node.items:
-            _substitutions(item, label, report)
+def _substituted(node: Node, source: SourceText, report: Report, label: str) -> Node:
+    """`node` with each substitution in it replaced by what Backstage's placeholder processor puts there: a
+    mapping of one key `$text`, `$json` or `$yaml` whose value is a text, read as the file it names relative
+    to the entity's own file (the text, or its one JSON or YAML document); any other mapping with a `$` key
+    is left as it is, as Backstage leaves it (a JSON Schema's `$ref`). Only a file inside the folder of the
+    file imported is read: a URL, an absolute path or one outside it is not followed, said where it is."""
+    if isinstance(node, Sequence):
+        return Sequence(tuple(_substituted(item, source, report, label) for item in node.items), node.location)
+    if not isinstance(node, Mapping):
+        return node
+    if not any(key.value.startswith("$") for key, _ in node.items):
+        return Mapping(tuple((k, _substituted(v, source, report, label)) for k, v in node.items), node.location)
+    key, value = node.items[0]
+    if len(node.items) != 1 or key.value not in SUBSTITUTIONS or not isinstance(value, Scalar) or value.is_null:
+        return node
+    return _followed(key, value, source, report, label) or node
+
+
+def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, label: str) -> Node | None:
+    """What the substitution `key: value` stands for, or None (said: not followed, or an error)."""
+    target = value.value.strip()
+    said = f"{label}: {key.value} {target}"
+    if _URL.match(target):
+        why = "a URL is not fetched"
+        todo = f"download it into the folder of {source.path} and write {key.value}: ./NAME, or write the value"
+    elif source.path == STDIN_NAME or not Path(source.path).is_file():
+        why, todo = "read from standard input or a pipe, there is no folder to read it from", "import the file itself"
+    elif PurePath(target).is_absolute():
+        why, todo = "an absolute path", f"write it relative to {source.path}, inside its folder"
+    else:
+        path = _beside(source.path, target)
+        inside = Path(source.path).parent.resolve()
+        if not Path(path).resolve().is_relative_to(inside):  # `..`, or a link leading out
+            why = f"{target} is outside the folder of {source.path}"
+            todo = "copy the file into that folder, or write the value"
+        else:
+            return _read_substitution(key, path, source, report, said)
+    report.dropped(key.location, f"{said} (a substitution not followed: {why})", todo)
+    return None
+
+
+def _read_substitution(key: Scalar, path: str, source: SourceText, report: Report, said: str) -> Node | None:
+    """The file at `path` as `$text` (its text), `$json` or `$yaml` (its one document) reads it, as Backstage
+    does; a file that cannot be read or parsed is an error at the substitution, as Backstage refuses the entity."""
+    try:
+        read = read_file(Path(path), path)
+        if key.value == "$text":
+            # without the file's last line end, which a one-line description written in a file has
+            return Scalar(read.text.rstrip("\n"), SourceLocation(path, 1, 1), False)
+        if key.value == "$json":
+            return parse_json(read)
+        documents = [d.node for d in parse_yaml_documents(read, aliases=True) if d.node is not None]
+    except SourceError as exc:
+        first = exc.problems[0]
+        hint = "Backstage refuses the entity too: fix the file, or write the value"
+        report.error(source, key.location, f"{said}: {first.location}: {first.message}", hint)
+        return None
+    if len(documents) != 1:
+        report.error(
+            source,
+            key.location,
+            f"{said}: {path} holds {len(documents)} YAML documents, and a $yaml substitution reads exactly one",
+            "as Backstage does: keep one document in the file",
+        )
+        return None
+    return documents[0]
 
 
 def _team(entity: _Entity, report: Report, label: str) -> dict[str, Any]:
