@@ -386,3 +386,93 @@ def test_a_substitution_backstage_could_not_read_is_an_error_where_it_is(run, tm
         "2 YAML documents, and a $yaml substitution reads exactly one"
     ) in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- Backstage: a team's APIs, and who consumes them -------------------------------------------------------
+
+# After Backstage's "Descriptor Format of Catalog Entities" (a Domain, an API a Component provides, a Resource
+# that is a dependencyOf it, another team's Component that consumes the API); written here, not copied
+APIS = """---
+# the commerce domain
+apiVersion: backstage.io/v1alpha1
+kind: Domain
+metadata:
+  name: commerce
+spec:
+  owner: group:payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: checkout-api
+spec:
+  type: openapi
+  lifecycle: production
+  owner: group:payments
+  definition: |
+    openapi: 3.0.0
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  description: Takes orders.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:payments
+  providesApis: [checkout-api]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: storefront
+  description: Sells.
+spec:
+  type: website
+  lifecycle: production
+  owner: group:web
+  consumesApis: [API:default/Checkout-API, search-api]
+---
+# retired: the old cart
+"""
+
+
+def test_an_offering_consuming_an_api_another_provides_depends_on_it(run, site_copy, tmp_path) -> None:
+    # `consumesApis` was dropped with the API: the storefront's reliance on checkout, which Backstage shows on
+    # both entities, was lost through import → export
+    file = _file(tmp_path, APIS, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    offerings = {o["id"]: o for o in fragment["offerings"]}
+    assert offerings["storefront"]["depends_on"] == ["checkout"]
+    consumes = _key(APIS, "consumesApis")
+    consumes = f"{consumes.split(':')[0]}:{int(consumes.split(':')[1]) + len('consumesApis: ')}"
+    assert (
+        f"{file}:{consumes}: warning: guessed offering 'storefront' depends on checkout: it consumes API "
+        "API:default/Checkout-API, which Component 'checkout' provides"
+    ) in result.stderr
+    assert (
+        f"{file}:{consumes}: warning: dropped Component 'storefront': consumesApis search-api (no offering read "
+        "provides it)"
+    ) in result.stderr
+    # import → build → export → re-import: Backstage's dependsOn, read back as the same dependency
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"], catalog["portals"] = fragment["offerings"], fragment["portals"]
+    for offering in catalog["offerings"]:
+        offering["owner"] = catalog["team"]["name"]
+    catalog["portals"]["backstage"]["owners"] = [{"owner": catalog["team"]["name"], "ref": "group:payments"}]
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    shutil.rmtree(site / "content")  # its page names the minimal site's offering
+    assert run("build", "--source", site).exit_code == 0
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = {e["metadata"]["name"]: e for e in yaml.safe_load_all(exported.stdout) if e}
+    assert entities["storefront"]["spec"]["dependsOn"] == ["component:default/checkout"]
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert {o["id"]: o.get("depends_on") for o in yaml.safe_load(again.stdout)["offerings"]}["storefront"] == [
+        "checkout"
+    ]

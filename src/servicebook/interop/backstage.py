@@ -643,8 +643,8 @@ BACKSTAGE_OWN_ANNOTATIONS = frozenset(
         "backstage.io/edit-url",
     }
 )
-# system: _entities_of_the_team; dependencyOf: _dependents
-_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf"})
+# system: _entities_of_the_team; dependencyOf: _dependents; consumesApis: _api_consumers
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf", "consumesApis"})
 
 
 def _ref_name(ref: str) -> str:
@@ -809,6 +809,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _members(users, team_group, fragment.get("team"), report)
     _owned_by_the_team(team_group, fragment.get("team"), owners, offerings, report)
     _dependents(read, offerings, named, report)
+    _api_consumers(read, offerings, named, report)
     _dependencies(offerings, named, depends_at, report, renamed)
     if offerings:
         fragment["offerings"] = list(offerings.values())
@@ -1091,6 +1092,53 @@ def _dependents(
                 report.guessed(
                     at, f"offering '{dependent}' depends on {this}: {entity.kind} '{entity.name}' is a dependencyOf it"
                 )
+
+
+def _api_refs(entity: _Entity, key: str) -> list[tuple[str, tuple[str, str]]]:
+    """The APIs an entity's spec.providesApis or spec.consumesApis names: (as written, (namespace, name)),
+    a reference's kind `api` unless written and its namespace the entity's own, as Backstage fills them in."""
+    namespace = text(child(child(entity.node, "metadata"), "namespace")) or "default"
+    out = []
+    for ref in texts(child(child(entity.node, "spec"), key)):
+        parsed = portals.parse_entity_ref(ref)
+        if isinstance(parsed, portals.EntityRef) and (parsed.kind or "api").casefold() == "api":
+            out.append((ref, ((parsed.namespace or namespace).casefold(), parsed.name.casefold())))
+        else:
+            out.append((ref, ("", "")))
+    return out
+
+
+def _api_consumers(
+    read: list[_Entity], offerings: dict[str, dict[str, Any]], named: dict[str, str], report: Report
+) -> None:
+    """An offering whose spec.consumesApis names an API another offering read provides (its
+    spec.providesApis) depends on that offering, said where it is written: the relation Backstage shows
+    between the two, which the export writes as its dependsOn (servicebook has no APIs). An API no
+    offering read provides is said dropped."""
+    providers: dict[tuple[str, str], _Entity] = {}
+    for entity in read:
+        for _, api in _api_refs(entity, "providesApis"):
+            providers.setdefault(api, entity)
+    for entity in read:
+        this = named[entity.name.casefold()]
+        at = location(child(child(entity.node, "spec"), "consumesApis"), entity.at)
+        for ref, api in _api_refs(entity, "consumesApis"):
+            provider = providers.get(api)
+            if provider is None:
+                why = "no offering read provides it" if api[1] else "not a reference to an API"
+                report.dropped(at, f"{entity.kind} '{entity.name}': consumesApis {ref} ({why})")
+                continue
+            target = named[provider.name.casefold()]
+            depends = offerings[this].setdefault("depends_on", [])
+            if target != this and target not in depends:
+                depends.append(target)
+                report.guessed(
+                    at,
+                    f"offering '{this}' depends on {target}: it consumes API {ref}, which {provider.kind} "
+                    f"'{provider.name}' provides",
+                )
+        if not offerings[this].get("depends_on"):
+            offerings[this].pop("depends_on", None)
 
 
 def _renamed(found: list[_Entity]) -> dict[str, _Entity]:
