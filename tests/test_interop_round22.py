@@ -476,3 +476,74 @@ def test_an_offering_consuming_an_api_another_provides_depends_on_it(run, site_c
     assert {o["id"]: o.get("depends_on") for o in yaml.safe_load(again.stdout)["offerings"]}["storefront"] == [
         "checkout"
     ]
+
+
+# --- Sloth resources as a kustomize tree keeps them -----------------------------------------------------------
+
+# In the shape of a user's GitOps repository (a Sloth resource in a kustomize base whose queries hold
+# `$namespace`, which each overlay's patch replaces; seen in a user's docs in the code corpus, licence not
+# stated: written anew)
+BASE = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: users-api-availability
+  labels:
+    release: kube-prom-stack
+spec:
+  service: "users-api"
+  slos:
+    - name: "availability"
+      objective: 99.9   # the same in every environment
+      description: "Requests that do not return 5xx"
+      sli:
+        events:
+          errorQuery: sum(rate(http_request_duration_seconds_count{status=~"5..",namespace="$namespace"}[{{.window}}]))
+          totalQuery: sum(rate(http_request_duration_seconds_count{namespace="${namespace}"}[{{.window}}]))
+"""
+PATCH = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: users-api-availability
+spec:
+  slos:
+    - name: "availability"
+      sli:
+        events:
+          errorQuery: sum(rate(http_request_duration_seconds_count{status=~"5..",namespace="users-prod"}[{{.window}}]))
+          totalQuery: sum(rate(http_request_duration_seconds_count{namespace="users-prod"}[{{.window}}]))
+"""
+
+
+def test_a_query_holding_another_tool_s_variable_is_said(run, tmp_path) -> None:
+    # read without a word: the catalog's SLO measured series labelled namespace="$namespace", which none is
+    file = _file(tmp_path, BASE)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:10:13: warning: the queries of Sloth SLO 'availability' hold $namespace, ${{namespace}}, a variable "
+        "another tool fills in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text "
+        "written, and measures nothing"
+    ) in result.stderr
+    # Grafana's own, in an OpenSLO query copied from a dashboard; label_replace's $1 is PromQL's own
+    grafana = OPENSLO.replace(
+        'query: http_requests_total{job="checkout"}',
+        'query: sum(label_replace(rate(http_requests_total{job="checkout"}[$__rate_interval]), "x", "$1", "job", "(.*)"))',
+    )
+    said = run("import", "openslo", _file(tmp_path, grafana, "grafana.yaml"))
+    assert "hold $__rate_interval, a variable" in said.stderr
+    assert "$1" not in said.stderr.split("hold ")[1].split(", a variable")[0]
+    assert "a variable another tool fills in" not in run("import", "sloth", _file(tmp_path, PATCH.replace(
+        "spec:\n", 'spec:\n  service: "users-api"\n').replace('      sli:', '      objective: 99.9\n      sli:'),
+        "rendered.yaml")).stderr  # fmt: skip
+
+
+def test_a_kustomize_patch_of_a_sloth_resource_is_named_with_what_to_read(run, tmp_path) -> None:
+    # an overlay's patch (no spec.service, no objective) failed as "'spec' has no 'service'"
+    file = _file(tmp_path, PATCH, "patch.yaml")
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:6:3: error: the resource has no spec.service: a patch of it (as a kustomize overlay's patch writes "
+        "one) is not a whole Sloth resource"
+    ) in result.stderr
+    assert "hint: read the resources as they are applied: kustomize build OVERLAY > slos.yaml" in result.stderr

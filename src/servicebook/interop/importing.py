@@ -8,6 +8,7 @@ that had to be assumed (an id made from a name, Sloth's default window) as guess
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -48,10 +49,40 @@ def read(
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
+    _variables(reading)
     if expect is not None:  # what finish refuses (an objective no SLO of the catalog is) fails an import
         reading.errors += [problem for problem, _ in reading.refused]
         reading.refused.clear()
     return reading
+
+
+# `$namespace`, `${cluster}`, `$__rate_interval`: a variable of Grafana or of a templating tool (kustomize
+# replacements, envsubst) in a query; `$1` (label_replace's group) and a regular expression's `$"` are not
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+
+
+def _variables(reading: Reading) -> None:
+    """Say each SLO read whose queries hold a variable that another tool fills in: Prometheus reads
+    `namespace="$namespace"` as the text, and the SLO measures nothing."""
+    for slo in reading.slos:
+        m = slo.measurement
+        found = (
+            sorted(
+                {v for q in (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if q for v in _VARIABLE.findall(q)}
+            )
+            if m
+            else []
+        )
+        if found:
+            _guess(
+                reading,
+                slo,
+                f"the queries of {slo.format} SLO '{slo.name}' hold {', '.join(found)}, a variable another tool fills "
+                "in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text written, and "
+                "measures nothing",
+                "read the file as it is applied (rendered, its variables filled in), or write the value in the "
+                "catalog's measurement",
+            )
 
 
 @dataclass(slots=True)
