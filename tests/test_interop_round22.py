@@ -12,6 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from servicebook.cli import main
+from tests.test_interop_round15 import _pasted
+from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round21 import PROBE
 from tests.test_portals import _descriptor_rule_breaches, _validator
 
@@ -547,3 +549,36 @@ def test_a_kustomize_patch_of_a_sloth_resource_is_named_with_what_to_read(run, t
         "one) is not a whole Sloth resource"
     ) in result.stderr
     assert "hint: read the resources as they are applied: kustomize build OVERLAY > slos.yaml" in result.stderr
+
+
+# --- Sloth's own Kubernetes resources, vendored ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sloth-k8s-getting-started.yml", "sloth-slo-plugin-k8s-getting-started.yml"])
+def test_a_sloth_resource_goes_through_import_build_check_export_and_back(run, tmp_path, name) -> None:
+    # slok/sloth's examples as Kubernetes resources (`errorQuery`, `pageAlert`, the resource's `sloPlugins` and
+    # an SLO's `plugins` chains): every field is Sloth's, the plugins said to leave the promise as it is
+    file = INTEROP / name
+    text = file.read_text()
+    imported = run("import", "sloth", file)
+    assert imported.exit_code == 0, imported.output
+    assert "no field of" not in imported.stderr
+    offerings = yaml.safe_load(imported.stdout)["offerings"]
+    (offering,) = offerings
+    assert (offering["id"], offering["owner"], offering["tier"]) == ("myservice", "myteam", "2")
+    (slo,) = offering["slos"]
+    assert (slo["id"], slo["objective"], slo["window"]) == ("requests-availability", 99.9, "30d")
+    if "sloPlugins" in text:
+        assert imported.stderr.count("the catalog's promise is the same without them") == 2
+    site = _pasted(offerings, tmp_path)
+    assert run("build", "--source", site).exit_code == 0
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {name: text}))
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout
+    exported = run("export", "sloth", "--source", site, "--offering", "myservice")
+    assert exported.exit_code == 0, exported.output
+    back = run("import", "sloth", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert back.exit_code == 0, back.output
+    (again,) = yaml.safe_load(back.stdout)["offerings"]
+    assert again["slos"][0]["measurement"] == slo["measurement"]
+    assert again["slos"][0]["objective"] == slo["objective"]
