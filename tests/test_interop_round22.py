@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from servicebook.cli import main
+from servicebook.interop import closed
 from tests.test_interop_round15 import _pasted
 from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round21 import PROBE
@@ -582,3 +583,35 @@ def test_a_sloth_resource_goes_through_import_build_check_export_and_back(run, t
     (again,) = yaml.safe_load(back.stdout)["offerings"]
     assert again["slos"][0]["measurement"] == slo["measurement"]
     assert again["slos"][0]["objective"] == slo["objective"]
+
+
+def _crd_fields(schema: dict, path: str = "") -> set[str]:
+    """Every field path an OpenAPI schema of a CustomResourceDefinition has (`spec.indicator.ratio.errors`)."""
+    out = set()
+    for name, inner in schema.get("properties", {}).items():
+        here = f"{path}.{name}" if path else name
+        out.add(here)
+        out |= _crd_fields(inner.get("items", inner), here)
+    return out
+
+
+def _closed_fields(schema, path: str = "") -> set[str]:
+    out = set()
+    for name, inner in schema.items():
+        here = f"{path}.{name}" if path else name
+        out.add(here)
+        if inner is not None:
+            out |= _closed_fields(inner, here)
+    return out
+
+
+def test_the_fields_said_to_be_pyrra_s_are_its_custom_resource_definition_s(run) -> None:
+    # Pyrra's own CRD (vendored): a key it has is never said to be no field of Pyrra's; the two said beside it
+    # are later Pyrra's (partial_response_strategy) and its dynamic burn rates' (burnRateType)
+    crd = yaml.safe_load((INTEROP / "crd-pyrra-servicelevelobjectives.yaml").read_text())
+    (version,) = crd["spec"]["versions"]
+    theirs = _crd_fields(version["schema"]["openAPIV3Schema"])
+    ours = _closed_fields(closed.PYRRA)
+    open_at = {p for p in ours if p in ("metadata", "status")}  # Kubernetes' own, not checked
+    assert {p for p in theirs if p.split(".")[0] not in open_at} <= ours
+    assert ours - theirs == {"spec.partial_response_strategy", "spec.alerting.burnRateType"}
