@@ -615,3 +615,14 @@ def test_the_fields_said_to_be_pyrra_s_are_its_custom_resource_definition_s(run)
     open_at = {p for p in ours if p in ("metadata", "status")}  # Kubernetes' own, not checked
     assert {p for p in theirs if p.split(".")[0] not in open_at} <= ours
     assert ours - theirs == {"spec.partial_response_strategy", "spec.alerting.burnRateType"}
+
+
+def test_the_fields_said_to_be_sloth_s_are_its_custom_resource_definition_s() -> None:
+    # Sloth's CRD (vendored, of a release before its plugins chains): every field of it is one of Sloth's to
+    # servicebook, which knows the later ones too (sloPlugins, an SLO's plugins, interval, infoLabels)
+    crd = next(d for d in yaml.safe_load_all((INTEROP / "crd-sloth-prometheusservicelevels.yaml").read_text()) if d)
+    (version,) = crd["spec"]["versions"]
+    theirs = _crd_fields(version["schema"]["openAPIV3Schema"])
+    ours = _closed_fields(closed.SLOTH_RESOURCE)
+    assert {p for p in theirs if p.split(".")[0] not in ("metadata", "status")} <= ours
+    assert {"spec.sloPlugins", "spec.slos.plugins", "spec.slos.interval"} <= ours - theirs
