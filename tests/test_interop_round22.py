@@ -527,6 +527,16 @@ def test_a_query_holding_another_tool_s_variable_is_said(run, tmp_path) -> None:
         "another tool fills in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text "
         "written, and measures nothing"
     ) in result.stderr
+    # pasted as imported: `check` warns at each query (`--strict` fails), as `measure` would find no series
+    site = _pasted(yaml.safe_load(result.stdout)["offerings"], tmp_path)
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "warning: 'errors' holds $namespace, a variable another tool fills in (Grafana, kustomize, envsubst, a Helm "
+        "template): Prometheus reads it as the text written, and `measure` finds no series"
+    ) in checked.stderr
+    assert "warning: 'total' holds ${namespace}, a variable" in checked.stderr
+    assert run("check", "--strict", "--source", site).exit_code == 1
     # Grafana's own, in an OpenSLO query copied from a dashboard; label_replace's $1 is PromQL's own
     grafana = OPENSLO.replace(
         'query: http_requests_total{job="checkout"}',

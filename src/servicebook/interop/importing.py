@@ -8,13 +8,13 @@ that had to be assumed (an id made from a name, Sloth's default window) as guess
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.queries import template_variables
 from servicebook.catalog.validate import ID_RE, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
@@ -56,23 +56,13 @@ def read(
     return reading
 
 
-# `$namespace`, `${cluster}`, `$__rate_interval`: a variable of Grafana or of a templating tool (kustomize
-# replacements, envsubst) in a query; `$1` (label_replace's group) and a regular expression's `$"` are not
-_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
-
-
 def _variables(reading: Reading) -> None:
     """Say each SLO read whose queries hold a variable that another tool fills in: Prometheus reads
     `namespace="$namespace"` as the text, and the SLO measures nothing."""
     for slo in reading.slos:
         m = slo.measurement
-        found = (
-            sorted(
-                {v for q in (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if q for v in _VARIABLE.findall(q)}
-            )
-            if m
-            else []
-        )
+        queries = (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if m else ()
+        found = list(dict.fromkeys(v for q in queries if q for v in template_variables(q)))
         if found:
             _guess(
                 reading,
