@@ -146,6 +146,7 @@ OPENSLO = """apiVersion: openslo/v1
 kind: SLO
 metadata:
   name: checkout-availability
+  namespace: shop
   displayName: Checkout availability
 spec:
   service: checkout
@@ -190,6 +191,14 @@ def test_an_openslo_key_the_go_sdk_refuses_is_said_with_the_field_meant(run, tmp
             f'refuses it, and so does oslo validate: unknown field "{path}")\n'
         ) in result.stderr
         assert f"hint: did you mean '{meant}'?" in result.stderr
+    # a Kubernetes field in OpenSLO's metadata (go-sdk's Metadata has none): said, and whose it is
+    assert f"{file}:{_key(OPENSLO, 'namespace')}: warning: dropped 'namespace': no field of OpenSLO v1's SLO" in (
+        result.stderr
+    )
+    assert (
+        "hint: namespace is Kubernetes' (OpenSLO v1's metadata has name, displayName, labels, annotations); osko's "
+        "resources, which are Kubernetes objects, are apiVersion openslo.com/v1"
+    ) in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,8 @@ PYRRA: Schema = {
     "status": None,
 }
 
+# go-sdk's v1 Metadata: a Kubernetes `namespace` or `uid` there is refused as any other unknown field
+_OPENSLO_METADATA: Schema = {"name": None, "displayName": None, "labels": None, "annotations": None}
 _OPENSLO_METRIC: Schema = {"metricSource": {"metricSourceRef": None, "type": None, "spec": None}}
 _OPENSLO_SLI_SPEC: Schema = {
     "description": None,
@@ -89,7 +91,7 @@ _OPENSLO_SLI_SPEC: Schema = {
         "raw": _OPENSLO_METRIC,
     },
 }
-_OPENSLO_INDICATOR: Schema = {"metadata": None, "spec": _OPENSLO_SLI_SPEC}
+_OPENSLO_INDICATOR: Schema = {"metadata": _OPENSLO_METADATA, "spec": _OPENSLO_SLI_SPEC}
 _OPENSLO_SLO_SPEC: Schema = {
     "description": None,
     "service": None,
@@ -113,9 +115,9 @@ _OPENSLO_SLO_SPEC: Schema = {
 }
 # OpenSLO v1 as OpenSLO/go-sdk's pkg/openslo/v1 decodes it (DisallowUnknownFields), the objects read
 OPENSLO_V1: dict[str, Schema] = {
-    "SLO": {"apiVersion": None, "kind": None, "metadata": None, "spec": _OPENSLO_SLO_SPEC},
-    "SLI": {"apiVersion": None, "kind": None, "metadata": None, "spec": _OPENSLO_SLI_SPEC},
-    "Service": {"apiVersion": None, "kind": None, "metadata": None, "spec": {"description": None}},
+    "SLO": {"apiVersion": None, "kind": None, "metadata": _OPENSLO_METADATA, "spec": _OPENSLO_SLO_SPEC},
+    "SLI": {"apiVersion": None, "kind": None, "metadata": _OPENSLO_METADATA, "spec": _OPENSLO_SLI_SPEC},
+    "Service": {"apiVersion": None, "kind": None, "metadata": _OPENSLO_METADATA, "spec": {"description": None}},
 }
 
 

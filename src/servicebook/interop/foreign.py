@@ -757,6 +757,12 @@ def _read_document(
     readers[fmt](root, source, reading)
 
 
+# what Kubernetes writes in every object's metadata, which OpenSLO's own has not
+KUBERNETES_META = frozenset(
+    {"namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "finalizers"}
+)
+
+
 def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -> None:
     """Say each key of a document that its specification has no field for (closed.py), where it is, with
     the field meant: a slip (`ticker_alert`) its tool ignores or refuses, rather than one the catalog drops."""
@@ -784,6 +790,11 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             hint += "; the offering is the objective's namespace"
         if fmt == "pyrra" and unknown.fields == ("metric",):  # Pyrra's examples write matchers beside it
             hint = "Pyrra's query is its metric alone: write matchers in the selector"
+        if fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBERNETES_META:
+            hint = (
+                f"{unknown.key.value} is Kubernetes' (OpenSLO v1's metadata has {', '.join(unknown.fields)}); osko's "
+                "resources, which are Kubernetes objects, are apiVersion openslo.com/v1"
+            )
         reading.note(
             source,
             at,
