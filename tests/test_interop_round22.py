@@ -324,6 +324,19 @@ def test_a_substitution_beside_the_file_is_read_as_backstage_reads_it(run, site_
     assert "a substitution not followed" not in result.stderr
     assert "$ref" not in result.stderr  # a JSON Schema's reference is no substitution: left as it is
     assert "summary from its title" not in result.stderr
+    # the whole of an entity's metadata in a file of its own, its name included, as Backstage takes it
+    (tmp_path / "meta.yaml").write_text("name: ledger\ndescription: Keeps the books.\n")
+    whole = _file(
+        tmp_path,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  $yaml: ./meta.yaml\nspec:\n"
+        "  type: service\n  lifecycle: production\n  owner: group:payments-team\n",
+        "ledger.yaml",
+    )
+    ledger = run("import", "backstage", whole)
+    assert ledger.exit_code == 0, ledger.output
+    assert [(o["id"], o["summary"]) for o in yaml.safe_load(ledger.stdout)["offerings"]] == [
+        ("ledger", "Keeps the books.")
+    ]
     # import → build → export → re-import: the values the files held travel as values
     site = site_copy("minimal")
     catalog = yaml.safe_load((site / "catalog.yaml").read_text())

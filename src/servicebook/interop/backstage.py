@@ -438,6 +438,9 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
     if kind is None:
         report.error(source, start, "the entity has no kind")
         return None
+    if kind in FOLLOWED_KINDS:  # as Backstage does, before it reads the entity: its metadata may be one
+        written = text(child(child(node, "metadata"), "name"))
+        node = _substituted(node, source, report, f"{kind} '{written}'" if written else kind)
     name = text(child(child(node, "metadata"), "name"))
     if name is None:
         report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
@@ -449,8 +452,6 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
             "'-', '_' or '.'); Backstage would refuse it too",
         )
         return None
-    if kind in FOLLOWED_KINDS:
-        node = _substituted(node, source, report, f"{kind} '{name}'")
     return _Entity(kind, name, node, source, start)
 
 
