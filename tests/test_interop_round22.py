@@ -4,6 +4,7 @@ really keep; each pushed through import → build → check --against → export
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -397,6 +398,8 @@ def test_a_substitution_backstage_could_not_read_is_an_error_where_it_is(run, tm
     (tmp_path / "DESCRIPTION.txt").unlink()
     (tmp_path / "backstage" / "annotations.json").write_text('{"servicebook.dev/tier": "1",}\n')
     (tmp_path / "backstage" / "links.yaml").write_text("- url: https://a.example\n---\n- url: https://b.example\n")
+    (tmp_path / "TEAM.md").unlink()
+    os.mkfifo(tmp_path / "TEAM.md")  # a pipe, which no one writes: read, the import would wait for ever
     result = run("import", "backstage", file)
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -410,6 +413,7 @@ def test_a_substitution_backstage_could_not_read_is_an_error_where_it_is(run, tm
         f"{file}:10:5: error: Component 'checkout': $yaml backstage/links.yaml: {tmp_path}/backstage/links.yaml holds "
         "2 YAML documents, and a $yaml substitution reads exactly one"
     ) in result.stderr
+    assert f"error: Group 'payments-team': $text TEAM.md: {tmp_path}/TEAM.md: is not a regular file" in result.stderr
     assert "Traceback" not in result.output
 
 

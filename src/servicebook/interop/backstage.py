@@ -7,6 +7,7 @@ import json
 import posixpath
 import re
 import shlex
+import stat
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -17,7 +18,7 @@ from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
-from servicebook.errors import SourceLocation
+from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import (
     STDIN_NAME,
     Report,
@@ -1237,7 +1238,11 @@ def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, la
     else:
         path = _beside(source.path, target)
         inside = Path(source.path).parent.resolve()
-        if not Path(path).resolve().is_relative_to(inside):  # `..`, or a link leading out
+        try:
+            outside = not Path(path).resolve().is_relative_to(inside)  # `..`, or a link leading out
+        except (OSError, RuntimeError):  # a name too long, a loop of links: Backstage could not read it either
+            outside = False
+        if outside:
             why = f"{target} is outside the folder of {source.path}"
             todo = "copy the file into that folder, or write the value"
         else:
@@ -1246,10 +1251,25 @@ def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, la
     return None
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` is no file a substitution reads (a folder, a pipe, which would wait to be written, a
+    device; a name too long), or None (a regular file, or none at all, which read_file says)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    return None if stat.S_ISREG(mode) else "is not a regular file"
+
+
 def _read_substitution(key: Scalar, path: str, source: SourceText, report: Report, said: str) -> Node | None:
     """The file at `path` as `$text` (its text), `$json` or `$yaml` (its one document) reads it, as Backstage
     does; a file that cannot be read or parsed is an error at the substitution, as Backstage refuses the entity."""
     try:
+        unfit = _not_a_file(Path(path))
+        if unfit is not None:
+            raise SourceError([Problem(SourceLocation(path), unfit)])
         read = read_file(Path(path), path)
         if key.value == "$text":
             # without the file's last line end, which a one-line description written in a file has
