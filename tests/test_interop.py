@@ -562,6 +562,7 @@ def test_hidden_folders_and_symbolic_links_in_the_folder_are_not_read(run, tmp_p
 HOSTILE_VALUES = ["", "[", "{a: 1}", "- x", "&a x", "*a", "!!python/object:os.system x", "null", "1e999", "-1", "NaN"]
 FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo", "backstage": "backstage"}
 FORMAT_OF |= {"datadog": "openslo", "slo": "openslo"}  # other vendors' SLOs, named by every SLO import
+FORMAT_OF |= {"crd": "sloth"}  # the tools' CustomResourceDefinitions: no SLO, a kind any SLO import names
 
 
 @settings(max_examples=examples(200), deadline=None)

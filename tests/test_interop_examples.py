@@ -614,7 +614,10 @@ def test_a_backstage_component_consuming_a_component_ref_imports_dropping_what_i
         "sre",
         "ga",
     )
-    assert f"{file}:13:17: warning: dropped Component 'dream11-svc': spec.consumesApis" in result.stderr
+    assert (
+        f"{file}:13:17: warning: dropped Component 'dream11-svc': consumesApis component:artist-lookup (not a "
+        "reference to an API)"
+    ) in result.stderr
 
 
 # Backstage takes any spec.lifecycle; catalogs write `development` (the docs of Tyk's entity provider,

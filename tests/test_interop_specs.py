@@ -394,7 +394,11 @@ def test_a_field_beside_a_pyrra_querys_metric_is_said_dropped(run, tmp_path: Pat
     )
     result = _import(run, "pyrra", file)
     assert result.exit_code == 0, result.output
-    assert "slo.yaml:13:9: warning: dropped 'matchers' (Pyrra's query is its metric alone" in result.stderr
+    assert (
+        "slo.yaml:13:9: warning: dropped 'matchers': no field of Pyrra's ServiceLevelObjective (kubectl apply refuses "
+        'it: unknown field "spec.indicator.latency.success.matchers"; Pyrra reads nothing of it)'
+    ) in result.stderr
+    assert "hint: Pyrra's query is its metric alone: write matchers in the selector" in result.stderr
     assert "slo.yaml:17:9: warning: dropped 'matchers'" in result.stderr
 
 

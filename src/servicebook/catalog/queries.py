@@ -38,6 +38,17 @@ def query_form(query: str) -> QueryForm | None:
     return QueryForm.SELECTOR
 
 
+# `$namespace`, `${cluster}`, `$__rate_interval`: a variable of Grafana or of a templating tool (kustomize,
+# envsubst, Helm) that Prometheus reads as the text written; `$1` (label_replace's group) and a regular
+# expression's `$"` are PromQL's own
+_VARIABLE_RE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+
+
+def template_variables(query: str) -> list[str]:
+    """The variables of another tool `query` holds, in the order written, each once."""
+    return list(dict.fromkeys(_VARIABLE_RE.findall(query)))
+
+
 # a range over the window (not a subquery, whose brackets hold ':'), and the token written before it
 _WINDOW_RANGE_RE = re.compile(r"\[\s*\{\{\s*\.window\s*\}\}\s*\]")
 _NAME_BEFORE_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")

@@ -29,7 +29,14 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.crossrefs import Named as CrossKind
 from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form, range_over_expression
+from servicebook.catalog.queries import (
+    WINDOW_PLACEHOLDER,
+    QueryForm,
+    grouped_by,
+    query_form,
+    range_over_expression,
+    template_variables,
+)
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.lookalike import meant, meant_any
@@ -1905,6 +1912,17 @@ def _check_query_forms(c: _Check, m: model.Measurement, given: tuple[str, ...], 
                     Severity.WARNING,
                     kind="range-over-expression",
                 )
+    for name in given:
+        variables = template_variables(getattr(m, name))
+        if variables:  # a warning: a label value may hold a dollar sign, however seldom
+            c.report(
+                (*at, name),
+                f"'{name}' holds {', '.join(variables)}, a variable another tool fills in (Grafana, kustomize, "
+                "envsubst, a Helm template): Prometheus reads it as the text written, and `measure` finds no series",
+                "write the value it stands for",
+                Severity.WARNING,
+                kind="query-variable",
+            )
     if len(given) == 2 and len(forms) == 2 and forms[given[0]] is forms[given[1]] is QueryForm.TEMPLATE:
         _check_grouped(c, m, given, at)
     if len(given) == 2 and len(forms) == 2 and forms[given[0]] is not forms[given[1]]:

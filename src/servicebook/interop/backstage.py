@@ -7,17 +7,18 @@ import json
 import posixpath
 import re
 import shlex
+import stat
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
-from servicebook.errors import SourceLocation
+from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import (
     STDIN_NAME,
     Report,
@@ -27,9 +28,11 @@ from servicebook.interop.fragment import (
     items,
     listed_objects,
     location,
+    read_file,
     text,
     texts,
 )
+from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -120,6 +123,7 @@ class _Context:
     tools: dict[str, model.Tool]
     owners: dict[str, str]
     names: dict[str, str]  # the entity's name of an offering whose is not its id (portals.backstage.names)
+    existing: str  # servicebook.dev/existing: the refs of the Group and System Backstage has
 
 
 def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
@@ -158,6 +162,8 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
     name = context.names.get(offering.id, offering.id)
     if name != offering.id:  # the import reads the offering's id back from it
         annotations[f"{PREFIX}id"] = offering.id
+    if context.existing:  # the import reads portals.backstage.existing, group and system back from it
+        annotations[f"{PREFIX}existing"] = context.existing
     links: list[dict[str, str]] = [
         {
             "url": routes.absolute_url(base_url, routes.offering(offering.id)),
@@ -256,6 +262,10 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
         portals.entity_names(catalog),
+        ",".join(
+            _ref(kind.value, ns, group if kind is model.BackstageEntity.GROUP else portals.system_name(catalog))
+            for kind in existing
+        ),
     )
     out += [_component(context, offering) for offering in catalog.offerings]
     return out
@@ -429,6 +439,9 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
     if kind is None:
         report.error(source, start, "the entity has no kind")
         return None
+    if kind in FOLLOWED_KINDS:  # as Backstage does, before it reads the entity: its metadata may be one
+        written = text(child(child(node, "metadata"), "name"))
+        node = _substituted(node, source, report, f"{kind} '{written}'" if written else kind)
     name = text(child(child(node, "metadata"), "name"))
     if name is None:
         report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
@@ -632,8 +645,8 @@ BACKSTAGE_OWN_ANNOTATIONS = frozenset(
         "backstage.io/edit-url",
     }
 )
-# system: _entities_of_the_team; dependencyOf: _dependents
-_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf"})
+# system: _entities_of_the_team; dependencyOf: _dependents; consumesApis: _api_consumers
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf", "consumesApis"})
 
 
 def _ref_name(ref: str) -> str:
@@ -754,8 +767,6 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     renamed = _renamed(found)
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
-        if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
-            _substitutions(entity.node, label, report)
         heir = renamed.get(entity.name.casefold())
         if entity.kind in OFFERING_KINDS and heir is not None and heir is not entity:
             report.skipped(
@@ -800,6 +811,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _members(users, team_group, fragment.get("team"), report)
     _owned_by_the_team(team_group, fragment.get("team"), owners, offerings, report)
     _dependents(read, offerings, named, report)
+    _api_consumers(read, offerings, named, report)
     _dependencies(offerings, named, depends_at, report, renamed)
     if offerings:
         fragment["offerings"] = list(offerings.values())
@@ -809,9 +821,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         "names": names,
         **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
     }
-    existing = _existing(found, read, team_group, report) if offerings else []
-    if existing:
-        backstage["existing"] = existing
+    _with_existing(backstage, found, read, team_group, report)
     backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
@@ -825,11 +835,44 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     return (header + dump_fragment(fragment)) if fragment else header, report
 
 
+def _with_existing(
+    backstage: dict[str, Any], found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report
+) -> None:
+    """portals.backstage.existing (and the group and system it names) as servicebook's own export says it,
+    else as the entities read show it (_existing)."""
+    ours = _existing_of_ours(read)
+    existing = list(ours) if ours is not None else _existing(found, read, group, report) if read else []
+    for kind, name in (ours or {}).items():  # as the catalog exported wrote them: the Group and System it names
+        backstage.setdefault(kind, name)
+    if existing:
+        backstage["existing"] = existing
+
+
+def _existing_of_ours(read: list[_Entity]) -> dict[str, str] | None:
+    """portals.backstage.existing as servicebook's own export says it (`servicebook.dev/existing` on each
+    offering: the refs of the Group and System it refers to and does not write), kind → name; None where no
+    entity read says it (another tool's entities, or a catalog whose export writes both)."""
+    for entity in read:
+        annotations = dict(items(child(child(entity.node, "metadata"), "annotations")))
+        said = text(annotations.get(f"{PREFIX}existing"))
+        if said is None:
+            continue
+        out: dict[str, str] = {}
+        for ref in said.split(","):
+            parsed = portals.parse_entity_ref(ref.strip())
+            kind = (parsed.kind or "").lower() if isinstance(parsed, portals.EntityRef) else ""
+            if isinstance(parsed, portals.EntityRef) and kind in ("group", "system") and ID_RE.fullmatch(parsed.name):
+                out.setdefault(kind, parsed.name)
+        return dict(sorted(out.items()))  # group before system, as the catalog lists them
+    return None
+
+
 def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report) -> list[str]:
     """portals.backstage.existing: the Group read as the team, and the System the offerings are part of,
     are Backstage's from their own files, so `export backstage` refers to them and writes neither again;
     said where each is. Not so for servicebook's own export read back (its System carries servicebook's
-    catalog-version annotation): those entities are the catalog's."""
+    catalog-version annotation): those entities are the catalog's (what its catalog said Backstage has is
+    in its offerings' servicebook.dev/existing: _existing_of_ours)."""
     for entity in found:
         annotations = child(child(entity.node, "metadata"), "annotations")
         if entity.kind == "System" and any(key == f"{PREFIX}catalog-version" for key, _ in items(annotations)):
@@ -1053,6 +1096,53 @@ def _dependents(
                 )
 
 
+def _api_refs(entity: _Entity, key: str) -> list[tuple[str, tuple[str, str]]]:
+    """The APIs an entity's spec.providesApis or spec.consumesApis names: (as written, (namespace, name)),
+    a reference's kind `api` unless written and its namespace the entity's own, as Backstage fills them in."""
+    namespace = text(child(child(entity.node, "metadata"), "namespace")) or "default"
+    out = []
+    for ref in texts(child(child(entity.node, "spec"), key)):
+        parsed = portals.parse_entity_ref(ref)
+        if isinstance(parsed, portals.EntityRef) and (parsed.kind or "api").casefold() == "api":
+            out.append((ref, ((parsed.namespace or namespace).casefold(), parsed.name.casefold())))
+        else:
+            out.append((ref, ("", "")))
+    return out
+
+
+def _api_consumers(
+    read: list[_Entity], offerings: dict[str, dict[str, Any]], named: dict[str, str], report: Report
+) -> None:
+    """An offering whose spec.consumesApis names an API another offering read provides (its
+    spec.providesApis) depends on that offering, said where it is written: the relation Backstage shows
+    between the two, which the export writes as its dependsOn (servicebook has no APIs). An API no
+    offering read provides is said dropped."""
+    providers: dict[tuple[str, str], _Entity] = {}
+    for entity in read:
+        for _, api in _api_refs(entity, "providesApis"):
+            providers.setdefault(api, entity)
+    for entity in read:
+        this = named[entity.name.casefold()]
+        at = location(child(child(entity.node, "spec"), "consumesApis"), entity.at)
+        for ref, api in _api_refs(entity, "consumesApis"):
+            provider = providers.get(api)
+            if provider is None:
+                why = "no offering read provides it" if api[1] else "not a reference to an API"
+                report.dropped(at, f"{entity.kind} '{entity.name}': consumesApis {ref} ({why})")
+                continue
+            target = named[provider.name.casefold()]
+            depends = offerings[this].setdefault("depends_on", [])
+            if target != this and target not in depends:
+                depends.append(target)
+                report.guessed(
+                    at,
+                    f"offering '{this}' depends on {target}: it consumes API {ref}, which {provider.kind} "
+                    f"'{provider.name}' provides",
+                )
+        if not offerings[this].get("depends_on"):
+            offerings[this].pop("depends_on", None)
+
+
 def _renamed(found: list[_Entity]) -> dict[str, _Entity]:
     """The old names of the entities servicebook's export annotates `servicebook.dev/renamed-from`
     (an offering's renamed_from), without case as Backstage compares names → the entity renamed."""
@@ -1112,24 +1202,95 @@ def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Re
 
 
 SUBSTITUTIONS = ("$text", "$json", "$yaml")
+# the kinds whose fields the import reads, and so whose substitutions it follows
+FOLLOWED_KINDS = (*OFFERING_KINDS, *TEAM_KINDS, "User")
 
 
-def _substitutions(node: Node | None, label: str, report: Report) -> None:
-    """Backstage reads `{$text|$json|$yaml: path}` as the file at path; this import does not follow
-    it, so each one is named where it is (the value it stands for is missing from the fragment)."""
-    if isinstance(node, Mapping):
-        if len(node.items) == 1 and node.items[0][0].value in SUBSTITUTIONS:
-            key, value = node.items[0]
-            report.dropped(
-                key.location,
-                f"{label}: {key.value} {text(value) or ''} (a substitution is not followed: write the value)",
-            )
-            return
-        for _, value in node.items:
-            _substitutions(value, label, report)
-    elif isinstance(node, Sequence):
-        for item in node.items:
-            _substitutions(item, label, report)
+def _substituted(node: Node, source: SourceText, report: Report, label: str) -> Node:
+    """`node` with each substitution in it replaced by what Backstage's placeholder processor puts there: a
+    mapping of one key `$text`, `$json` or `$yaml` whose value is a text, read as the file it names relative
+    to the entity's own file (the text, or its one JSON or YAML document); any other mapping with a `$` key
+    is left as it is, as Backstage leaves it (a JSON Schema's `$ref`). Only a file inside the folder of the
+    file imported is read: a URL, an absolute path or one outside it is not followed, said where it is."""
+    if isinstance(node, Sequence):
+        return Sequence(tuple(_substituted(item, source, report, label) for item in node.items), node.location)
+    if not isinstance(node, Mapping):
+        return node
+    if not any(key.value.startswith("$") for key, _ in node.items):
+        return Mapping(tuple((k, _substituted(v, source, report, label)) for k, v in node.items), node.location)
+    key, value = node.items[0]
+    if len(node.items) != 1 or key.value not in SUBSTITUTIONS or not isinstance(value, Scalar) or value.is_null:
+        return node
+    return _followed(key, value, source, report, label) or node
+
+
+def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, label: str) -> Node | None:
+    """What the substitution `key: value` stands for, or None (said: not followed, or an error)."""
+    target = value.value.strip()
+    said = f"{label}: {key.value} {target}"
+    if _URL.match(target):
+        why = "a URL is not fetched"
+        todo = f"download it into the folder of {source.path} and write {key.value}: ./NAME, or write the value"
+    elif source.path == STDIN_NAME or not Path(source.path).is_file():
+        why, todo = "read from standard input or a pipe, there is no folder to read it from", "import the file itself"
+    elif PurePath(target).is_absolute():
+        why, todo = "an absolute path", f"write it relative to {source.path}, inside its folder"
+    else:
+        path = _beside(source.path, target)
+        inside = Path(source.path).parent.resolve()
+        try:
+            outside = not Path(path).resolve().is_relative_to(inside)  # `..`, or a link leading out
+        except (OSError, RuntimeError):  # a name too long, a loop of links: Backstage could not read it either
+            outside = False
+        if outside:
+            why = f"{target} is outside the folder of {source.path}"
+            todo = "copy the file into that folder, or write the value"
+        else:
+            return _read_substitution(key, path, source, report, said)
+    report.dropped(key.location, f"{said} (a substitution not followed: {why})", todo)
+    return None
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` is no file a substitution reads (a folder, a pipe, which would wait to be written, a
+    device; a name too long), or None (a regular file, or none at all, which read_file says)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    return None if stat.S_ISREG(mode) else "is not a regular file"
+
+
+def _read_substitution(key: Scalar, path: str, source: SourceText, report: Report, said: str) -> Node | None:
+    """The file at `path` as `$text` (its text), `$json` or `$yaml` (its one document) reads it, as Backstage
+    does; a file that cannot be read or parsed is an error at the substitution, as Backstage refuses the entity."""
+    try:
+        unfit = _not_a_file(Path(path))
+        if unfit is not None:
+            raise SourceError([Problem(SourceLocation(path), unfit)])
+        read = read_file(Path(path), path)
+        if key.value == "$text":
+            # without the file's last line end, which a one-line description written in a file has
+            return Scalar(read.text.rstrip("\n"), SourceLocation(path, 1, 1), False)
+        if key.value == "$json":
+            return parse_json(read)
+        documents = [d.node for d in parse_yaml_documents(read, aliases=True) if d.node is not None]
+    except SourceError as exc:
+        first = exc.problems[0]
+        hint = "Backstage refuses the entity too: fix the file, or write the value"
+        report.error(source, key.location, f"{said}: {first.location}: {first.message}", hint)
+        return None
+    if len(documents) != 1:
+        report.error(
+            source,
+            key.location,
+            f"{said}: {path} holds {len(documents)} YAML documents, and a $yaml substitution reads exactly one",
+            "as Backstage does: keep one document in the file",
+        )
+        return None
+    return documents[0]
 
 
 def _team(entity: _Entity, report: Report, label: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, range_over_expression
 from servicebook.catalog.validate import MAX_PERCENT_PLACES
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.interop import closed
 from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
 from servicebook.source.yaml import (
     Mapping,
@@ -128,6 +129,7 @@ class Reading:
     refused: list[tuple[Problem, Node]] = field(default_factory=list)
     skipped: int = 0  # documents of other kinds
     said: set[tuple[SourceLocation, str]] = field(default_factory=set)  # the notes' places and messages
+    unknown: set[SourceLocation] = field(default_factory=set)  # keys said to be no field of their format's
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         """Say `message` at `loc`, once: a value an alias or a merge key repeats is read in each
@@ -217,9 +219,10 @@ class Fields:
         return None
 
     def dropped(self, reading: Reading, why: str) -> None:
-        """Report each key of this mapping the reader did not use."""
+        """Report each key of this mapping the reader did not use (one that is no field of the format's
+        is said as such already: _say_unknown)."""
         for name, (key, _) in self.items.items():
-            if name not in self.used:
+            if name not in self.used and key.location not in reading.unknown:
                 reading.note(self.source, key.location, f"dropped '{name}' ({why})")
 
 
@@ -750,7 +753,55 @@ def _read_document(
         else:
             reading.skipped += 1
         return
+    _say_unknown(fmt, root, source, reading)
     readers[fmt](root, source, reading)
+
+
+# what Kubernetes writes in every object's metadata, which OpenSLO's own has not
+KUBERNETES_META = frozenset(
+    {"namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "finalizers"}
+)
+
+
+def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -> None:
+    """Say each key of a document that its specification has no field for (closed.py), where it is, with
+    the field meant: a slip (`ticker_alert`) its tool ignores or refuses, rather than one the catalog drops."""
+    kind = root.items.get("kind")
+    kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
+    if fmt == "sloth" and "version" in root.items:
+        schema, tool, thing, why, after = closed.SLOTH_PLAIN, "Sloth", "prometheus/v1 spec", "Sloth ignores it", ""
+    elif fmt == "sloth":
+        schema, tool, thing, why = closed.SLOTH_RESOURCE, "Sloth", kind_v, "kubectl apply refuses it"
+        after = "; Sloth reads nothing of it"
+    elif fmt == "pyrra":
+        schema, tool, thing, why = closed.PYRRA, "Pyrra", "ServiceLevelObjective", "kubectl apply refuses it"
+        after = "; Pyrra reads nothing of it"
+    elif fmt == "openslo" and _api_version(root) == "openslo/v1" and kind_v in closed.OPENSLO_V1:
+        schema, tool, thing = closed.OPENSLO_V1[kind_v], "OpenSLO v1", kind_v
+        why, after = "OpenSLO's go-sdk refuses it, and so does oslo validate", ""
+    else:
+        return
+    for unknown in closed.unknown_fields(root.node, schema):
+        at = unknown.key.location
+        reading.unknown.add(at)
+        has = f"{tool}'s {unknown.section} has" if unknown.section else f"a {thing} has"
+        hint = unknown.meant or f"{has} {', '.join(unknown.fields)}"
+        if fmt == "pyrra" and unknown.path == "spec.service":  # as SLO write-ups give one
+            hint += "; the offering is the objective's namespace"
+        if fmt == "pyrra" and unknown.fields == ("metric",):  # Pyrra's examples write matchers beside it
+            hint = "Pyrra's query is its metric alone: write matchers in the selector"
+        if fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBERNETES_META:
+            hint = (
+                f"{unknown.key.value} is Kubernetes' (OpenSLO v1's metadata has {', '.join(unknown.fields)}); osko's "
+                "resources, which are Kubernetes objects, are apiVersion openslo.com/v1"
+            )
+        reading.note(
+            source,
+            at,
+            f"dropped '{unknown.key.value}': no field of {tool}'s {thing} "
+            f'({why}: unknown field "{unknown.path}"{after})',
+            hint,
+        )
 
 
 READ_VERSIONS = (

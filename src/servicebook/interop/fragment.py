@@ -35,8 +35,8 @@ class Report:
     def skipped(self, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         self.notes.append(Problem(loc, f"skipped {message}", hint, severity=Severity.WARNING))
 
-    def dropped(self, loc: SourceLocation, message: str) -> None:
-        self.notes.append(Problem(loc, f"dropped {message}", severity=Severity.WARNING))
+    def dropped(self, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        self.notes.append(Problem(loc, f"dropped {message}", hint, severity=Severity.WARNING))
 
     def guessed(self, loc: SourceLocation, message: str) -> None:
         self.notes.append(Problem(loc, f"guessed {message}", severity=Severity.WARNING))

@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.queries import template_variables
 from servicebook.catalog.validate import ID_RE, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
@@ -48,10 +49,30 @@ def read(
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
+    _variables(reading)
     if expect is not None:  # what finish refuses (an objective no SLO of the catalog is) fails an import
         reading.errors += [problem for problem, _ in reading.refused]
         reading.refused.clear()
     return reading
+
+
+def _variables(reading: Reading) -> None:
+    """Say each SLO read whose queries hold a variable that another tool fills in: Prometheus reads
+    `namespace="$namespace"` as the text, and the SLO measures nothing."""
+    for slo in reading.slos:
+        m = slo.measurement
+        queries = (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if m else ()
+        found = list(dict.fromkeys(v for q in queries if q for v in template_variables(q)))
+        if found:
+            _guess(
+                reading,
+                slo,
+                f"the queries of {slo.format} SLO '{slo.name}' hold {', '.join(found)}, a variable another tool fills "
+                "in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text written, and "
+                "measures nothing",
+                "read the file as it is applied (rendered, its variables filled in), or write the value in the "
+                "catalog's measurement",
+            )
 
 
 @dataclass(slots=True)

@@ -91,33 +91,9 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     if spec.has("alerting"):
         spec.node_of("alerting")
         reading.note(source, spec.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
-    _not_pyrra_fields(spec, reading)
     spec.dropped(reading, "not part of the catalog")
     root.dropped(reading, "not part of the catalog")
     reading.slos.append(slo)
-
-
-# the fields of Pyrra's ServiceLevelObjectiveSpec (kubernetes/api/v1alpha1): any other is no field of
-# the resource, which `kubectl apply` refuses (strict field validation) and Pyrra never reads
-_SPEC_FIELDS = ("description", "target", "window", "indicator", "alerting", "partial_response_strategy")
-
-
-def _not_pyrra_fields(spec: Fields, reading: Reading) -> None:
-    """Say a key of `spec` Pyrra's resource does not have as such, not as one the catalog drops: a
-    `service:` beside the target (as SLO write-ups give one) names nothing to Pyrra."""
-    for name, (key, _) in spec.items.items():
-        if name in spec.used or name in _SPEC_FIELDS:
-            continue
-        spec.used.add(name)
-        reading.note(
-            spec.source,
-            key.location,
-            f"dropped '{name}': no field of Pyrra's ServiceLevelObjective (kubectl apply refuses it: unknown field "
-            f'"spec.{name}"; Pyrra reads nothing of it)',
-            f"Pyrra's spec has {', '.join(_SPEC_FIELDS)}; the offering is the objective's namespace"
-            if name == "service"
-            else f"Pyrra's spec has {', '.join(_SPEC_FIELDS)}",
-        )
 
 
 def _team(labels: dict[str, str], meta: Fields, service: str | None, source: SourceText, reading: Reading) -> None:

@@ -129,6 +129,15 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
             meta.used.update(meta.items)  # name, namespace, labels: Kubernetes' own
         spec = root.fields("spec", required=True)
         root.dropped(reading, "not part of a Sloth spec's SLOs")
+        assert spec is not None
+        if not spec.has("service"):  # a kustomize overlay's patch of the resource, not the resource
+            raise refuse(
+                source,
+                spec.location,
+                "the resource has no spec.service: a patch of it (as a kustomize overlay's patch writes one) is not "
+                "a whole Sloth resource",
+                "read the resources as they are applied: kustomize build OVERLAY > slos.yaml, then read that",
+            )
     assert spec is not None
     service = spec.text("service", required=True)
     assert service is not None
