@@ -14,7 +14,7 @@ import click
 
 from servicebook.catalog import model
 from servicebook.catalog.validate import did_you_mean
-from servicebook.commands.options import paths_for_people
+from servicebook.commands.options import is_stream, paths_for_people, write_into
 from servicebook.commands.progress import shown
 from servicebook.errors import ServicebookError, UsageProblem, WriteFailed
 from servicebook.git.repo import BUILD_INPUTS
@@ -75,7 +75,8 @@ def emit(output: str, text: str, source: Path, example: str) -> None:
 
 def write(path: Path, text: str, source: Path, example: str) -> None:
     """Replace `path` whole or not at all (a temporary file beside it, renamed over it); never
-    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog)."""
+    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog).
+    A FIFO or a device (`-o /dev/stdout`, a named pipe) is written into, never replaced."""
     if path.is_dir():
         raise UsageProblem(f"--output {path} is a folder; give a file name")
     target = path.parent.resolve() / path.name
@@ -89,6 +90,9 @@ def write(path: Path, text: str, source: Path, example: str) -> None:
                 f"refusing to write the export to {path}: {where}, which the build reads; "
                 f"give --output another file (e.g. {example}), or - for standard output"
             )
+    if is_stream(path):
+        write_into(path, text.encode("utf-8"))
+        return
     folder = path.parent if str(path.parent) else Path()
     temporary: str | None = None
     try:

@@ -6,14 +6,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import click
 
-from servicebook.errors import EVERY_WARNING, MAX_ALIKE, SHOWN_ALIKE, BuildFailed, Problem, UsageProblem, alike
+from servicebook.errors import (
+    EVERY_WARNING,
+    MAX_ALIKE,
+    SHOWN_ALIKE,
+    BuildFailed,
+    Problem,
+    UsageProblem,
+    WriteFailed,
+    alike,
+)
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
+from servicebook.site.scaffold import folders_made
 
 
 def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
@@ -93,7 +104,12 @@ def path_prefix(source: Path) -> str:
 def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | None = None) -> list[Path]:
     """Write `files` (relative paths) under `folder`; refuses, writing nothing, if any exists, or
     if `folder` is (or is inside) one of the inputs of the site at `source` or its .git (an export
-    into content/ made every page of the export a broken policy page)."""
+    into content/ made every page of the export a broken policy page).
+
+    All or nothing: each file is written whole under a temporary name beside it and only then
+    linked to its own name (which never replaces a file that appeared meanwhile), so no file is
+    ever seen cut short, not even after a kill; a failure removes what this run made, folders too
+    (a full disk leaves no half an export, and the next run is not refused by it)."""
     if source is not None:
         target, root = folder.resolve(), source.resolve()
         for name in (*BUILD_INPUTS, ".git"):
@@ -107,18 +123,83 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if existing:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
         raise UsageProblem(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written")
-    written: list[Path] = []
+    made: list[Path] = []  # folders this run created, outermost first
+    temporary: dict[Path, Path] = {}
+    linked: list[Path] = []
+    path = folder
     try:
         for path, data in targets.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: a file that appeared since the check above is not written over either
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            written.append(path)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            made += folders_made(path.parent)
+            temporary[path] = _written_whole(path, data)
+        for path, temp in temporary.items():
+            try:
+                os.link(temp, path)  # fails, rather than replaces, should a file have appeared meanwhile
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+            linked.append(path)
     except OSError as exc:
-        # all or nothing: the files this run made go again (a full disk leaves no half an export)
-        for path in written:
-            path.unlink(missing_ok=True)
+        for gone in [*linked, *temporary.values()]:
+            gone.unlink(missing_ok=True)
+        for gone in reversed(made):
+            with contextlib.suppress(OSError):
+                gone.rmdir()
         raise UsageProblem(f"cannot write {exc.filename or path}: {exc.strerror}; nothing was written") from None
+    finally:
+        for temp in temporary.values():
+            temp.unlink(missing_ok=True)
     return list(targets)
+
+
+def _written_whole(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, under a name of its own starting with a dot (the umask
+    applies, as to a file the shell writes); the file, once its last byte is written."""
+    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.partial")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:  # said of the file asked for, not of its temporary name
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
+    return temp
+
+
+def is_stream(path: Path) -> bool:
+    """Whether `path` is written into rather than replaced by a file: a FIFO, a device or a socket
+    (through links too), or anything reached through /proc/ (`/dev/stdout` and `/dev/fd/1` are
+    links to standard output, whatever it is: a pipe, a terminal, the file the shell opened)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        return False
+    return not stat.S_ISREG(info.st_mode) or _through_proc(path)
+
+
+def _through_proc(path: Path) -> bool:
+    at = path.absolute()
+    for _ in range(40):  # as many links as the kernel follows
+        at = at.parent.resolve() / at.name
+        if at.parts[1:2] == ("proc",):
+            return True
+        if not at.is_symlink():
+            return False
+        at = at.parent / at.readlink()  # (an absolute link replaces the folder)
+    return False
+
+
+def write_into(path: Path, data: bytes) -> None:
+    """Write `data` into the stream `path` (is_stream) as the shell's `>>` would: a FIFO waits for
+    its reader, and a file standard output goes to keeps what was written to it before."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, SourceLocation, WriteFailed
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, decode, parse_yaml, read_text
 
@@ -183,13 +183,19 @@ def _quoted(text: str) -> str:
 
 
 def write_lock(root: Path, lock: Lock) -> None:
-    """Replace the lock file atomically (a reader sees the old one or the new one, never half)."""
-    fd, tmp = tempfile.mkstemp(prefix=".servicebook.lock-", dir=root)
+    """Replace the lock file atomically (a reader sees the old one or the new one, never half);
+    one the file system refuses (read-only, full) is WriteFailed, the old lock left as it was."""
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=".servicebook.lock-", dir=root)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(lock_text(lock))
         os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the lock is committed and shared
         Path(tmp).replace(root / LOCK_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            said = f"cannot write {root / LOCK_FILE}: {exc.strerror or exc}; the lock is as it was"
+            raise WriteFailed(said) from None
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,21 +52,41 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
             f"move {them} away or choose another folder"
         )
     created: list[Path] = []
-    for name, source in files.items():
-        dest = directory / name
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []  # folders this init made, outermost first
+    try:
+        for name, source in files.items():
+            dest = directory / name
+            made += folders_made(dest.parent)
             with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
+                created.append(dest)
                 f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
-        except OSError as exc:  # under a file, read-only, full: said, not a traceback
-            written = f" (written before it: {', '.join(map(str, created))})" if created else ""
-            raise WriteFailed(f"cannot write {exc.filename or dest}: {exc.strerror}{written}") from None
-        created.append(dest)
-    gitignore = directory / ".gitignore"
-    if gitignore.exists():
-        return Scaffolded(tuple(created), _add_ignores(gitignore))
-    gitignore.write_text("".join(f"{line}\n" for line in _IGNORED), encoding="utf-8")
-    return Scaffolded((*created, gitignore), ())
+        gitignore = directory / ".gitignore"
+        if gitignore.exists():
+            return Scaffolded(tuple(created), _add_ignores(gitignore))
+        with gitignore.open("x", encoding="utf-8") as f:
+            created.append(gitignore)
+            f.write("".join(f"{line}\n" for line in _IGNORED))
+        return Scaffolded(tuple(created), ())
+    except OSError as exc:  # under a file, read-only, full: said, not a traceback, and undone
+        for path in created:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # (something else put in it meanwhile stays)
+                folder.rmdir()
+        raise WriteFailed(f"cannot write {exc.filename or directory}: {exc.strerror}; nothing was written") from None
+
+
+def folders_made(folder: Path) -> list[Path]:
+    """Make `folder` and the folders above it that are missing; those made, outermost first."""
+    missing = []
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    for each in reversed(missing):
+        each.mkdir()
+        made.append(each)
+    return made
 
 
 def _files(example: bool) -> dict[str, Traversable]:
@@ -111,12 +132,21 @@ def conflicts(directory: Path, names: tuple[str, ...] = _STARTER) -> list[str]:
 
 
 def _add_ignores(gitignore: Path) -> tuple[str, ...]:
-    """Append the lines init would have written to an existing .gitignore; returns those it added."""
-    text = gitignore.read_text(encoding="utf-8", errors="replace")
+    """Append the lines init would have written to an existing .gitignore; returns those it added
+    (the file as it was, should the append fail)."""
+    data = gitignore.read_bytes()
+    text = data.decode("utf-8", errors="replace")
     present = {line.strip() for line in text.splitlines()}
     missing = [line for line in _IGNORED if line not in present and line.rstrip("/") not in present]
     if not missing:
         return ()
-    with gitignore.open("a", encoding="utf-8") as f:
-        f.write(("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing))
+    with gitignore.open("ab") as f:
+        try:
+            f.write(
+                (("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing)).encode()
+            )
+            f.flush()
+        except OSError:
+            f.truncate(len(data))
+            raise
     return tuple(missing)
