@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from . import test_full_disk
-from .conftest import require_component
+from .conftest import FIXED_EPOCH, require_component
 from .test_federation import Member, organisation
 from .test_full_disk import fill
 
@@ -167,3 +169,142 @@ def _state(folder: Path) -> dict[str, bytes | None] | None:
     if not folder.exists():
         return None
     return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+# A real command in a process of its own that stops itself (SIGSTOP) just before the Nth
+# file-system operation made from the modules that write what it writes (a file opened, linked,
+# renamed, removed, its mode set, a folder made; and half-way through writing a file's bytes), for
+# the test to SIGKILL it there; with N = 0 it runs to the end and prints how many there were.
+STOPPING_COMMAND = """
+import io, os, signal, sys
+WRITERS = {"servicebook.site.newfiles", "servicebook.commands.export_stream", "servicebook.commands.options",
+           "servicebook.site.scaffold", "servicebook.federation.lock"}
+stop_at, seen, me = int(sys.argv[1]), [0], os.getpid()
+def count():
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return
+        name = frame.f_globals.get("__name__", "")
+        if name.startswith("servicebook."):
+            if name in WRITERS and os.getpid() == me:
+                seen[0] += 1
+                if seen[0] == stop_at:
+                    os.kill(me, signal.SIGSTOP)
+            return
+        frame = frame.f_back
+def counted(real):
+    def op(*args, **kwargs):
+        count()
+        return real(*args, **kwargs)
+    return op
+class HalfThenStop:
+    def __init__(self, file):
+        self.file = file
+    def write(self, data):
+        half = len(data) // 2
+        self.file.write(data[:half])
+        self.file.flush()
+        count()
+        return half + self.file.write(data[half:])
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return self.file.__exit__(*exc)
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+real_fdopen = os.fdopen
+def fdopen(*args, **kwargs):
+    count()
+    return HalfThenStop(real_fdopen(*args, **kwargs))
+real_open = io.open
+def opened(file, mode="r", *args, **kwargs):
+    if not any(m in mode for m in "wxa"):
+        return real_open(file, mode, *args, **kwargs)
+    count()
+    return HalfThenStop(real_open(file, mode, *args, **kwargs))
+for name in ("open", "link", "rename", "replace", "unlink", "rmdir", "mkdir", "chmod"):
+    setattr(os, name, counted(getattr(os, name)))
+os.fdopen = fdopen
+io.open = opened
+from servicebook.cli import main
+try:
+    main(sys.argv[2:], standalone_mode=False)
+finally:
+    print("ops", seen[0])
+"""
+
+
+def _stopping(args: list[str], stop_at: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", STOPPING_COMMAND, str(stop_at), *args],
+        env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _visible(folder: Path) -> dict[str, bytes]:
+    """The files under `folder` a reader lists (a name with a leading dot is a temporary's)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (["export", "openslo", "--source", "{site}", "-o", "{out}/openslo.yaml"], "openslo.yaml"),
+        (["import", "techradar", "{radar}", "--output", "{out}/radar.yaml"], "radar.yaml"),
+        (["export", "techradar", "--source", "{site}", "--format", "aoe", "--output", "{out}/aoe"], "aoe"),
+        (["init", "{out}/new"], "new"),
+    ],
+    ids=["export-openslo", "import-techradar", "export-techradar-aoe", "init"],
+)
+def test_a_writing_command_sigkilled_anywhere_leaves_no_file_cut_short(
+    site_copy, tmp_path: Path, args: list[str], target: str
+) -> None:
+    """A command that writes a file other than the site, SIGKILLed (an OOM kill, a CI job
+    cancelled, a power cut) before any file-system operation of its writing or half-way through
+    a file's bytes: an export to a file leaves the old file or the new one, whole; an import's
+    fragment, a radar's folder and `init`'s site leave none of their files cut short (`init` and
+    the fragment left one: a catalog.yaml of half its lines, read by the next build or pasted
+    into a catalog). Temporary files, named with a leading dot, may stay behind."""
+    site = site_copy("example")
+    radar = tmp_path / "radar.csv"
+    radar.write_text(RADAR)
+    out = tmp_path / "out"
+    whole = tmp_path / "whole"
+    for folder in (out, whole):
+        folder.mkdir()
+        (folder / "openslo.yaml").write_text("# the export before\n")
+
+    def command(where: Path) -> list[str]:
+        return [a.format(site=site, radar=radar, out=where) for a in args]
+
+    counted = _stopping(command(whole), 0)
+    done, err = counted.communicate(timeout=300)
+    assert counted.returncode == 0, err
+    ops = int(done.split("ops ")[-1])
+    assert ops >= 3
+    new = _visible(whole)
+    old = _visible(out)
+    assert new != old
+    for n in sorted({1, 2, 3, ops // 3, ops // 2, ops - 2, ops - 1, ops} - {0}):
+        shutil.rmtree(out)
+        out.mkdir()
+        (out / "openslo.yaml").write_text("# the export before\n")
+        child = _stopping(command(out), n)
+        _, status = os.waitpid(child.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), f"the command did not reach operation {n}: {child.communicate()}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
+        left = _visible(out)
+        for name, data in left.items():
+            assert data in (new.get(name), old.get(name)), f"{name} cut short after a kill at operation {n}"
+        if target == "openslo.yaml":
+            assert "openslo.yaml" in left  # the old one or the new one, never none

@@ -24,7 +24,7 @@ from servicebook.errors import (
 )
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
-from servicebook.site.scaffold import folders_made
+from servicebook.site.newfiles import write_new
 
 
 def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
@@ -106,10 +106,8 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if `folder` is (or is inside) one of the inputs of the site at `source` or its .git (an export
     into content/ made every page of the export a broken policy page).
 
-    All or nothing: each file is written whole under a temporary name beside it and only then
-    linked to its own name (which never replaces a file that appeared meanwhile), so no file is
-    ever seen cut short, not even after a kill; a failure removes what this run made, folders too
-    (a full disk leaves no half an export, and the next run is not refused by it)."""
+    All or nothing (newfiles.write_new): no file is ever seen cut short, and a failure (a full
+    disk) removes what this run made, so the next run is not refused by half an export."""
     if source is not None:
         target, root = folder.resolve(), source.resolve()
         for name in (*BUILD_INPUTS, ".git"):
@@ -123,50 +121,11 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if existing:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
         raise UsageProblem(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written")
-    made: list[Path] = []  # folders this run created, outermost first
-    temporary: dict[Path, Path] = {}
-    linked: list[Path] = []
-    path = folder
     try:
-        for path, data in targets.items():
-            made += folders_made(path.parent)
-            temporary[path] = _written_whole(path, data)
-        for path, temp in temporary.items():
-            try:
-                os.link(temp, path)  # fails, rather than replaces, should a file have appeared meanwhile
-            except OSError as exc:
-                raise OSError(exc.errno, exc.strerror, str(path)) from None
-            linked.append(path)
+        write_new(targets)
     except OSError as exc:
-        for gone in [*linked, *temporary.values()]:
-            gone.unlink(missing_ok=True)
-        for gone in reversed(made):
-            with contextlib.suppress(OSError):
-                gone.rmdir()
-        raise UsageProblem(f"cannot write {exc.filename or path}: {exc.strerror}; nothing was written") from None
-    finally:
-        for temp in temporary.values():
-            temp.unlink(missing_ok=True)
+        raise UsageProblem(f"cannot write {exc.filename or folder}: {exc.strerror}; nothing was written") from None
     return list(targets)
-
-
-def _written_whole(path: Path, data: bytes) -> Path:
-    """`data` in a new file beside `path`, under a name of its own starting with a dot (the umask
-    applies, as to a file the shell writes); the file, once its last byte is written."""
-    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.partial")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:  # said of the file asked for, not of its temporary name
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
-        raise
-    return temp
 
 
 def is_stream(path: Path) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.site.newfiles import write_new
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -51,42 +52,23 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
             f"{where} already has {', '.join(clashes)}; init never overwrites a file: "
             f"move {them} away or choose another folder"
         )
-    created: list[Path] = []
-    made: list[Path] = []  # folders this init made, outermost first
+    new = {directory / name: source.read_bytes() for name, source in files.items()}  # an image as it is
+    gitignore = directory / ".gitignore"
+    added: tuple[str, ...] = ()
+    size = 0
+    if gitignore.exists():
+        size = gitignore.stat().st_size
+        added = _add_ignores(gitignore)
+    else:
+        new[gitignore] = "".join(f"{line}\n" for line in _IGNORED).encode()
     try:
-        for name, source in files.items():
-            dest = directory / name
-            made += folders_made(dest.parent)
-            with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
-                created.append(dest)
-                f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
-        gitignore = directory / ".gitignore"
-        if gitignore.exists():
-            return Scaffolded(tuple(created), _add_ignores(gitignore))
-        with gitignore.open("x", encoding="utf-8") as f:
-            created.append(gitignore)
-            f.write("".join(f"{line}\n" for line in _IGNORED))
-        return Scaffolded(tuple(created), ())
+        write_new(new)  # every file whole or none, the folders made for them removed again
     except OSError as exc:  # under a file, read-only, full: said, not a traceback, and undone
-        for path in created:
-            path.unlink(missing_ok=True)
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):  # (something else put in it meanwhile stays)
-                folder.rmdir()
+        if added:
+            with contextlib.suppress(OSError), gitignore.open("ab") as f:
+                f.truncate(size)
         raise WriteFailed(f"cannot write {exc.filename or directory}: {exc.strerror}; nothing was written") from None
-
-
-def folders_made(folder: Path) -> list[Path]:
-    """Make `folder` and the folders above it that are missing; those made, outermost first."""
-    missing = []
-    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    made = []
-    for each in reversed(missing):
-        each.mkdir()
-        made.append(each)
-    return made
+    return Scaffolded(tuple(new), added)
 
 
 def _files(example: bool) -> dict[str, Traversable]:
@@ -140,13 +122,17 @@ def _add_ignores(gitignore: Path) -> tuple[str, ...]:
     missing = [line for line in _IGNORED if line not in present and line.rstrip("/") not in present]
     if not missing:
         return ()
-    with gitignore.open("ab") as f:
-        try:
-            f.write(
-                (("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing)).encode()
-            )
-            f.flush()
-        except OSError:
-            f.truncate(len(data))
-            raise
+    try:
+        with gitignore.open("ab") as f:
+            try:
+                f.write(
+                    ("" if not text or text.endswith("\n") else "\n").encode()
+                    + "".join(f"{line}\n" for line in missing).encode()
+                )
+                f.flush()
+            except OSError:
+                f.truncate(len(data))
+                raise
+    except OSError as exc:
+        raise WriteFailed(f"cannot write {gitignore}: {exc.strerror}; nothing was written") from None
     return tuple(missing)

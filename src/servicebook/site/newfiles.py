@@ -1,0 +1,71 @@
+"""New files written whole or not at all (what `init`, `import --output` and the exports that
+write a folder make): each is written under a temporary name beside it and only then linked to its
+own name, which never replaces a file that appeared meanwhile, so none is ever seen cut short, not
+even after a kill; a failure removes what the call made, folders too."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def write_new(files: Mapping[Path, bytes]) -> None:
+    """Write each new file, or none: an OSError (its filename the file asked for, never a
+    temporary name) once what this call made is removed again."""
+    made: list[Path] = []  # folders made, outermost first
+    temporary: dict[Path, Path] = {}
+    linked: list[Path] = []
+    try:
+        for path, data in files.items():
+            made += folders_made(path.parent)
+            temporary[path] = _written_whole(path, data)
+        for path, temp in temporary.items():
+            try:
+                os.link(temp, path)  # fails, rather than replaces, should a file have appeared meanwhile
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+            linked.append(path)
+    except BaseException:
+        for gone in [*linked, *temporary.values()]:
+            gone.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # (what someone else put in it meanwhile stays)
+                folder.rmdir()
+        raise
+    finally:
+        for temp in temporary.values():
+            temp.unlink(missing_ok=True)
+
+
+def folders_made(folder: Path) -> list[Path]:
+    """Make `folder` and the folders above it that are missing; those made, outermost first."""
+    missing = []
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    for each in reversed(missing):
+        each.mkdir()
+        made.append(each)
+    return made
+
+
+def _written_whole(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, named with a leading dot (the umask applies, as to a
+    file the shell writes); that file, once its last byte is written."""
+    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.partial")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:  # said of the file asked for, not of its temporary name
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
+    return temp
