@@ -308,3 +308,61 @@ def test_a_writing_command_sigkilled_anywhere_leaves_no_file_cut_short(
             assert data in (new.get(name), old.get(name)), f"{name} cut short after a kill at operation {n}"
         if target == "openslo.yaml":
             assert "openslo.yaml" in left  # the old one or the new one, never none
+
+
+ITEM = "---\ntitle: {title}\nring: adopt\nquadrant: tools\n---\n\n{text}\n"
+
+
+@pytest.mark.parametrize("where", ["an item", "config.json", "a release folder", "the radar folder", "a fifo"])
+def test_a_link_or_a_fifo_in_a_radar_folder_is_named_not_read(run, tmp_path: Path, where: str) -> None:
+    """A radar's folder (AOE's, from another team's repository) is read file by file, and git
+    commits symbolic links: one named `radar/2026-01-01/leak.md` that led to any file of the machine
+    (a key, /proc/self/environ, a CI secret's file) put that file's text into the fragment as a tool's
+    reason, for the job to commit or publish, and a FIFO made the import wait for ever. A file of the
+    folder that is a link or not a regular file, or a folder of it that is a link, is a located
+    error; nothing is read through it and nothing is printed on standard output."""
+    secret = tmp_path / "elsewhere"
+    (secret / "2026-01-01").mkdir(parents=True)
+    (secret / "2026-01-01" / "leaked.md").write_text(ITEM.format(title="Leaked", text="TOPSECRET"))
+    (secret / "leak.md").write_text(ITEM.format(title="Leak", text="TOPSECRET"))
+    (secret / "config.json").write_text('{"quadrants": [{"id": "tools", "title": "TOPSECRET"}]}')
+    radar = tmp_path / "their-radar"
+    release = radar / "radar" / "2025-06-01"
+    release.mkdir(parents=True)
+    (release / "pytest.md").write_text(ITEM.format(title="Pytest", text="Our test runner."))
+    assert run("import", "techradar", radar).exit_code == 0
+    if where == "an item":
+        odd = release / "leak.md"
+        odd.symlink_to(secret / "leak.md")
+    elif where == "config.json":
+        odd = radar / "config.json"
+        odd.symlink_to(secret / "config.json")
+    elif where == "a release folder":
+        odd = radar / "radar" / "2026-01-01"
+        odd.symlink_to(secret / "2026-01-01")
+    elif where == "the radar folder":
+        shutil.move(radar / "radar", secret / "radar")
+        odd = radar / "radar"
+        odd.symlink_to(secret / "radar")
+        (secret / "radar" / "2026-01-01").symlink_to(secret / "2026-01-01")
+    else:
+        odd = release / "wait.md"
+        os.mkfifo(odd)
+
+    try:  # in a process of its own: one that waits for ever is stopped, and fails
+        done = subprocess.run(
+            [sys.executable, "-m", "servicebook", "import", "techradar", str(radar)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the import waited for ever")
+
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1, done.stderr
+    assert "TOPSECRET" not in done.stdout + done.stderr
+    assert done.stdout == ""
+    what = "is not a regular file (a FIFO or a device)" if where == "a fifo" else "is a symbolic link"
+    assert f"{odd}: error: {what}" in done.stderr
