@@ -366,3 +366,32 @@ def test_a_link_or_a_fifo_in_a_radar_folder_is_named_not_read(run, tmp_path: Pat
     assert done.stdout == ""
     what = "is not a regular file (a FIFO or a device)" if where == "a fifo" else "is a symbolic link"
     assert f"{odd}: error: {what}" in done.stderr
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_a_radar_of_more_entries_than_any_team_decides_is_refused_at_the_first_past_the_limit(
+    run, tmp_path: Path, form: str
+) -> None:
+    """A sheet of 290,000 rows (8 MB, under the size limit of an import) took four minutes and
+    2 GB of memory to become a fragment no catalog would want. A radar holds at most 10,000
+    entries, as an AOE radar's folder holds at most 10,000 item files: the entry past the limit is
+    a located error, found without reading the rest of a sheet."""
+    if form == "csv":
+        radar = tmp_path / "radar.csv"
+        radar.write_text(
+            "name,ring,quadrant,isNew,description\n" + "".join(f"t{i},adopt,tools,FALSE,d\n" for i in range(20_000))
+        )
+        line, column = 11_002, 1  # the header, 10,000 entries, and the 1,000 blank rows a sheet may hold
+    else:
+        radar = tmp_path / "radar.json"
+        entries = ",\n".join(f'{{"label": "t{i}", "quadrant": 0, "ring": 0}}' for i in range(10_001))
+        radar.write_text(
+            f'{{"quadrants": [{{"name": "Tools"}}], "rings": [{{"name": "ADOPT"}}], "entries": [\n{entries}]}}'
+        )
+        line, column = 10_002, 1
+
+    result = run("import", "techradar", radar)
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert f"{radar}:{line}:{column}: error: " in result.stderr

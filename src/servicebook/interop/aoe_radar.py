@@ -15,12 +15,12 @@ from servicebook.catalog import portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import Report, child, dump_fragment, items, read_file, text
-from servicebook.interop.techradar import alternatives, ring_status
+from servicebook.interop.techradar import MAX_ENTRIES, alternatives, ring_status
 from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml, split_front_matter
 
 _RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")  # and a day of the calendar (_release)
-MAX_ITEM_FILES = 10_000
+MAX_ITEM_FILES = MAX_ENTRIES  # as a radar's JSON or sheet holds entries
 _READ = frozenset({"title", "ring", "quadrant", "tags", "featured"})
 # what a reason keeps of Markdown written in a body: a link as its text and address, AOE's [[item]] as its id
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
