@@ -135,6 +135,22 @@ def test_a_lock_that_cannot_be_written_is_said_in_words_and_left_as_it_was(
     assert (org / "servicebook.lock").read_bytes() == lock
 
 
+@pytest.mark.git
+def test_a_member_store_that_cannot_be_written_is_said_in_words(run, tmp_path: Path, read_only: list[Path]) -> None:
+    """The same checkout with its cache inside: the member was refused with Python's words for
+    the error ("[Errno 30] Read-only file system: '…'")."""
+    member = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {member.url}\n")
+    _make_read_only(read_only, org)
+
+    result = run("federate", "update", "--source", org)
+
+    assert "Traceback" not in result.output and "[Errno" not in result.output
+    assert result.exit_code == 3, result.output
+    assert f"db-team: cannot write the cache {org / '.servicebook-cache'}: Read-only file system" in result.output
+    assert not (org / "servicebook.lock").exists()
+
+
 @pytest.mark.parametrize("folder", ["new", "holding a README"])
 @pytest.mark.parametrize("example", [False, True], ids=["starter", "example"])
 def test_an_init_that_fills_the_disk_leaves_the_folder_as_it_was_and_the_next_one_succeeds(
