@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from . import test_full_disk
+from . import test_full_disk, test_hostile_round5, test_hostile_round14
 from .conftest import FIXED_EPOCH, require_component
 from .test_federation import Member, organisation
 from .test_full_disk import fill
 
 disk = test_full_disk.disk  # the fixture: a small tmpfs of its own, to fill
+answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 
 RADAR = "name,ring,quadrant,isNew,description\nPytest,adopt,tools,FALSE,Our test runner\n"
 
@@ -149,6 +150,36 @@ def test_a_member_store_that_cannot_be_written_is_said_in_words(run, tmp_path: P
     assert result.exit_code == 3, result.output
     assert f"db-team: cannot write the cache {org / '.servicebook-cache'}: Read-only file system" in result.output
     assert not (org / "servicebook.lock").exists()
+
+
+NO_SERIES = '{"status": "success", "data": {"resultType": "vector", "result": []}}'
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_a_snapshot_the_disk_refuses_is_said_and_leaves_measurements_as_they_were(
+    run, site_copy, answering, disk: Path, read_only: list[Path], fault: str
+) -> None:
+    """Held (eighteenth round): `measure` writing its snapshot into a read-only checkout or onto
+    a full disk says which file it could not write and why, exits 2, and leaves measurements/
+    as it was (no temporary file, no snapshot cut short for the next build to refuse)."""
+    site = disk / "site"
+    shutil.copytree(test_hostile_round14._measured_site(site_copy), site)
+    prometheus = answering(NO_SERIES, NO_SERIES)
+    assert run("measure", "--source", site, "--prometheus", prometheus, "--at", "2026-05-01").exit_code == 3
+    measurements = site / "measurements"
+    if fault == "read-only":
+        _make_read_only(read_only, measurements)
+    else:
+        fill(disk, leave=0)
+    before = _state(measurements)
+
+    result = run("measure", "--source", site, "--prometheus", prometheus, "--at", "2026-06-01")
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    said = "Read-only file system" if fault == "read-only" else "No space left on device"
+    assert f"error: cannot write {site / 'measurements' / '2026-06-01T00-00-00Z.json'}: {said}" in result.stderr
+    assert _state(measurements) == before
 
 
 @pytest.mark.parametrize("folder", ["new", "holding a README"])
