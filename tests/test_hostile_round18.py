@@ -442,3 +442,33 @@ def test_a_radar_of_more_entries_than_any_team_decides_is_refused_at_the_first_p
     assert result.exit_code == 1, result.output
     assert result.stdout == ""
     assert f"{radar}:{line}:{column}: error: " in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.git
+def test_a_lock_update_sigkilled_anywhere_leaves_the_old_lock_or_the_new_one(tmp_path: Path) -> None:
+    """Held (eighteenth round): `federate update` SIGKILLed before any file-system operation of
+    writing servicebook.lock, or half-way through its bytes, leaves the lock it had or the new
+    one, whole."""
+    member = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {member.url}\n")
+    args = ["federate", "update", "--source", str(org)]
+    first = _stopping(args, 0)
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    old = (org / "servicebook.lock").read_bytes()
+    member.publish("A higher objective", objective="99.99")
+    counted = _stopping(args, 0)
+    done, err = counted.communicate(timeout=300)
+    assert counted.returncode == 0, err
+    new = (org / "servicebook.lock").read_bytes()
+    ops = int(done.split("ops ")[-1])
+    assert ops >= 3 and new != old
+    for n in range(1, ops + 1):
+        (org / "servicebook.lock").write_bytes(old)
+        child = _stopping(args, n)
+        _, status = os.waitpid(child.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), f"the update did not reach operation {n}: {child.communicate()}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
+        assert (org / "servicebook.lock").read_bytes() in (old, new), f"the lock cut short after a kill at {n}"
