@@ -224,7 +224,7 @@ def _state(folder: Path) -> dict[str, bytes | None] | None:
 # the test to SIGKILL it there; with N = 0 it runs to the end and prints how many there were.
 STOPPING_COMMAND = """
 import io, os, signal, sys
-WRITERS = {"servicebook.site.newfiles", "servicebook.commands.export_stream", "servicebook.commands.options",
+WRITERS = {"servicebook.wholefiles", "servicebook.commands.export_stream", "servicebook.commands.options",
            "servicebook.site.scaffold", "servicebook.federation.lock"}
 stop_at, seen, me = int(sys.argv[1]), [0], os.getpid()
 def count():
@@ -472,3 +472,36 @@ def test_a_lock_update_sigkilled_anywhere_leaves_the_old_lock_or_the_new_one(tmp
         os.kill(child.pid, signal.SIGKILL)
         child.communicate(timeout=60)
         assert (org / "servicebook.lock").read_bytes() in (old, new), f"the lock cut short after a kill at {n}"
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["export", "openslo", "--source", "{site}", "-o", "{out}/openslo.yaml"], "openslo.yaml"),
+        (["import", "techradar", "{radar}", "--output", "{out}/radar.yaml"], "radar.yaml"),
+    ],
+    ids=["export-openslo", "import-techradar"],
+)
+def test_the_temporary_file_a_killed_writer_left_is_removed_by_the_next(
+    run, site_copy, tmp_path: Path, args: list[str], name: str
+) -> None:
+    """A writer killed before it put its file in place leaves its temporary file (named with a
+    dot, its process id and `.partial`) beside it; the next write of that file removes it, and
+    none of a writer still running (its process alive) nor any other file."""
+    site = site_copy("minimal")
+    radar = tmp_path / "radar.csv"
+    radar.write_text(RADAR)
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = out / f".{name}.999999999-0badf00d.partial"  # no process has an id past the kernel's pid_max
+    running = out / f".{name}.{os.getpid()}-0badf00d.partial"
+    others = [out / f".{name}.notes", out / f".{name}.12-x.partial.kept", out / ".other.yaml.999999999-0.partial"]
+    for path in (dead, running, *others):
+        path.write_text("left\n")
+
+    result = run(*(a.format(site=site, radar=radar, out=out) for a in args))
+
+    assert result.exit_code == 0, result.output
+    assert not dead.exists()
+    assert running.exists() and all(p.exists() for p in others)
+    assert sorted(p.name for p in out.iterdir()) == sorted([name, running.name, *(p.name for p in others)])

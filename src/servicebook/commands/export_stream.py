@@ -4,8 +4,6 @@ or replacing a file whole, never one the build reads."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +20,7 @@ from servicebook.interop.rule_generators import Exported
 from servicebook.interop.yaml12 import dump_stream
 from servicebook.site.build import Options, gather
 from servicebook.site.load import Loaded
+from servicebook.wholefiles import replace_whole
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -93,17 +92,9 @@ def write(path: Path, text: str, source: Path, example: str) -> None:
     if is_stream(path):
         write_into(path, text.encode("utf-8"))
         return
-    folder = path.parent if str(path.parent) else Path()
-    temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the export is a file to share
-        Path(temporary).replace(path)
+        replace_whole(path, text.encode("utf-8"))  # 0644: a file to share, as the shell writes one
     except OSError as exc:
-        if temporary is not None:  # a full disk: the half-written temporary file goes, not only the export
-            Path(temporary).unlink(missing_ok=True)
         raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
 
 

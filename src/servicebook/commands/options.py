@@ -24,7 +24,7 @@ from servicebook.errors import (
 )
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
-from servicebook.site.newfiles import write_new
+from servicebook.wholefiles import write_new
 
 
 def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
@@ -106,7 +106,7 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if `folder` is (or is inside) one of the inputs of the site at `source` or its .git (an export
     into content/ made every page of the export a broken policy page).
 
-    All or nothing (newfiles.write_new): no file is ever seen cut short, and a failure (a full
+    All or nothing (wholefiles.write_new): no file is ever seen cut short, and a failure (a full
     disk) removes what this run made, so the next run is not refused by half an export."""
     if source is not None:
         target, root = folder.resolve(), source.resolve()

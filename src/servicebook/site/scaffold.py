@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook.errors import UsageProblem, WriteFailed
-from servicebook.site.newfiles import write_new
+from servicebook.wholefiles import write_new
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
