@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def write_new(files: Mapping[Path, bytes]) -> None:
+def write_new(files: Mapping[Path, bytes], mode: int | None = None) -> None:
     """Write each new file, or none: an OSError (its filename the file asked for, never a
-    temporary name) once what this call made is removed again."""
+    temporary name) once what this call made is removed again. The umask applies, as to a file
+    the shell writes, unless a `mode` is given."""
     for path in files:
         remove_leftovers(path)
     made: list[Path] = []  # folders made, outermost first
@@ -24,6 +25,8 @@ def write_new(files: Mapping[Path, bytes]) -> None:
         for path, data in files.items():
             made += folders_made(path.parent)
             temporary[path] = _written_whole(path, data)
+            if mode is not None:
+                temporary[path].chmod(mode)
         for path, temp in temporary.items():
             try:
                 os.link(temp, path)  # fails, rather than replaces, should a file have appeared meanwhile
