@@ -109,6 +109,29 @@ def test_an_output_that_is_a_fifo_or_a_device_is_written_into_as_the_shell_would
         assert output in got.decode("utf-8")
 
 
+def test_an_export_to_standard_output_named_as_a_file_is_added_to_what_the_shell_opened(
+    site_copy, tmp_path: Path
+) -> None:
+    """`-o /dev/stdout` (or /dev/fd/1, /proc/self/fd/1) when standard output is a file the shell
+    opened (`>> exports.log`): the export is written into that file after what it held, as the
+    shell's `>>` would; nothing is made or replaced where the name is (/dev/, /proc/)."""
+    site = site_copy("minimal")
+    log = tmp_path / "exports.log"
+    log.write_text("# written before\n")
+    with log.open("ab") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "servicebook", "export", "openslo", "--source", str(site), "-o", "/proc/self/fd/1"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    text = log.read_text()
+    assert text.startswith("# written before\n")
+    assert "apiVersion: openslo/v1" in text
+
+
 @pytest.mark.git
 def test_a_lock_that_cannot_be_written_is_said_in_words_and_left_as_it_was(
     run, tmp_path: Path, read_only: list[Path]
