@@ -528,3 +528,29 @@ def test_the_temporary_file_a_killed_writer_left_is_removed_by_the_next(
     assert not dead.exists()
     assert running.exists() and all(p.exists() for p in others)
     assert sorted(p.name for p in out.iterdir()) == sorted([name, running.name, *(p.name for p in others)])
+
+
+@pytest.mark.git
+def test_verify_shows_the_names_of_a_published_copys_files_escaped(git_site, run, tmp_path: Path) -> None:
+    """`verify --site COPY` names each file of the copy that a rebuild does not make, and the copy
+    is what a host served or someone handed over: a file named with a terminal escape (setting the
+    window's title, clearing the screen: click strips only colours, and on a terminal not even
+    those) or a bidirectional override reached the auditor's terminal as written. Each name is
+    shown escaped, as a source line of an error is."""
+    assert run("build", "--source", git_site.root).exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(git_site.root / "public", copy)
+    (copy / "a\x1b]0;owned\x07b.html").write_text("x\n")
+    (copy / "gnp.\u202ehtml").write_text("x\n")
+    odd = copy / "d\x1b[2J"
+    odd.mkdir()
+    (odd / "x.html").write_text("x\n")
+
+    result = run("verify", "--source", git_site.root, "--site", copy)
+
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+    lines = result.stderr.splitlines()
+    assert "error: a\\u001b]0;owned\\u0007b.html: not produced by a rebuild" in lines
+    assert "error: gnp.\\u202ehtml: not produced by a rebuild" in lines
+    assert "error: d\\u001b[2J/x.html: not produced by a rebuild" in lines
