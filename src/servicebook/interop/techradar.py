@@ -457,7 +457,7 @@ def _tools(
     tools: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
     placed: dict[str, SourceLocation] = {}
-    if len(entries.items) > MAX_ENTRIES:  # each costs a millisecond and a few kilobytes
+    if len(entries.items) > MAX_ENTRIES:  # each entry is written out by PyYAML's pure-Python emitter
         report.problems.append(
             Problem(
                 entries.items[MAX_ENTRIES].location,
