@@ -4,8 +4,6 @@ or replacing a file whole, never one the build reads."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -14,7 +12,7 @@ import click
 
 from servicebook.catalog import model
 from servicebook.catalog.validate import did_you_mean
-from servicebook.commands.options import paths_for_people
+from servicebook.commands.options import is_stream, paths_for_people, write_into
 from servicebook.commands.progress import shown
 from servicebook.errors import ServicebookError, UsageProblem, WriteFailed
 from servicebook.git.repo import BUILD_INPUTS
@@ -22,6 +20,7 @@ from servicebook.interop.rule_generators import Exported
 from servicebook.interop.yaml12 import dump_stream
 from servicebook.site.build import Options, gather
 from servicebook.site.load import Loaded
+from servicebook.wholefiles import replace_whole
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -75,7 +74,8 @@ def emit(output: str, text: str, source: Path, example: str) -> None:
 
 def write(path: Path, text: str, source: Path, example: str) -> None:
     """Replace `path` whole or not at all (a temporary file beside it, renamed over it); never
-    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog)."""
+    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog).
+    A FIFO or a device (`-o /dev/stdout`, a named pipe) is written into, never replaced."""
     if path.is_dir():
         raise UsageProblem(f"--output {path} is a folder; give a file name")
     target = path.parent.resolve() / path.name
@@ -89,17 +89,12 @@ def write(path: Path, text: str, source: Path, example: str) -> None:
                 f"refusing to write the export to {path}: {where}, which the build reads; "
                 f"give --output another file (e.g. {example}), or - for standard output"
             )
-    folder = path.parent if str(path.parent) else Path()
-    temporary: str | None = None
+    if is_stream(path):
+        write_into(path, text.encode("utf-8"))
+        return
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the export is a file to share
-        Path(temporary).replace(path)
+        replace_whole(path, text.encode("utf-8"))  # 0644: a file to share, as the shell writes one
     except OSError as exc:
-        if temporary is not None:  # a full disk: the half-written temporary file goes, not only the export
-            Path(temporary).unlink(missing_ok=True)
         raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
 
 

@@ -11,7 +11,7 @@ import click
 
 from servicebook.catalog.validate import ID_RE, WINDOW_RE
 from servicebook.commands.import_ import IMPORTS
-from servicebook.commands.options import ALL_WARNINGS, write_new_files
+from servicebook.commands.options import ALL_WARNINGS, is_stream, write_into, write_new_files
 from servicebook.errors import (
     EVERY_WARNING,
     BuildFailed,
@@ -125,6 +125,9 @@ def finish(fragment: str, report: Report, output: Path | None, fmt: str, every_w
         )
     if output is None or output == Path("-"):
         click.echo(fragment, nl=False)
+        return
+    if is_stream(output):  # a FIFO or a device (`--output /dev/stdout`): written into, as by the shell
+        write_into(output, fragment.encode("utf-8"))
         return
     write_new_files(output.parent, {output.name: fragment.encode("utf-8")})
     click.echo(f"Wrote {output}.", err=True)

@@ -6,14 +6,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import click
 
-from servicebook.errors import EVERY_WARNING, MAX_ALIKE, SHOWN_ALIKE, BuildFailed, Problem, UsageProblem, alike
+from servicebook.errors import (
+    EVERY_WARNING,
+    MAX_ALIKE,
+    SHOWN_ALIKE,
+    BuildFailed,
+    Problem,
+    UsageProblem,
+    WriteFailed,
+    alike,
+)
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
+from servicebook.wholefiles import write_new
 
 
 def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
@@ -93,7 +104,10 @@ def path_prefix(source: Path) -> str:
 def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | None = None) -> list[Path]:
     """Write `files` (relative paths) under `folder`; refuses, writing nothing, if any exists, or
     if `folder` is (or is inside) one of the inputs of the site at `source` or its .git (an export
-    into content/ made every page of the export a broken policy page)."""
+    into content/ made every page of the export a broken policy page).
+
+    All or nothing (wholefiles.write_new): no file is ever seen cut short, and a failure (a full
+    disk) removes what this run made, so the next run is not refused by half an export."""
     if source is not None:
         target, root = folder.resolve(), source.resolve()
         for name in (*BUILD_INPUTS, ".git"):
@@ -107,18 +121,44 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if existing:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
         raise UsageProblem(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written")
-    written: list[Path] = []
     try:
-        for path, data in targets.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: a file that appeared since the check above is not written over either
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            written.append(path)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+        write_new(targets)
     except OSError as exc:
-        # all or nothing: the files this run made go again (a full disk leaves no half an export)
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise UsageProblem(f"cannot write {exc.filename or path}: {exc.strerror}; nothing was written") from None
+        raise UsageProblem(f"cannot write {exc.filename or folder}: {exc.strerror}; nothing was written") from None
     return list(targets)
+
+
+def is_stream(path: Path) -> bool:
+    """Whether `path` is written into rather than replaced by a file: a FIFO, a device or a socket
+    (through links too), or anything reached through /proc/ (`/dev/stdout` and `/dev/fd/1` are
+    links to standard output, whatever it is: a pipe, a terminal, the file the shell opened)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        return False
+    return not stat.S_ISREG(info.st_mode) or _through_proc(path)
+
+
+def _through_proc(path: Path) -> bool:
+    at = path.absolute()
+    for _ in range(40):  # as many links as the kernel follows
+        at = at.parent.resolve() / at.name
+        if at.parts[1:2] == ("proc",):
+            return True
+        if not at.is_symlink():
+            return False
+        at = at.parent / at.readlink()  # (an absolute link replaces the folder)
+    return False
+
+
+def write_into(path: Path, data: bytes) -> None:
+    """Write `data` into the stream `path` (is_stream) as the shell's `>>` would: a FIFO waits for
+    its reader, and a file standard output goes to keeps what was written to it before."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write {path}: {exc.strerror or exc}") from None

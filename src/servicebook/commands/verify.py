@@ -8,6 +8,7 @@ import click
 
 from servicebook.commands.options import SOURCE
 from servicebook.commands.progress import shown
+from servicebook.errors import printable
 from servicebook.site.verify import verify as run_verify
 
 
@@ -41,10 +42,12 @@ def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dir
         result = run_verify(
             source, where, versions, allow_dirty=allow_dirty, versions=not no_versions, progress=progress
         )
+    # the differences quote the published copy (its files' names), which a host or anyone served:
+    # a terminal escape or a bidirectional override there is shown escaped, line by line
     for line in result.differences:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {_shown(line)}", err=True)
     for line in result.advice:
-        click.echo(f"  hint: {line}", err=True)
+        click.echo(f"  hint: {_shown(line)}", err=True)
     if result.hosting:
         click.echo(
             f"note: not compared, as a publishing job adds them: {', '.join(result.hosting)}; the host obeys them "
@@ -75,6 +78,10 @@ def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dir
         f"Verified the current catalog and {releases} against a rebuild of commit {commit}: "
         "every file matches a rebuild."
     )
+
+
+def _shown(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 command = verify

@@ -15,16 +15,15 @@ wrong is reported at its line and column:
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, SourceLocation, WriteFailed
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, decode, parse_yaml, read_text
+from servicebook.wholefiles import replace_whole
 
 LOCK_FILE = "servicebook.lock"
 LOCK_FORMAT = 1
@@ -183,13 +182,10 @@ def _quoted(text: str) -> str:
 
 
 def write_lock(root: Path, lock: Lock) -> None:
-    """Replace the lock file atomically (a reader sees the old one or the new one, never half)."""
-    fd, tmp = tempfile.mkstemp(prefix=".servicebook.lock-", dir=root)
+    """Replace the lock file atomically (a reader sees the old one or the new one, never half);
+    one the file system refuses (read-only, full) is WriteFailed, the old lock left as it was."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(lock_text(lock))
-        os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the lock is committed and shared
-        Path(tmp).replace(root / LOCK_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        replace_whole(root / LOCK_FILE, lock_text(lock).encode("utf-8"))  # 0644: committed and shared
+    except OSError as exc:
+        said = f"cannot write {root / LOCK_FILE}: {exc.strerror or exc}; the lock is as it was"
+        raise WriteFailed(said) from None

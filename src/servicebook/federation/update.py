@@ -217,7 +217,12 @@ def _update_one(
             message = f"{ident}: cannot fetch {member.repository}: {said}{folder_hint(root, member.repository)}"
         return _refused(ident, before, None, message), None, None
     except OSError as exc:
-        return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
+        where = exc.filename or store.parent
+        return (
+            _refused(ident, before, None, f"{ident}: cannot write the cache {where}: {exc.strerror or exc}"),
+            None,
+            None,
+        )
     same_source = old is not None and (old.repository, old.ref, old.path) == (
         member.repository,
         member.ref,

@@ -15,12 +15,12 @@ from servicebook.catalog import portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import Report, child, dump_fragment, items, read_file, text
-from servicebook.interop.techradar import alternatives, ring_status
+from servicebook.interop.techradar import MAX_ENTRIES, alternatives, ring_status
 from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml, split_front_matter
 
 _RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")  # and a day of the calendar (_release)
-MAX_ITEM_FILES = 10_000
+MAX_ITEM_FILES = MAX_ENTRIES  # as a radar's JSON or sheet holds entries
 _READ = frozenset({"title", "ring", "quadrant", "tags", "featured"})
 # what a reason keeps of Markdown written in a body: a link as its text and address, AOE's [[item]] as its id
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -81,6 +81,10 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
         report.problems.append(
             Problem(top, f"the radar has {len(files):,} item files; the limit is {MAX_ITEM_FILES:,}")
         )
+        return "", report
+    odd = _not_files(folder, shown, where, files)
+    if odd:
+        report.problems += odd
         return "", report
     config = _Config({}, None, AOE_RINGS)
     try:
@@ -163,6 +167,39 @@ class _Config:
     quadrants: tuple[str, ...] | None  # the quadrants' ids; None without a config.json (not checked)
     rings: tuple[str, ...]  # the rings' ids: config.json's, else AOE's defaults
     tags: tuple[str, ...] = ()  # config.json's tags: the radar shows only the items with one of them
+
+
+def _not_files(folder: Path, shown: str, where: Path, files: list[Path]) -> list[Problem]:
+    """A problem for each link and each other thing than a file among what the import would read
+    in `folder` (the radar's folder, its releases, their items and config.json): another team's
+    repository can commit a link to any file of the machine (a key, /proc/self/environ), whose text
+    would become a tool's reason, and a FIFO would keep the import waiting for ever."""
+    problems = []
+    looked: list[Path] = [folder / "config.json"] if (folder / "config.json").is_symlink() else []
+    if where != folder:  # radar/ or data/radar/
+        looked += [p for p in (folder / "data", folder / "radar") if p.is_symlink()]
+        looked += [where] if where.is_symlink() and where.parent != folder else []
+    looked += sorted({p.parent for p in files if p.parent.is_symlink()})
+    for path in [*looked, *(p for p in files if p.parent not in looked)]:
+        at = SourceLocation(shown.rstrip("/") + "/" + str(path.relative_to(folder)))
+        if path.is_symlink():
+            problems.append(
+                Problem(
+                    at,
+                    f"is a symbolic link (to {str(path.readlink())[:200]}): a radar folder's files are read only "
+                    "as files in it, never through a link, which can name any file of the machine",
+                    "put the file itself in the folder",
+                )
+            )
+        elif path.exists() and not path.is_file() and not path.is_dir():
+            problems.append(
+                Problem(
+                    at,
+                    "is not a regular file (a FIFO or a device): an import reads files",
+                    "put the file itself in the folder",
+                )
+            )
+    return problems
 
 
 def _config(folder: Path, shown: str) -> _Config:

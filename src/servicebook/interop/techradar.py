@@ -15,7 +15,7 @@ from typing import Any
 from servicebook import routes
 from servicebook.catalog import crossrefs, model, portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
-from servicebook.errors import SourceLocation
+from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import Report, child, dump_fragment, dump_yaml, items, location, text
 from servicebook.source import csvtree
 from servicebook.source.jsontree import parse_json
@@ -457,6 +457,15 @@ def _tools(
     tools: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
     placed: dict[str, SourceLocation] = {}
+    if len(entries.items) > MAX_ENTRIES:  # each entry is written out by PyYAML's pure-Python emitter
+        report.problems.append(
+            Problem(
+                entries.items[MAX_ENTRIES].location,
+                f"the radar has {len(entries.items):,} entries; the limit is {MAX_ENTRIES:,}, here",
+                "split it, by quadrant for one",
+            )
+        )
+        return tools, placed
     drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
     written = _written_ids(entries)  # an id made for a clash is none an entry gives
     for n, entry in enumerate(entries.items):
@@ -498,7 +507,7 @@ def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | No
     sheet = _sheet_separator(source)
     try:
         if sheet is not None:
-            read = csvtree.parse_csv(source, sheet)
+            read = csvtree.parse_csv(source, sheet, max_rows=MAX_ENTRIES + 1 + MAX_BLANK_ROWS)
             for line in read.empty_lines:  # between entries: perhaps where an entry was meant to be
                 report.skipped(
                     SourceLocation(source.path, line, 1),
@@ -622,6 +631,8 @@ def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | 
     return entries, _key(node, "quadrants"), _key(node, "rings"), False
 
 
+MAX_ENTRIES = 10_000  # of a radar's JSON or sheet, as of an AOE radar's item files (aoe_radar.MAX_ITEM_FILES)
+MAX_BLANK_ROWS = 1_000  # a sheet's rows of nothing, beside its header and its entries
 MAX_SHEETS_SHOWN = 5  # of a Build-Your-Own-Radar file's sheets, named in the error (then how many more)
 
 

@@ -24,7 +24,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +34,7 @@ from servicebook.catalog.validate import is_timezone
 from servicebook.errors import Problem, SourceLocation, UsageProblem
 from servicebook.source import yaml as located
 from servicebook.source.yaml import BIDI_CONTROLS, SourceError, SourceText, read_text
+from servicebook.wholefiles import write_new
 
 FORMAT = 1
 FOLDER = "measurements"
@@ -124,19 +124,11 @@ def refuse_taken(root: Path, end: dt.datetime) -> Path:
 def write(root: Path, data: dict[str, Any], end: dt.datetime) -> Path:
     """Write the document as measurements/<end>.json, atomically; never over an existing file
     (a snapshot is a record: measure again at another time, or delete it first)."""
-    folder = root / FOLDER
     target = refuse_taken(root, end)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".snapshot-", suffix=".json", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.chmod(temp, 0o644)  # noqa: PTH101 - as git checks a file out
-            os.link(temp, target)  # fails, rather than replaces, should the name have been taken meanwhile
-        finally:
-            os.unlink(temp)  # noqa: PTH108
+        # whole or not at all, never over a snapshot that appeared meanwhile (FileExistsError)
+        write_new({target: text.encode("utf-8")}, mode=0o644)  # 0644: as git checks a file out
     except FileExistsError:
         raise UsageProblem(f"{target} exists: another run wrote it meanwhile") from None
     except OSError as exc:

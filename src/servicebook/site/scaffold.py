@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from servicebook.errors import UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
+from servicebook.wholefiles import write_new
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -60,23 +62,27 @@ def scaffold(directory: Path, *, example: bool = False, team: str | None = None)
             f"{where} already has {', '.join(clashes)}; init never overwrites a file: "
             f"move {them} away or choose another folder"
         )
-    created: list[Path] = []
-    for name, source in files.items():
-        dest = directory / name
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
-                # bytes: an image under content/ is copied as it is
-                f.write(source.read_bytes() if named is None else named(name, source.read_bytes()))
-        except OSError as exc:  # under a file, read-only, full: said, not a traceback
-            written = f" (written before it: {', '.join(map(str, created))})" if created else ""
-            raise WriteFailed(f"cannot write {exc.filename or dest}: {exc.strerror}{written}") from None
-        created.append(dest)
+    # bytes: an image under content/ is copied as it is
+    new = {
+        directory / name: source.read_bytes() if named is None else named(name, source.read_bytes())
+        for name, source in files.items()
+    }
     gitignore = directory / ".gitignore"
+    added: tuple[str, ...] = ()
+    size = 0
     if gitignore.exists():
-        return Scaffolded(tuple(created), _add_ignores(gitignore))
-    gitignore.write_text("".join(f"{line}\n" for line in _IGNORED), encoding="utf-8")
-    return Scaffolded((*created, gitignore), ())
+        size = gitignore.stat().st_size
+        added = _add_ignores(gitignore)
+    else:
+        new[gitignore] = "".join(f"{line}\n" for line in _IGNORED).encode()
+    try:
+        write_new(new)  # every file whole or none, the folders made for them removed again
+    except OSError as exc:  # under a file, read-only, full: said, not a traceback, and undone
+        if added:
+            with contextlib.suppress(OSError), gitignore.open("ab") as f:
+                f.truncate(size)
+        raise WriteFailed(f"cannot write {exc.filename or directory}: {exc.strerror}; nothing was written") from None
+    return Scaffolded(tuple(new), added)
 
 
 def _files(example: bool) -> dict[str, Traversable]:
@@ -122,14 +128,27 @@ def conflicts(directory: Path, names: tuple[str, ...] = _STARTER) -> list[str]:
 
 
 def _add_ignores(gitignore: Path) -> tuple[str, ...]:
-    """Append the lines init would have written to an existing .gitignore; returns those it added."""
-    text = gitignore.read_text(encoding="utf-8", errors="replace")
+    """Append the lines init would have written to an existing .gitignore; returns those it added
+    (the file as it was, should the append fail)."""
+    data = gitignore.read_bytes()
+    text = data.decode("utf-8", errors="replace")
     present = {line.strip() for line in text.splitlines()}
     missing = [line for line in _IGNORED if line not in present and line.rstrip("/") not in present]
     if not missing:
         return ()
-    with gitignore.open("a", encoding="utf-8") as f:
-        f.write(("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing))
+    try:
+        with gitignore.open("ab") as f:
+            try:
+                f.write(
+                    ("" if not text or text.endswith("\n") else "\n").encode()
+                    + "".join(f"{line}\n" for line in missing).encode()
+                )
+                f.flush()
+            except OSError:
+                f.truncate(len(data))
+                raise
+    except OSError as exc:
+        raise WriteFailed(f"cannot write {gitignore}: {exc.strerror}; nothing was written") from None
     return tuple(missing)
 
 

@@ -38,13 +38,15 @@ class _Refused(Exception):
         self.line, self.column, self.message, self.hint = line, column, message, hint
 
 
-def _rows(text: str, sep: str) -> list[list[Scalar]]:
+def _rows(text: str, sep: str, max_rows: int | None = None) -> list[list[Scalar]]:
     """Every row's fields, each where it starts (its path is the caller's to fill in); a plain
-    field without the spaces around it."""
+    field without the spaces around it. Refused at the row past `max_rows`, before it is read."""
     rows: list[list[Scalar]] = []
     ends = re.compile(f"[{re.escape(sep)}\n]")
     i, n, line, line_start = 0, len(text), 1, 0
     while i < n:
+        if max_rows is not None and len(rows) == max_rows:
+            raise _Refused(line, 1, f"the sheet has more than {max_rows:,} rows, the limit", "split it")
         if text[i] == "\n":  # a blank line: a row of one empty field, passed over as a spreadsheet's ,,,, is
             rows.append([Scalar("", SourceLocation("", line, 1), True)])
             i += 1
@@ -109,13 +111,14 @@ def _empty(row: list[Scalar]) -> bool:
     return not any(field.value.strip() for field in row)
 
 
-def parse_csv(source: SourceText, sep: str = ",") -> Sheet:
-    """The sheet `source` holds; SourceError with the position of what is wrong. Empty rows after
-    the last row with anything in it (a file's final blank lines, a spreadsheet's padding) are not
-    among its empty lines: nothing follows them."""
+def parse_csv(source: SourceText, sep: str = ",", max_rows: int | None = None) -> Sheet:
+    """The sheet `source` holds; SourceError with the position of what is wrong (the row past
+    `max_rows`, blank ones counted, among them). Empty rows after the last row with anything in
+    it (a file's final blank lines, a spreadsheet's padding) are not among its empty lines:
+    nothing follows them."""
     path = source.path
     try:
-        rows = _rows(source.text, sep)
+        rows = _rows(source.text, sep, max_rows)
         while rows and _empty(rows[0]):  # blank lines before the header
             rows.pop(0)
         while rows and _empty(rows[-1]):
