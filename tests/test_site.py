@@ -415,6 +415,31 @@ def test_an_old_id_keeps_its_page_and_sends_readers_to_the_new_one(run, site_cop
     assert "offerings/ci/" in sitemap and "offerings/pipelines/" not in sitemap and "tools/scripts/" not in sitemap
 
 
+def test_without_javascript_an_old_name_is_found_in_the_a_to_z_list_beside_the_new_one(run, site_copy) -> None:
+    """A reader with an old link's id or an old page name in mind uses the browser's find on the
+    search page's A to Z list (what readers without JavaScript get): each renamed offering, tool
+    and policy page says what it was called, as the JavaScript search finds it by its old names."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("    policies: [welcome]\n", "    policies: [welcome]\n    renamed_from: [pipelines, builds]\n")
+        .replace(
+            "    alternative: shared-pipelines\n", "    alternative: shared-pipelines\n    renamed_from: [scripts]\n"
+        )
+    )
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text().replace("order: 10\n", "order: 10\nrenamed_from: [hello]\n"))
+    a_to_z = (build(run, site) / "search/index.html").read_text().split('id="a-z"', 1)[1]
+    entries = {
+        line.split('">', 2)[1].split("</a>")[0]: line for line in a_to_z.splitlines() if line.startswith("    <li>")
+    }
+    assert "formerly <code>pipelines</code>, <code>builds</code>" in entries["CI pipelines"]
+    assert "formerly <code>scripts</code>" in entries["Hand-rolled CI scripts"]
+    assert "formerly <code>hello</code>" in entries["How we work"]
+    assert sum("formerly" in line for line in entries.values()) == 3  # nothing else was renamed
+
+
 def test_a_renamed_policy_page_keeps_its_old_address_sending_readers_on(run, site_copy) -> None:
     """content/welcome.md moved to content/guide/how-we-work.md: links and bookmarks to
     policies/welcome/ still lead to the page, without JavaScript, and the old address is no page

@@ -220,7 +220,9 @@ WEIGHTS: dict[str, Callable[[Any], int]] = {
     # a tool decision in the matrix (tool_rows); the first of a category brings its heading and cells
     "tools": lambda row: 50 + (900 + _text(row[0].category.description) if row[4] else 0) + _tool_text(row[3]),
     "search": lambda e: (
-        150 + _text(e.title, e.url, e.note) + (_text(e.alternative.name, e.alternative.url) if e.alternative else 0)
+        150
+        + _text(e.title, e.url, e.note, *e.formerly)
+        + (_text(e.alternative.name, e.alternative.url) if e.alternative else 0)
     ),
 }
 
@@ -247,14 +249,14 @@ def list_of(view: SiteView, name: str, memo: PartsMemo | None = None) -> tuple[A
     raise KeyError(name)
 
 
-_PAGE_SHOWN = operator.attrgetter("slug", "meta.title", "meta.summary")
+_PAGE_SHOWN = operator.attrgetter("slug", "meta.title", "meta.summary", "meta.renamed_from")
 
 
 def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
     """The A to Z list's entries (search.a_to_z), in order; with a `memo`, its last entries (the
     very objects) while all that search.a_to_z reads is the same: of each offering's and tool's
-    view, its record (the very object) and labels; of each policy page, its slug, title and
-    summary."""
+    view, its record (the very object) and labels; of each policy page, its slug, title, summary
+    and old names."""
     if memo is None:
         return tuple(e for _letter, entries in a_to_z(view) for e in entries)
     last = memo.a_to_z

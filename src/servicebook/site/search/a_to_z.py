@@ -20,6 +20,7 @@ class IndexEntry:
     status: str  # CSS class suffix for the badge ("" for none)
     status_label: str
     alternative: ToolRef | None
+    formerly: tuple[str, ...] = ()  # its old ids or slugs (renamed_from), so a find for an old name finds it
 
 
 def a_to_z(view: SiteView) -> tuple[tuple[str, tuple[IndexEntry, ...]], ...]:
@@ -35,16 +36,28 @@ def a_to_z(view: SiteView) -> tuple[tuple[str, tuple[IndexEntry, ...]], ...]:
                 f"lifecycle-{o.offering.lifecycle.value}",
                 o.lifecycle,
                 None,
+                o.offering.renamed_from,
             )
         )
     for t in view.tools:
         entries.append(
             IndexEntry(
-                t.tool.name, t.path, "tool", t.category.name, f"status-{t.status_class}", t.status, t.alternative
+                t.tool.name,
+                t.path,
+                "tool",
+                t.category.name,
+                f"status-{t.status_class}",
+                t.status,
+                t.alternative,
+                t.tool.renamed_from,
             )
         )
     for p in view.pages:
-        entries.append(IndexEntry(p.meta.title, routes.policy(p.slug), "policy", p.meta.summary or "", "", "", None))
+        entries.append(
+            IndexEntry(
+                p.meta.title, routes.policy(p.slug), "policy", p.meta.summary or "", "", "", None, p.meta.renamed_from
+            )
+        )
     entries.sort(key=lambda e: (e.title.casefold(), e.kind, e.url))
     groups: dict[str, list[IndexEntry]] = {}
     for e in entries:
