@@ -8,10 +8,11 @@ generated under bench/out/ when missing), build it as `serve` does (in the proce
 temporary folder) and wait; then, pair after pair, each in turn (the order swapped every other
 pair) edits one policy page and rebuilds as `serve` does when its file watcher reports the edit,
 and says the rebuild's CPU seconds (user + system, workers included). At the end each gives its
-peak resident set over its whole life (first build included). With `--own-repo` the copies are of
-run.py's site in a git repository of its own, and each process's first edit (which makes the
-working tree dirty, so fills "uncommitted changes" into every page's footer) is made before the
-pairs and left out. The other revision's `src/` comes from `git archive` and is put first on
+peak resident set over its whole life (first build included). Each process's first two edits are
+made before the pairs and left out: the first rebuild after a first build costs two to five times
+a later one (what the first build left is settled then; with `--own-repo`, where the copies are of
+run.py's site in a git repository of its own, the first edit also makes the working tree dirty,
+so fills "uncommitted changes" into every page's footer). The other revision's `src/` comes from `git archive` and is put first on
 PYTHONPATH; everything else (Python, the installed dependencies) is shared. Prints each pair, the
 medians, and in how many pairs the new code was lower.
 """
@@ -124,8 +125,8 @@ def main() -> None:
             assert procs[name].stdout is not None
             if procs[name].stdout.readline().strip() != "ready":
                 sys.exit(f"the {name} code's first build failed (exit {procs[name].wait()})")
-            if args.own_repo:
-                _ask(procs[name], "0")
+            for warm_up in ("-1", "0"):
+                _ask(procs[name], warm_up)
         figures: dict[str, list[float]] = {name: [] for name in versions}
         for n in range(1, args.pairs + 1):
             for name in list(versions) if n % 2 else reversed(list(versions)):
