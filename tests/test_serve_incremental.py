@@ -1736,6 +1736,66 @@ def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again
             assert tree(output) == clean_build(run, site, tmp_path), what
 
 
+def test_a_serve_load_takes_the_last_loads_pages_with_earlier_addresses_while_no_changed_page_had_or_has_one(
+    run, site_copy, tmp_path
+) -> None:
+    """The old names a serve load checks (`renamed_from`: load._renaming) are those of the pages
+    its last load found with one, the very list, while no page that is not the very object at its
+    place had or has one; looked for among every page again when one does: an earlier address
+    added, the page that has it edited, one it may not claim (its own name: the build fails as a
+    build from nothing does), the address taken away. After each step that builds, the output is
+    a build from nothing's."""
+    site = site_copy("example")
+    output = site / "public"
+    page, other = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    steps: list[tuple[str, Callable[[], None], bool]] = [  # (what, the change, the last load's list taken)
+        ("another page's body", lambda: _edit(other, "\n\n", "\n\nA sentence added.\n\n"), True),
+        (
+            "an earlier address added",
+            lambda: _edit(page, "title: ", "renamed_from: [approving-changes]\ntitle: "),
+            False,
+        ),
+        ("another page's body again", lambda: _edit(other, "A sentence added.", "A sentence."), True),
+        ("its own body", lambda: _edit(page, "\n\n", "\n\nA sentence added.\n\n"), False),
+        (
+            "its own name claimed",
+            lambda: _edit(
+                page, "renamed_from: [approving-changes]", "renamed_from: [approving-changes, change-approval]"
+            ),
+            False,
+        ),
+        ("put right", lambda: _edit(page, ", change-approval]", ", approving-change-requests]"), False),
+        ("another page's body once more", lambda: _edit(other, "A sentence.", "A sentence, edited."), True),
+        (
+            "the earlier addresses taken away",
+            lambda: _edit(page, "renamed_from: [approving-changes, approving-change-requests]\n", ""),
+            False,
+        ),
+        ("another page's body at last", lambda: _edit(other, "A sentence, edited.", "A sentence."), True),
+    ]
+    with serving(site, output) as (options, memory):
+        build(options)
+        for what, change, taken in steps:
+            assert memory.load is not None and memory.load.renaming is not None
+            last = memory.load.renaming[1]
+            change()
+            if "claimed" in what:
+                with pytest.raises(BuildFailed) as failed:
+                    build(options)
+                with pytest.raises(BuildFailed) as cold:
+                    build(Options(source=site, output=tmp_path / "cold", env=options.env))
+                assert [str(p) for p in failed.value.problems] == [str(p) for p in cold.value.problems], what
+                assert any("this page's own name" in str(p) for p in failed.value.problems), what
+                continue
+            build(options)
+            assert memory.load.renaming is not None
+            assert (memory.load.renaming[1] is last) == taken, what
+            assert [p.slug for p in memory.load.renaming[1]] == (
+                ["change-approval"] if "renamed_from" in page.read_text() else []
+            ), what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+
+
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
