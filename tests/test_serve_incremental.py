@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, KeysView
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -313,6 +314,58 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
         # a title is shown by the lists: asked again, and still a build from nothing's
         _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
         build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def _front_matter(page: Path) -> dict[str, list[str]]:
+    return yaml.safe_load(page.read_text().split("---\n")[1])  # type: ignore[no-any-return]
+
+
+def test_a_serve_rebuild_keeps_the_offering_and_tool_pages_whose_view_is_the_last_ones_in_one_go(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """An offering's or a tool's page whose view is the very object its last build's page was
+    made of (views.ViewMemo) is kept in one go with its last key (pagekeys._Carried: its view its
+    own input), not keyed again and asked for by itself: after a policy page's body edit none of
+    them is; after an offering's name changed, those whose view shows it are, the others are not;
+    each output a build from nothing's."""
+    site = site_copy("example")
+    asked: list[str] = []
+    real = buildcache.BuildCache.reuse
+
+    def spied(self: buildcache.BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return real(self, path, key)
+
+    def viewed(paths: list[str]) -> list[str]:
+        return [p for p in paths if p.startswith(("offerings/", "tools/")) and p.count("/") == 2]
+
+    monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
+    with serving(site, site / "public") as (options, _):
+        build(options)
+        every = viewed(asked)
+        assert len(every) > 20
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        asked.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
+        report = build(options)
+        # those whose view shows the edited page alone (it is another object, so their views are
+        # made again): the offerings and tools it names, and an offering showing one of those tools
+        named = _front_matter(site / "content" / "change-approval.md")
+        lists = {f"offerings/{i}/index.html" for i in named["offerings"]} | {
+            f"tools/{i}/index.html" for i in named["tools"]
+        }
+        assert lists <= set(viewed(asked)) and len(viewed(asked)) <= len(lists) + 2 < len(every) / 3
+        assert report.work is not None and report.work.kept["offerings"] == len(
+            [p for p in every if p.startswith("offerings/")]
+        )
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        asked.clear()
+        _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
+        build(options)
+        again = viewed(asked)
+        assert "offerings/ci-pipelines/index.html" in again  # (and every page that names it)
         assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
