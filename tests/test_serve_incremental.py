@@ -1849,6 +1849,38 @@ def test_a_serve_load_takes_the_last_loads_pages_with_earlier_addresses_while_no
             assert tree(output) == clean_build(run, site, tmp_path), what
 
 
+def test_a_spooled_render_knows_the_sites_paths_from_the_files_it_put_in_not_a_set_made_of_every_output(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A spooled render (build.SPOOL_FROM) puts every page and data file into its SiteFiles before
+    it renders one (SiteFiles.put_kept), so the paths a link needs no later check to (Renderer
+    `known`) are those files' and the theme's assets (render._Known), not a set of every output's
+    path made again each build (45,000 at 20,000 pages); every file of the output is one of them,
+    and each rebuild is a build from nothing's."""
+    monkeypatch.setattr(build_stage, "SPOOL_FROM", 0)
+    site = site_copy("example")
+    output = site / "public"
+    known: list[object] = []
+    real = render.Renderer
+
+    def spied(*args: object, **kwargs: object) -> object:
+        made = real(*args, **kwargs)  # type: ignore[arg-type]
+        known.append(made.known)
+        return made
+
+    monkeypatch.setattr(render, "Renderer", spied)
+    with serving(site, output) as (options, _):
+        for change in (None, lambda: _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence.\n\n")):
+            if change is not None:
+                change()
+            known.clear()
+            build(options)
+            assert len(known) == 1 and not isinstance(known[0], frozenset)
+            paths = tree(output).keys() - {write.MARKER}
+            assert [p for p in paths if p not in known[0]] == []  # type: ignore[operator]
+            assert tree(output) == clean_build(run, site, tmp_path)
+
+
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

@@ -10,7 +10,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -325,10 +325,17 @@ def render_site(
         written = other.wait()
     made = _made_early(view, data, spool, written) if writer is not None else range(0)
     give_back()  # what the search index freed, before the render workers are forked from this process
-    # every page, data file and asset of the site: a link to one of them needs no later check
-    statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
-    known = frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once: 45,000 at 20,000 pages)
+    # every page, data file and asset of the site: a link to one of them needs no later check; a
+    # spooled render puts every page and data file in first (`_render_pages`: their paths are the
+    # files' then, not a set of 45,000 made again at 20,000 pages)
+    statics = frozenset(routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
+    known: Container[str] = (
+        _Known(files.paths(), statics)
+        if spool is not None and checking is None
+        else frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once)
+    )
     if stamped is not None and spool is None:
+        assert isinstance(known, frozenset)  # (made of every path: no spool)
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried, into)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
     del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
@@ -469,6 +476,13 @@ def _render_pages(
     specs, data = renderer.specs, renderer.data
     paths = [*map(_PATH, specs), *map(_PATH, data)]  # (at once: 45,000 at 20,000 pages)
     kept, remade = _kept(renderer, reuse)
+    # with a spool, every output is a file on disk: those kept as they were (paths into the last
+    # output, not `remade`) are put in at once, in order, and the others put right one by one
+    # below at their places (a call for each of 45,000 kept files at 20,000 pages was ~30 ms);
+    # put in before any is rendered, they are the paths a link needs no later check to (`_Known`)
+    whole = renderer.spool is not None and not files
+    if whole:
+        files.put_kept(paths, kept)
     # the data files in the spool folder already (`made`: `_made_early`), unless kept after all
     ready = set(_ready(renderer, kept, made))
     todo = list(itertools.compress(range(len(kept)), map(operator.is_, kept, itertools.repeat(None))))
@@ -509,13 +523,7 @@ def _render_pages(
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
-    # with a spool, every output is a file on disk: those kept as they were (paths into the last
-    # output, not `remade`) are put in at once, in order, and the others put right one by one
-    # below at their places (a call for each of 45,000 kept files at 20,000 pages was ~30 ms)
-    others: Iterable[int] = range(len(paths))
-    if renderer.spool is not None and not files:
-        files.put_kept(paths, kept)
-        others = sorted({*todo, *remade, *ready})
+    others: Iterable[int] = sorted({*todo, *remade, *ready}) if whole else range(len(paths))
     for i in others:
         path = paths[i]
         result = results.get(i)
@@ -528,6 +536,20 @@ def _render_pages(
             files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[path] = result[1]
+
+
+class _Known(Container[str]):
+    """The paths a link needs no later check to (Renderer `known`): the outputs' (`files`, the
+    paths of the SiteFiles a spooled render puts every page and data file into before it renders
+    one, `_render_pages`) and the theme's assets."""
+
+    __slots__ = ("assets", "files")
+
+    def __init__(self, files: Container[str], assets: Container[str]) -> None:
+        self.files, self.assets = files, assets
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files or path in self.assets
 
 
 class _IntoTree:
