@@ -341,15 +341,21 @@ def test_a_serve_rebuild_keeps_the_offering_and_tool_pages_whose_view_is_the_las
         return [p for p in paths if p.startswith(("offerings/", "tools/")) and p.count("/") == 2]
 
     monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
-    with serving(site, site / "public") as (options, _):
+    with serving(site, site / "public") as (options, memory):
         build(options)
         every = viewed(asked)
         assert len(every) > 20
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
         asked.clear()
+        assert memory.paging is not None
+        specs_then = memory.paging.viewed_specs["offering"][2]
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
         report = build(options)
+        # the page spec of each view that is the last one's is the very spec (render._viewed_specs)
+        specs_now = memory.paging.viewed_specs["offering"][2]
+        same = [s.path for s, then in zip(specs_now, specs_then, strict=True) if s is then]
+        assert sorted(same) == sorted(p for p in every if p.startswith("offerings/") and p not in asked)
         # those whose view shows the edited page alone (it is another object, so their views are
         # made again): the offerings and tools it names, and an offering showing one of those tools
         named = _front_matter(site / "content" / "change-approval.md")

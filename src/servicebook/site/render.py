@@ -181,23 +181,46 @@ def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo |
         if memo is not None:
             memo.policy_specs = (pages, section, policies, moved)
         return [*policies, *moved] if moved else policies
-    specs: list[PageSpec] = []
+    specs: list[PageSpec]
     if kind == "offering":
-        for o in view.offerings:
-            specs.append(PageSpec(routes.output_path(o.path), "offering.html", o.offering.name, section, {"o": o}))
+        specs = _viewed_specs(kind, list(view.offerings), section, memo)
         for o in view.offerings:
             for old in o.offering.renamed_from:
                 context = {"target": o.path, "kind": "offering", "old": old}
                 path = routes.output_path(routes.offering(old))
                 specs.append(PageSpec(path, MOVED_TEMPLATE, o.offering.name, section, context))
     else:
-        for t in view.tools:
-            specs.append(PageSpec(routes.output_path(t.path), "tool.html", t.tool.name, section, {"t": t}))
+        specs = _viewed_specs(kind, list(view.tools), section, memo)
         for t in view.tools:
             for old in t.tool.renamed_from:
                 context = {"target": t.path, "kind": "tool decision", "old": old}
                 path = routes.output_path(routes.tool(old))
                 specs.append(PageSpec(path, MOVED_TEMPLATE, t.tool.name, section, context))
+    return specs
+
+
+def _viewed_spec(kind: str, view: Any, section: str) -> PageSpec:
+    """An offering's or a tool's page spec: a pure function of its view and the section."""
+    if kind == "offering":
+        return PageSpec(routes.output_path(view.path), "offering.html", view.offering.name, section, {"o": view})
+    return PageSpec(routes.output_path(view.path), "tool.html", view.tool.name, section, {"t": view})
+
+
+def _viewed_specs(kind: str, views: list[Any], section: str, memo: PartsMemo | None) -> list[PageSpec]:
+    """The page spec of each offering's or tool's view, in order; with a `memo` (`serve`), the
+    last build's spec where the view at its place is the very object it was made of (views.ViewMemo
+    keeps a view whose inputs are the same), so that the build cache's answers are taken for the
+    very spec as the policy pages' are (pagekeys._Carried), not each looked at again."""
+    last = memo.viewed_specs.get(kind) if memo is not None else None
+    if last is None or last[0] != section or len(last[1]) != len(views):
+        specs = [_viewed_spec(kind, v, section) for v in views]
+    else:
+        specs = [
+            s if v is then else _viewed_spec(kind, v, section)
+            for v, then, s in zip(views, last[1], last[2], strict=True)
+        ]
+    if memo is not None:
+        memo.viewed_specs[kind] = (section, views, specs)
     return specs
 
 
