@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, KeysView
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -313,6 +314,64 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
         # a title is shown by the lists: asked again, and still a build from nothing's
         _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
         build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def _front_matter(page: Path) -> dict[str, list[str]]:
+    return yaml.safe_load(page.read_text().split("---\n")[1])  # type: ignore[no-any-return]
+
+
+def test_a_serve_rebuild_keeps_the_offering_and_tool_pages_whose_view_is_the_last_ones_in_one_go(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """An offering's or a tool's page whose view is the very object its last build's page was
+    made of (views.ViewMemo) is kept in one go with its last key (pagekeys._Carried: its view its
+    own input), not keyed again and asked for by itself: after a policy page's body edit none of
+    them is; after an offering's name changed, those whose view shows it are, the others are not;
+    each output a build from nothing's."""
+    site = site_copy("example")
+    asked: list[str] = []
+    real = buildcache.BuildCache.reuse
+
+    def spied(self: buildcache.BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return real(self, path, key)
+
+    def viewed(paths: list[str]) -> list[str]:
+        return [p for p in paths if p.startswith(("offerings/", "tools/")) and p.count("/") == 2]
+
+    monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        every = viewed(asked)
+        assert len(every) > 20
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        asked.clear()
+        assert memory.paging is not None
+        specs_then = memory.paging.viewed_specs["offering"][2]
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
+        report = build(options)
+        # the page spec of each view that is the last one's is the very spec (render._viewed_specs)
+        specs_now = memory.paging.viewed_specs["offering"][2]
+        same = [s.path for s, then in zip(specs_now, specs_then, strict=True) if s is then]
+        assert sorted(same) == sorted(p for p in every if p.startswith("offerings/") and p not in asked)
+        # those whose view shows the edited page alone (it is another object, so their views are
+        # made again): the offerings and tools it names, and an offering showing one of those tools
+        named = _front_matter(site / "content" / "change-approval.md")
+        lists = {f"offerings/{i}/index.html" for i in named["offerings"]} | {
+            f"tools/{i}/index.html" for i in named["tools"]
+        }
+        assert lists <= set(viewed(asked)) and len(viewed(asked)) <= len(lists) + 2 < len(every) / 3
+        assert report.work is not None and report.work.kept["offerings"] == len(
+            [p for p in every if p.startswith("offerings/")]
+        )
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        asked.clear()
+        _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
+        build(options)
+        again = viewed(asked)
+        assert "offerings/ci-pipelines/index.html" in again  # (and every page that names it)
         assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
@@ -1736,6 +1795,98 @@ def test_a_serve_rebuild_makes_the_pages_at_policy_pages_earlier_addresses_again
             assert tree(output) == clean_build(run, site, tmp_path), what
 
 
+def test_a_serve_load_takes_the_last_loads_pages_with_earlier_addresses_while_no_changed_page_had_or_has_one(
+    run, site_copy, tmp_path
+) -> None:
+    """The old names a serve load checks (`renamed_from`: load._renaming) are those of the pages
+    its last load found with one, the very list, while no page that is not the very object at its
+    place had or has one; looked for among every page again when one does: an earlier address
+    added, the page that has it edited, one it may not claim (its own name: the build fails as a
+    build from nothing does), the address taken away. After each step that builds, the output is
+    a build from nothing's."""
+    site = site_copy("example")
+    output = site / "public"
+    page, other = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    steps: list[tuple[str, Callable[[], None], bool]] = [  # (what, the change, the last load's list taken)
+        ("another page's body", lambda: _edit(other, "\n\n", "\n\nA sentence added.\n\n"), True),
+        (
+            "an earlier address added",
+            lambda: _edit(page, "title: ", "renamed_from: [approving-changes]\ntitle: "),
+            False,
+        ),
+        ("another page's body again", lambda: _edit(other, "A sentence added.", "A sentence."), True),
+        ("its own body", lambda: _edit(page, "\n\n", "\n\nA sentence added.\n\n"), False),
+        (
+            "its own name claimed",
+            lambda: _edit(
+                page, "renamed_from: [approving-changes]", "renamed_from: [approving-changes, change-approval]"
+            ),
+            False,
+        ),
+        ("put right", lambda: _edit(page, ", change-approval]", ", approving-change-requests]"), False),
+        ("another page's body once more", lambda: _edit(other, "A sentence.", "A sentence, edited."), True),
+        (
+            "the earlier addresses taken away",
+            lambda: _edit(page, "renamed_from: [approving-changes, approving-change-requests]\n", ""),
+            False,
+        ),
+        ("another page's body at last", lambda: _edit(other, "A sentence, edited.", "A sentence."), True),
+    ]
+    with serving(site, output) as (options, memory):
+        build(options)
+        for what, change, taken in steps:
+            assert memory.load is not None and memory.load.renaming is not None
+            last = memory.load.renaming[1]
+            change()
+            if "claimed" in what:
+                with pytest.raises(BuildFailed) as failed:
+                    build(options)
+                with pytest.raises(BuildFailed) as cold:
+                    build(Options(source=site, output=tmp_path / "cold", env=options.env))
+                assert [str(p) for p in failed.value.problems] == [str(p) for p in cold.value.problems], what
+                assert any("this page's own name" in str(p) for p in failed.value.problems), what
+                continue
+            build(options)
+            assert memory.load.renaming is not None
+            assert (memory.load.renaming[1] is last) == taken, what
+            assert [p.slug for p in memory.load.renaming[1]] == (
+                ["change-approval"] if "renamed_from" in page.read_text() else []
+            ), what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_spooled_render_knows_the_sites_paths_from_the_files_it_put_in_not_a_set_made_of_every_output(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A spooled render (build.SPOOL_FROM) puts every page and data file into its SiteFiles before
+    it renders one (SiteFiles.put_kept), so the paths a link needs no later check to (Renderer
+    `known`) are those files' and the theme's assets (render._Known), not a set of every output's
+    path made again each build (45,000 at 20,000 pages); every file of the output is one of them,
+    and each rebuild is a build from nothing's."""
+    monkeypatch.setattr(build_stage, "SPOOL_FROM", 0)
+    site = site_copy("example")
+    output = site / "public"
+    known: list[object] = []
+    real = render.Renderer
+
+    def spied(*args: object, **kwargs: object) -> object:
+        made = real(*args, **kwargs)  # type: ignore[arg-type]
+        known.append(made.known)
+        return made
+
+    monkeypatch.setattr(render, "Renderer", spied)
+    with serving(site, output) as (options, _):
+        for change in (None, lambda: _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence.\n\n")):
+            if change is not None:
+                change()
+            known.clear()
+            build(options)
+            assert len(known) == 1 and not isinstance(known[0], frozenset)
+            paths = tree(output).keys() - {write.MARKER}
+            assert [p for p in paths if p not in known[0]] == []  # type: ignore[operator]
+            assert tree(output) == clean_build(run, site, tmp_path)
+
+
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
@@ -2330,8 +2481,9 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
     one go as it left them (fresh.KeptAnswers, BuildCache.reuse_again): no policy page among them
     is told path by path to the build cache (`reuse_many`, made to refuse any but the page the
     last build rendered, kept now by its own input) nor has its path
-    read off its spec again (only the data files, whose specs are made again by every build, are
-    looked at one by one), and the output is a build from nothing's."""
+    read off its spec again (only the data files, whose specs are made again by every build, and
+    the offering and tool pages whose view shows the edited page, a view made again, are looked at
+    one by one), and the output is a build from nothing's."""
     site = site_copy("example")
     output = site / "public"
     told: list[object] = []
@@ -2360,7 +2512,7 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
                 report = build(options)
             assert report.work is not None and report.work.rendered["policy pages"] == 1
             assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
-            assert len([s for s in told if isinstance(s, PageSpec)]) <= 1, page
+            assert len([s for s in told if isinstance(s, PageSpec) and s.template == "policy.html"]) <= 1, page
             assert tree(output) == clean_build(run, site, tmp_path), page
 
 

@@ -269,7 +269,12 @@ class _Carried:
     SHA-256, title and section: a page of the same store key is the same page (and its HTML the
     one it was read back with, which `StoredHtml` checks when it is read); and its own "Last
     changed" (`last_changed`), all a policy page shows of the history, so that what they share
-    holds no history and a commit carries every page it did not change."""
+    holds no history and a commit carries every page it did not change. An offering's or a
+    tool's page (`serve`, and while a policy page is keyed by its own input: the pages do not show
+    the build) has its view as its own input, told by identity alone: a view is a pure function
+    of its inputs (views.ViewMemo gives the very object while they are the same), and the rest of
+    its key (what every page shows, its subject's history, the member teams it names) is what
+    the policy pages' keys share."""
 
     def __init__(
         self,
@@ -303,8 +308,20 @@ class _Carried:
         last = "" if self.last_changed is None else self.last_changed(spec.path)
         return f"{key}\0{page.html_sha256}\0{spec.title}\0{spec.section}\0{last}"
 
+    def _own_input(self, spec: PageSpec | DataSpec) -> tuple[object, bool]:
+        """An output's own input (None: it has none, see the class), and whether it is told by
+        identity alone (an offering's or a tool's view)."""
+        if isinstance(spec, DataSpec):
+            return (spec.inputs if spec.complete else None), False
+        if not self.policy_by_own:
+            return None, False
+        if spec.template == "policy.html":
+            return self._page(spec), False
+        of_view = _viewed(spec) if self.tokens is None else None
+        return (None, False) if of_view is None else (of_view[0], True)
+
     def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
-        kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
+        kept, shared = self.kept, self.shared
         pages_last = kept.outputs if kept.shared[:1] == shared[:1] else {}
         data_last = kept.outputs if kept.shared[1:] == shared[1:] else {}
         asked: list[int] = []  # asked one by one, as any build asks
@@ -340,19 +357,12 @@ class _Carried:
         carried = len(same)
         for i in look:
             spec = specs[i]
-            if isinstance(spec, DataSpec):
-                own_input: object = spec.inputs if spec.complete else None
-                last = data_last
-            elif policy_by_own and spec.template == "policy.html":
-                own_input = self._page(spec)
-                last = pages_last
-            else:
-                own_input = None
+            own_input, by_identity = self._own_input(spec)
             if own_input is None:
                 asked.append(i)
                 continue
-            before = last.get(spec.path)
-            if before is not None and (before[0] is own_input or before[0] == own_input):
+            before = (data_last if isinstance(spec, DataSpec) else pages_last).get(spec.path)
+            if before is not None and (before[0] is own_input or (not by_identity and before[0] == own_input)):
                 same.append(i)
                 now[spec.path] = before  # (its key, if it is kept as it was)
             else:

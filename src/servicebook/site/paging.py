@@ -101,6 +101,9 @@ class PartsMemo:
     # and, beside the lists, the policy pages' specs (render._policy_specs) and those of their
     # earlier addresses (render._moved_specs): (pages, section, specs, moved specs)
     policy_specs: PolicySpecs | None = None
+    # the offerings' and the tools' pages' specs (render._viewed_specs), by kind: (section, the
+    # views they were made of, the specs)
+    viewed_specs: dict[str, tuple[str, list[Any], list[Any]]] = field(default_factory=dict)
 
 
 def _same(a: Sequence[object], b: Sequence[object]) -> bool:

@@ -10,7 +10,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -181,23 +181,46 @@ def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo |
         if memo is not None:
             memo.policy_specs = (pages, section, policies, moved)
         return [*policies, *moved] if moved else policies
-    specs: list[PageSpec] = []
+    specs: list[PageSpec]
     if kind == "offering":
-        for o in view.offerings:
-            specs.append(PageSpec(routes.output_path(o.path), "offering.html", o.offering.name, section, {"o": o}))
+        specs = _viewed_specs(kind, list(view.offerings), section, memo)
         for o in view.offerings:
             for old in o.offering.renamed_from:
                 context = {"target": o.path, "kind": "offering", "old": old}
                 path = routes.output_path(routes.offering(old))
                 specs.append(PageSpec(path, MOVED_TEMPLATE, o.offering.name, section, context))
     else:
-        for t in view.tools:
-            specs.append(PageSpec(routes.output_path(t.path), "tool.html", t.tool.name, section, {"t": t}))
+        specs = _viewed_specs(kind, list(view.tools), section, memo)
         for t in view.tools:
             for old in t.tool.renamed_from:
                 context = {"target": t.path, "kind": "tool decision", "old": old}
                 path = routes.output_path(routes.tool(old))
                 specs.append(PageSpec(path, MOVED_TEMPLATE, t.tool.name, section, context))
+    return specs
+
+
+def _viewed_spec(kind: str, view: Any, section: str) -> PageSpec:
+    """An offering's or a tool's page spec: a pure function of its view and the section."""
+    if kind == "offering":
+        return PageSpec(routes.output_path(view.path), "offering.html", view.offering.name, section, {"o": view})
+    return PageSpec(routes.output_path(view.path), "tool.html", view.tool.name, section, {"t": view})
+
+
+def _viewed_specs(kind: str, views: list[Any], section: str, memo: PartsMemo | None) -> list[PageSpec]:
+    """The page spec of each offering's or tool's view, in order; with a `memo` (`serve`), the
+    last build's spec where the view at its place is the very object it was made of (views.ViewMemo
+    keeps a view whose inputs are the same), so that the build cache's answers are taken for the
+    very spec as the policy pages' are (pagekeys._Carried), not each looked at again."""
+    last = memo.viewed_specs.get(kind) if memo is not None else None
+    if last is None or last[0] != section or len(last[1]) != len(views):
+        specs = [_viewed_spec(kind, v, section) for v in views]
+    else:
+        specs = [
+            s if v is then else _viewed_spec(kind, v, section)
+            for v, then, s in zip(views, last[1], last[2], strict=True)
+        ]
+    if memo is not None:
+        memo.viewed_specs[kind] = (section, views, specs)
     return specs
 
 
@@ -325,10 +348,17 @@ def render_site(
         written = other.wait()
     made = _made_early(view, data, spool, written) if writer is not None else range(0)
     give_back()  # what the search index freed, before the render workers are forked from this process
-    # every page, data file and asset of the site: a link to one of them needs no later check
-    statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
-    known = frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once: 45,000 at 20,000 pages)
+    # every page, data file and asset of the site: a link to one of them needs no later check; a
+    # spooled render puts every page and data file in first (`_render_pages`: their paths are the
+    # files' then, not a set of 45,000 made again at 20,000 pages)
+    statics = frozenset(routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
+    known: Container[str] = (
+        _Known(files.paths(), statics)
+        if spool is not None and checking is None
+        else frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once)
+    )
     if stamped is not None and spool is None:
+        assert isinstance(known, frozenset)  # (made of every path: no spool)
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried, into)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
     del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
@@ -469,6 +499,13 @@ def _render_pages(
     specs, data = renderer.specs, renderer.data
     paths = [*map(_PATH, specs), *map(_PATH, data)]  # (at once: 45,000 at 20,000 pages)
     kept, remade = _kept(renderer, reuse)
+    # with a spool, every output is a file on disk: those kept as they were (paths into the last
+    # output, not `remade`) are put in at once, in order, and the others put right one by one
+    # below at their places (a call for each of 45,000 kept files at 20,000 pages was ~30 ms);
+    # put in before any is rendered, they are the paths a link needs no later check to (`_Known`)
+    whole = renderer.spool is not None and not files
+    if whole:
+        files.put_kept(paths, kept)
     # the data files in the spool folder already (`made`: `_made_early`), unless kept after all
     ready = set(_ready(renderer, kept, made))
     todo = list(itertools.compress(range(len(kept)), map(operator.is_, kept, itertools.repeat(None))))
@@ -509,13 +546,7 @@ def _render_pages(
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
-    # with a spool, every output is a file on disk: those kept as they were (paths into the last
-    # output, not `remade`) are put in at once, in order, and the others put right one by one
-    # below at their places (a call for each of 45,000 kept files at 20,000 pages was ~30 ms)
-    others: Iterable[int] = range(len(paths))
-    if renderer.spool is not None and not files:
-        files.put_kept(paths, kept)
-        others = sorted({*todo, *remade, *ready})
+    others: Iterable[int] = sorted({*todo, *remade, *ready}) if whole else range(len(paths))
     for i in others:
         path = paths[i]
         result = results.get(i)
@@ -528,6 +559,20 @@ def _render_pages(
             files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[path] = result[1]
+
+
+class _Known(Container[str]):
+    """The paths a link needs no later check to (Renderer `known`): the outputs' (`files`, the
+    paths of the SiteFiles a spooled render puts every page and data file into before it renders
+    one, `_render_pages`) and the theme's assets."""
+
+    __slots__ = ("assets", "files")
+
+    def __init__(self, files: Container[str], assets: Container[str]) -> None:
+        self.files, self.assets = files, assets
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files or path in self.assets
 
 
 class _IntoTree:

@@ -14,7 +14,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -267,7 +267,7 @@ class Renderer:
     common: dict[str, Any]
     layouts: Path
     spool: Path | None  # where rendered pages go (at their place in the site), or None to return their bytes
-    known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
+    known: Container[str] = frozenset()  # the paths of every page: links to them need no later check
     # the files made by code; emptied by the render once they are made (render._render_pages),
     # so that what they are made from is not held while the pages are rendered
     data: list[DataSpec] = field(default_factory=list)
