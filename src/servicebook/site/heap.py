@@ -44,7 +44,9 @@ def give_back(*, before_writing: bool = False) -> None:
 
 # glibc's mallopt parameter: the size from which a block is mapped apart (and unmapped when freed)
 M_MMAP_THRESHOLD = -3
-LARGE_BLOCK = 128 * 1024  # glibc's own starting threshold
+# 1 MiB, not glibc's starting 128 KiB: as low in memory, and each block of 128 KiB–1 MiB mapped
+# and unmapped again cost each rebuild page faults (bench/README.md, ownmem22)
+LARGE_BLOCK = 1024 * 1024
 
 
 def large_blocks_apart() -> None:
@@ -53,8 +55,7 @@ def large_blocks_apart() -> None:
     that threshold each time a block mapped apart is freed (up to 32 MiB), so after a first build
     freed its large buffers (joined texts, data files, a manifest), every later one is carved
     from the heap, where what it leaves free when freed stays in the process until a stage gives
-    it back (`give_back`), beside what the next buffer takes. At 5,000 pages in a site's own
-    repository, the peak of a day of `serve` falls by ~2 MiB (bench/README.md, ownmem22).
+    it back (`give_back`), beside what the next buffer takes (bench/README.md, ownmem22).
     Elsewhere than glibc there is nothing to do."""
     mallopt = function("mallopt")
     if mallopt is not None:
