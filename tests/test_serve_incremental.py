@@ -941,6 +941,31 @@ def test_serve_makes_the_history_s_page_infos_of_its_outlines_when_asked_and_kee
 
 
 @pytest.mark.git
+def test_serve_keys_the_history_s_working_tree_outlines_by_the_outlines_own_sha256(git_site) -> None:
+    """The history's reader that serve keeps holds each loaded page's outline under its working
+    tree's id too: keyed by the SHA-256 string the outline holds, not by a string "wt-" + SHA-256
+    of its own (0.6 MiB at 5,000 pages); a page edited is still found by its working tree's id."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert memory.timeline is not None and memory.timeline.reader is not None
+        reader = memory.timeline.reader
+        worktree = [(key, outline) for key, outline in reader.outlines.items() if len(key) == 3]
+        assert len(worktree) == len(reader.outlines) // 2 == 1  # (the one page, by both ids)
+        assert all(key[1] is outline.sha256 for key, outline in worktree)
+        assert not any(part.startswith("wt-") for key in reader.outlines for part in key)
+        page = site / "content/welcome.md"
+        page.write_text(page.read_text() + "\nEdited.\n")
+        data = page.read_bytes()
+        assert reader.knows("content/welcome.md", snapshots.worktree_blob_id(data)) is False
+        build(options)
+        reader = memory.timeline.reader
+        assert reader.knows("content/welcome.md", snapshots.worktree_blob_id(data))
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
     git_site, monkeypatch
 ) -> None:

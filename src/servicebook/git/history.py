@@ -23,6 +23,7 @@ from servicebook.git.log import Commit, apply_raw, clean_text, read_log
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, MEASUREMENTS_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
 from servicebook.git.snapshots import (
+    WORKTREE,
     CatalogKey,
     PageOutline,
     Reader,
@@ -198,7 +199,7 @@ def load_timeline(
             outlined = listed
         for o in outlined:  # (made PageInfos of only as the replay asks: Reader.page)
             kept = reader.pages.get((o.blob, o.path))
-            if kept is not None and reader.pages.get(("wt-" + o.sha256, o.path)) is kept:
+            if kept is not None and reader.pages.get((WORKTREE, o.sha256, o.path)) is kept:
                 continue  # made of the same bytes' outline by an earlier build of the process
             reader.outlined(o)
         if memo is not None and head is not None and memo.head == head and memo.state is not None:

@@ -26,7 +26,7 @@ from servicebook.cache.store import Store, prune_stores
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
-from servicebook.collector import batch_collections, collect_after_first_build, held_to_the_end
+from servicebook.collector import batch_collections, collect_after_first_build, collect_after_releases, held_to_the_end
 from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
@@ -362,6 +362,7 @@ def _build(
         release_problems += skipped
         tally.releases = len(releases)
         if cache.built:  # what building them freed (their renders' pages and links), before the history and render
+            collect_after_releases()  # (their cycles too)
             give_back()
     cache.releases_built()  # the loaded pages kept for HEAD's release let go, whether or not one was built
     if options.strict and release_problems:

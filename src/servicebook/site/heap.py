@@ -42,6 +42,26 @@ def give_back(*, before_writing: bool = False) -> None:
         trim(0)
 
 
+# glibc's mallopt parameter: the size from which a block is mapped apart (and unmapped when freed)
+M_MMAP_THRESHOLD = -3
+# 1 MiB, not glibc's starting 128 KiB: as low in memory, and each block of 128 KiB–1 MiB mapped
+# and unmapped again cost each rebuild page faults (bench/README.md, ownmem22)
+LARGE_BLOCK = 1024 * 1024
+
+
+def large_blocks_apart() -> None:
+    """From now on, every block of LARGE_BLOCK or more is mapped apart from the heap, and given
+    back as soon as it is freed: for a long-running process (`serve`). glibc otherwise raises
+    that threshold each time a block mapped apart is freed (up to 32 MiB), so after a first build
+    freed its large buffers (joined texts, data files, a manifest), every later one is carved
+    from the heap, where what it leaves free when freed stays in the process until a stage gives
+    it back (`give_back`), beside what the next buffer takes (bench/README.md, ownmem22).
+    Elsewhere than glibc there is nothing to do."""
+    mallopt = function("mallopt")
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
+
+
 @contextlib.contextmanager
 def at_end_only(held: bool) -> Iterator[None]:
     """When `held`, `give_back` does nothing within (a `serve` rebuild's stages): the caller gives

@@ -33,6 +33,7 @@ from servicebook.progress import Phases
 from servicebook.report import shown_from
 from servicebook.site.build import Options, Report, build
 from servicebook.site.fresh import PageMemory, of_releases
+from servicebook.site.heap import large_blocks_apart
 from servicebook.site.previews import PreviewFolder, sweep
 
 HOST = "127.0.0.1"
@@ -93,6 +94,7 @@ class Preview:
         self.out = out
         self.err = err
         sweep()  # what killed serves left in the temporary folder
+        large_blocks_apart()  # a process that builds for hours: its large buffers given back when freed
         self.folder = PreviewFolder()  # in the temporary folder, which only its builds write
         self.workdir = self.folder.path
         self.output = self.workdir / "site"
