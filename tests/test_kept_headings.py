@@ -3,6 +3,7 @@ holds them, and makes them into headings only where a stage asks (model.StoredHe
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -10,7 +11,7 @@ import re
 import pytest
 
 from servicebook.catalog import model
-from servicebook.content.markdown import PackedRefs
+from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.site.buildcache import _stored_headings, decode_page, encode_page
 from servicebook.site.load import PageResult
 from servicebook.site.search.files import CHUNK
@@ -106,3 +107,22 @@ def test_a_link_to_a_kept_pages_heading_is_checked_against_its_stored_headings(r
     failed = run("build", "--source", site)
     assert failed.exit_code != 0
     assert f"content/{first.name}:" in failed.output and "no-such-part" in failed.output
+
+
+def test_links_to_headings_are_stored_with_a_bar_for_each_nul_and_read_back_as_they_were() -> None:
+    # JSON writes a NUL in six bytes ("\u0000"): a page's links to headings (seven parts a link)
+    # are stored with a "|" between their parts, and read back as the page held them; a link
+    # with a "|" in a part is stored as the page holds it.
+    refs = PackedRefs.of(
+        (
+            AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md#scope", 0),
+            AnchorRef("c", "details", "content/a.md", 9, 1, "c.md#details", 1),
+        )
+    )
+    odd = PackedRefs.of((AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md?a|b#scope", 0),))
+    for links, stored in ((refs, refs.packed.replace("\0", "|")), (odd, odd.packed)):
+        data, html, text = encode_page(dataclasses.replace(_result((SCOPE,)), anchor_refs=links))
+        assert json.loads(data)[2] == stored
+        assert "\\u0000" not in data or links is odd
+        read = decode_page(data, html, text).anchor_refs
+        assert read == links and list(read) == list(links)

@@ -57,7 +57,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
     of the site, and small objects cost JSON most of its time: 5x slower for 5,000 pages)."""
     page = result.page
     packed = result.anchor_refs
-    refs: str | list[Any] = packed.packed  # the page's links as the page holds them (PackedRefs)
+    refs: str | list[Any] = _links_stored(packed.packed)  # the page's links as the page holds them (PackedRefs)
     if packed.odd:  # runs of links from one source file: [path, slug, anchor, line, size, href, occurrence, …]
         refs = []
         for ref in packed:
@@ -94,12 +94,25 @@ def _encode_headings(headings: Sequence[model.Heading]) -> str | list[Any]:
     writes it as it is (a NUL took six bytes, "\\u0000"). A list [level, text, anchor, …] should
     a text or an anchor hold a "|" (which a heading seldom does)."""
     parts = [str(part) for h in headings for part in (h.level, h.text, h.anchor)]
-    if any(HEADINGS_APART in part for part in parts):
+    if any(_APART in part for part in parts):
         return [part for h in headings for part in (h.level, h.text, h.anchor)]
-    return HEADINGS_APART.join(parts)
+    return _APART.join(parts)
 
 
-HEADINGS_APART = model.StoredHeadings.APART
+def _links_stored(packed: str) -> str:
+    """A page's links to headings as stored: the text the page holds (PackedRefs `packed`, its
+    parts apart by NULs) with a "|" for each NUL, which JSON writes as it is (a NUL took six
+    bytes, "\\u0000": 1.0 KB of links a page at 5k, read back by every rebuild), or as the page
+    holds it should a part hold a "|" (`_links_read` tells the two apart by its NULs)."""
+    return packed if _APART in packed else packed.replace("\0", _APART)
+
+
+def _links_read(stored: str) -> str:
+    """The text PackedRefs takes of a page's links as stored (`_links_stored`)."""
+    return stored if "\0" in stored else stored.replace(_APART, "\0")
+
+
+_APART = model.StoredHeadings.APART  # between the parts of a text stored for a list (headings, links)
 # level|text|anchor, "|" between headings: what `_encode_headings` writes, or no heading at all
 _STORED_HEADINGS = re.compile(r"(?:[1-6]\|[^|]*\|[^|]*(?:\|[1-6]\|[^|]*\|[^|]*)*)?")
 
@@ -243,7 +256,7 @@ def decode_page(
             search_spooled=() if spool is None else spool.search_parts(str(kept_sha256)),
             fragment_targets=tuple(map(str, fragment_targets)),
         )
-    links = PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
+    links = PackedRefs.from_text(_links_read(refs)) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
@@ -294,7 +307,7 @@ def _kept_page(
             spooled=source.add(key, html_sha256),
             fragment_targets=tuple(fragment_targets),
         )
-    links = PackedRefs.as_written(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
+    links = PackedRefs.as_written(_links_read(refs)) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems) if problems else (),
@@ -338,7 +351,7 @@ def _heading_parts(stored: str | list[Any]) -> list[Any]:
         return stored
     if _STORED_HEADINGS.fullmatch(stored) is None:
         raise ValueError("a page's headings are not as stored")
-    parts: list[Any] = stored.split(HEADINGS_APART) if stored else []
+    parts: list[Any] = stored.split(_APART) if stored else []
     parts[0::3] = map(int, parts[0::3])
     return parts
 
