@@ -448,11 +448,15 @@ def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() 
 
     assert decode_page(data, html, text, shared).anchor_refs == refs
     assert list(decode_page(data, html, text, shared).anchor_refs) == list(refs)
-    for damaged in (cut_short(0, 3), links(lambda t: t.rpartition("\0")[0]), cut_short(5, None)):
-        with pytest.raises(ValueError, match="cut short"):  # headings, the links, the outline
+    for damaged in (links(lambda t: t.rpartition("|")[0]), cut_short(5, None)):  # ("|" for a NUL: `_links_stored`)
+        with pytest.raises(ValueError, match="cut short"):  # the links, the outline
             decode_page(damaged, html, text, shared)
+    headings = json_.loads(data)
+    headings[0][3] = headings[0][3].rpartition("|")[0]  # (stored as one text: site/buildcache.py `_encode_headings`)
+    with pytest.raises(ValueError, match="headings"):
+        decode_page(json_.dumps(headings), html, text, shared)
     with pytest.raises(ValueError, match="not links"):
-        decode_page(links(lambda t: t.replace("\x009\x00", "\x00nine\x00")), html, text, shared)
+        decode_page(links(lambda t: t.replace("|9|", "|nine|")), html, text, shared)
 
 
 def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_wrote(run, built, tmp_path) -> None:

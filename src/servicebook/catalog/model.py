@@ -13,10 +13,10 @@ import datetime as dt
 import enum
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 from servicebook.catalog.basics import BuildInfo
 
@@ -666,6 +666,66 @@ class Heading:
     anchor: str
 
 
+class StoredHeadings(Sequence[Heading]):
+    """A page's headings as a build's store keeps them, one text ("level|text|anchor|…",
+    site/buildcache.py `encode_page`), made into `Heading`s when first asked for: a rebuild from
+    the command line reads back every page it keeps and asks the headings of few (the page a
+    changed page links to, the pages whose search records are written again), and reading them
+    as JSON lists and making them was ~0.02 CPU s of ~0.14 at 5,000 pages (bench/README.md, cli14).
+    Equal to, hashed and shown as the tuple of its headings.
+    `shared` holds the headings made so far, by their parts, so that pages share them."""
+
+    __slots__ = ("_made", "_shared", "_text")
+    APART = "|"  # between the parts
+
+    def __init__(self, text: str, shared: dict[Any, Heading]) -> None:
+        self._text = text
+        self._shared = shared
+        self._made: tuple[Heading, ...] | None = None
+
+    @property
+    def made(self) -> tuple[Heading, ...]:
+        made = self._made
+        if made is None:
+            parts = self._text.split(self.APART) if self._text else []
+            one = self._shared
+            found = []
+            for each in zip(map(int, parts[0::3]), parts[1::3], parts[2::3], strict=True):
+                heading = one.get(each)
+                if heading is None:
+                    heading = one[each] = Heading(*each)
+                found.append(heading)
+            made = self._made = tuple(found)
+            self._text = ""  # (held no longer)
+        return made
+
+    def __len__(self) -> int:
+        return len(self.made)
+
+    @overload
+    def __getitem__(self, index: int) -> Heading: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Heading, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Heading | tuple[Heading, ...]:
+        return self.made[index]
+
+    def __iter__(self) -> Iterator[Heading]:
+        return iter(self.made)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredHeadings):
+            return self.made == other.made
+        return self.made == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.made)
+
+    def __repr__(self) -> str:
+        return repr(self.made)
+
+
 # How much of a page's plain text the model keeps: enough for a search excerpt, not the whole
 # page (that would hold every page twice in memory on large sites).
 TEXT_CHARS = 320
@@ -691,7 +751,7 @@ class Page:
     meta: PageMeta
     body: str  # its HTML; "" when `spooled`
     text: str  # the beginning of its plain text (TEXT_CHARS at most), for search excerpts
-    headings: tuple[Heading, ...]
+    headings: Sequence[Heading]  # a tuple, or StoredHeadings for a page read back from a build's store
     html_sha256: str  # of `html` in UTF-8: taken once, where it is rendered (catalog.json publishes it)
     # where its HTML is instead of `body`: (open file descriptor, offset, size in bytes), in this
     # process and the worker processes it forks; () when `body` holds it; (-n, i, 0) for a page

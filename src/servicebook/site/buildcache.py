@@ -19,10 +19,11 @@ import itertools
 import json
 import operator
 import os
+import re
 import stat
 import weakref
 import zlib
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,7 +57,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
     of the site, and small objects cost JSON most of its time: 5x slower for 5,000 pages)."""
     page = result.page
     packed = result.anchor_refs
-    refs: str | list[Any] = packed.packed  # the page's links as the page holds them (PackedRefs)
+    refs: str | list[Any] = _links_stored(packed.packed)  # the page's links as the page holds them (PackedRefs)
     if packed.odd:  # runs of links from one source file: [path, slug, anchor, line, size, href, occurrence, …]
         refs = []
         for ref in packed:
@@ -70,7 +71,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
             page.slug,
             page.source,
             _encode_meta(page.meta),
-            [part for h in page.headings for part in (h.level, h.text, h.anchor)],
+            _encode_headings(page.headings),
             page.html_sha256,
             list(page.fragment_targets),
         ],
@@ -84,6 +85,48 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
         list(result.asked),
     ]
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
+
+
+def _encode_headings(headings: Sequence[model.Heading]) -> str | list[Any]:
+    """A page's headings as stored: one text, "level|text|anchor|…", which a rebuild reads back
+    without making anything of it (model.StoredHeadings: JSON reads one string where it read
+    three a heading, and no heading is made for a page whose headings nobody asks); "|" as JSON
+    writes it as it is (a NUL took six bytes, "\\u0000"). A list [level, text, anchor, …] should
+    a text or an anchor hold a "|" (which a heading seldom does)."""
+    parts = [str(part) for h in headings for part in (h.level, h.text, h.anchor)]
+    if any(_APART in part for part in parts):
+        return [part for h in headings for part in (h.level, h.text, h.anchor)]
+    return _APART.join(parts)
+
+
+def _links_stored(packed: str) -> str:
+    """A page's links to headings as stored: the text the page holds (PackedRefs `packed`, its
+    parts apart by NULs) with a "|" for each NUL, which JSON writes as it is (a NUL took six
+    bytes, "\\u0000": 1.0 KB of links a page at 5k, read back by every rebuild), or as the page
+    holds it should a part hold a "|" (`_links_read` tells the two apart by its NULs)."""
+    return packed if _APART in packed else packed.replace("\0", _APART)
+
+
+def _links_read(stored: str) -> str:
+    """The text PackedRefs takes of a page's links as stored (`_links_stored`)."""
+    return stored if "\0" in stored else stored.replace(_APART, "\0")
+
+
+_APART = model.StoredHeadings.APART  # between the parts of a text stored for a list (headings, links)
+# level|text|anchor, "|" between headings: what `_encode_headings` writes, or no heading at all
+_STORED_HEADINGS = re.compile(r"(?:[1-6]\|[^|]*\|[^|]*(?:\|[1-6]\|[^|]*\|[^|]*)*)?")
+
+
+def _stored_headings(
+    parts: str | list[Any], shared: dict[Any, model.Heading], spool: BodySpool
+) -> Sequence[model.Heading]:
+    """`_headings` of a kept page (`_kept_page`): its stored text as it is, made into headings
+    when first asked for (model.StoredHeadings), once it is found of the shape it must have."""
+    if isinstance(parts, list):
+        return _headings(parts, shared, spool)
+    if _STORED_HEADINGS.fullmatch(parts) is None:
+        raise ValueError("a page's headings are not as stored")
+    return model.StoredHeadings(parts, shared) if parts else ()
 
 
 # json.loads less its checks of what it is given (typeshed does not declare the scanner)
@@ -207,13 +250,13 @@ def decode_page(
             meta=_page_meta(meta, spool),
             body="" if spool is not None else html if isinstance(html, str) else encoded.decode("utf-8"),
             text=text,
-            headings=_headings(headings, {} if shared is None else shared, spool),
+            headings=_headings(_heading_parts(headings), {} if shared is None else shared, spool),
             html_sha256=str(kept_sha256),
             spooled=() if spool is None else spool.place(encoded, str(kept_sha256)),
             search_spooled=() if spool is None else spool.search_parts(str(kept_sha256)),
             fragment_targets=tuple(map(str, fragment_targets)),
         )
-    links = PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
+    links = PackedRefs.from_text(_links_read(refs)) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
@@ -259,12 +302,12 @@ def _kept_page(
             ),
             body="",
             text=text,
-            headings=_headings(headings, shared, spool),
+            headings=_stored_headings(headings, shared, spool),
             html_sha256=html_sha256,
             spooled=source.add(key, html_sha256),
             fragment_targets=tuple(fragment_targets),
         )
-    links = PackedRefs.as_written(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
+    links = PackedRefs.as_written(_links_read(refs)) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems) if problems else (),
@@ -300,6 +343,17 @@ def _headings(
             heading = shared[each] = heading if spool is None else spool.heading(heading)
         found.append(heading)
     return tuple(found)
+
+
+def _heading_parts(stored: str | list[Any]) -> list[Any]:
+    """A page's headings as stored (`_encode_headings`) as the list [level, text, anchor, …]."""
+    if isinstance(stored, list):
+        return stored
+    if _STORED_HEADINGS.fullmatch(stored) is None:
+        raise ValueError("a page's headings are not as stored")
+    parts: list[Any] = stored.split(_APART) if stored else []
+    parts[0::3] = map(int, parts[0::3])
+    return parts
 
 
 def _anchor_refs(runs: list[Any]) -> tuple[AnchorRef, ...]:

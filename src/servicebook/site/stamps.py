@@ -355,6 +355,8 @@ class _Fingerprints:
             return "s" + value if len(value) <= _SHORT else "h" + digest(value)
         if value is None or isinstance(value, bool | int | float | enum.Enum | dt.date | dt.time | decimal.Decimal):
             return "r" + repr(value)  # bool before int: repr tells True from 1
+        if isinstance(value, model.StoredHeadings):  # a page's headings read back: as the tuple it equals
+            return self.of(value.made)
         kept = self._kept.get(id(value))
         if kept is not None:
             return kept[1]
