@@ -24,6 +24,11 @@
 
   // a site path, or the address of another team's record on the organisation site (federating.md)
   function link(path, text) { return el("a", { href: /^https?:\/\//.test(path) ? path : root + path }, [text]); }
+  // What to use instead, and on an organisation site its member team, as the pages name it: "PgBouncer (Database Team)".
+  function instead(parent, a) {
+    parent.appendChild(link(a.u, a.t));
+    if (a.tm) { parent.appendChild(document.createTextNode(" ")); parent.appendChild(el("span", { "class": "muted small" }, ["(" + a.tm + ")"])); }
+  }
 
   /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */
 
@@ -351,13 +356,13 @@
       var answer = el("p", { "class": "result-answer" }, [
         r.st === "unsupported" ? "We do not support " + r.t + "." : r.t + " is deprecated."
       ]);
-      if (r.a) { answer.appendChild(document.createTextNode(" Use instead: ")); answer.appendChild(link(r.a.u, r.a.t)); }
+      if (r.a) { answer.appendChild(document.createTextNode(" Use instead: ")); instead(answer, r.a); }
       if (r.m) { answer.appendChild(document.createTextNode(" · ")); answer.appendChild(link(r.m.u, "Migration guide")); }
       item.appendChild(answer);
     }
     if (r.k === "offering" && r.a && (r.st === "deprecated" || r.st === "retired")) {
       var move = el("p", { "class": "result-answer" }, [r.t + " is " + r.st + ". Move to: "]);
-      move.appendChild(link(r.a.u, r.a.t));
+      instead(move, r.a);
       item.appendChild(move);
     }
     var inSummary = r.s && matches(r.s, terms).length > 0;
