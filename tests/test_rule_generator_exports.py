@@ -381,14 +381,27 @@ def test_sloth_takes_the_objective_digit_for_digit_and_names_each_slo_for_the_dr
     assert one["labels"] == {"owner": "Platform Team", "tier": "3"}
 
 
-def test_sloth_s_header_names_the_file_to_generate_from_only_when_one_is_written(site: Path, tmp_path: Path) -> None:
-    """The header comment (and what standard error says) gives the `sloth generate` to run: `-i`
-    the file written, or FILE for standard output. `-o /dev/stdout` (a pipe here, as to `kubectl
-    apply -f -`) said `sloth generate -i /dev/stdout`, which reads nothing once the export is gone."""
+@pytest.mark.parametrize(
+    ("fmt", "told"),
+    [
+        (
+            ("sloth", "--period", "7d"),
+            "sloth generate -i {} --default-slo-period 7d --slo-period-windows-path DIR (Sloth has alert windows",
+        ),
+        (("pyrra",), "kubectl apply -f {} where Pyrra watches"),
+    ],
+    ids=["sloth", "pyrra"],
+)
+def test_the_header_names_the_file_to_read_only_when_one_is_written(
+    site: Path, tmp_path: Path, fmt: tuple[str, ...], told: str
+) -> None:
+    """The header comment (and what standard error says) gives the command to run next: the file
+    written, or FILE for standard output. `-o /dev/stdout` (a pipe here, as to `kubectl apply -f
+    -`) said `sloth generate -i /dev/stdout`, which reads nothing once the export is gone."""
 
     def exported(*output: str) -> tuple[str, str]:
         done = subprocess.run(
-            [sys.executable, "-m", "servicebook", "export", "sloth", "--period", "7d", "--source", str(site), *output],
+            [sys.executable, "-m", "servicebook", "export", *fmt, "--source", str(site), *output],
             capture_output=True,
             text=True,
             check=False,
@@ -396,15 +409,14 @@ def test_sloth_s_header_names_the_file_to_generate_from_only_when_one_is_written
         assert done.returncode == 0, done.stderr
         return done.stdout.partition("\n")[0], done.stderr
 
-    windows = "--default-slo-period 7d --slo-period-windows-path DIR (Sloth has alert windows for 28d and 30d only"
     for output in (["-o", "/dev/stdout"], ["-o", "-"], []):
         header, said = exported(*output)
-        assert header.endswith(f": sloth generate -i FILE {windows}: DIR holds yours)"), (output, header)
-        assert f"sloth generate -i FILE {windows}" in said
-    file = tmp_path / "slos.sloth.yaml"
+        assert told.format("FILE") in header, (output, header)
+        assert told.format("FILE") in said
+    file = tmp_path / "slos.yaml"
     _, said = exported("-o", str(file))
-    assert file.read_text().splitlines()[0].endswith(f": sloth generate -i {file} {windows}: DIR holds yours)")
-    assert f"sloth generate -i {file} {windows}" in said
+    assert told.format(file) in file.read_text().partition("\n")[0]
+    assert told.format(file) in said
 
 
 def test_sloth_leaves_out_what_it_cannot_hold_and_says_why(run, site: Path) -> None:

@@ -7,8 +7,15 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.validate import WINDOW_RE
-from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
-from servicebook.commands.options import SOURCE, is_stream
+from servicebook.commands.export_stream import (
+    chosen,
+    file_named,
+    offering_option,
+    output_option,
+    publish,
+    read_site,
+)
+from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.interop import sloth_export
 
@@ -38,9 +45,7 @@ def export_sloth(source: Path, offerings: tuple[str, ...], period: str | None, o
     picked = chosen(loaded.site.catalog, offerings)
     period = period or sloth_export.choose_period(picked)
     exported = sloth_export.specs(picked, period)
-    # a file left to generate from, or FILE: standard output, a pipe or a device (-o /dev/stdout) keeps none
-    written = output != "-" and not is_stream(Path(output))
-    run = f"sloth generate -i {output if written else 'FILE'} --default-slo-period {period}"
+    run = f"sloth generate -i {file_named(output)} --default-slo-period {period}"
     if period not in sloth_export.BUILT_IN_PERIODS:
         run += " --slo-period-windows-path DIR (Sloth has alert windows for 28d and 30d only: DIR holds yours)"
     header = f"# Made by servicebook export sloth: SLOs of a {period} window (a Sloth spec has none): {run}\n"
