@@ -1,6 +1,6 @@
 /* servicebook: search, loaded by site.js when a reader goes to a search box (and on the search
    page). No framework, no requests to other hosts, no inline HTML (results are built with
-   textContent, so catalog text can never become markup). The index is site/search.py's. */
+   textContent, so catalog text can never become markup). The index is the package site/search/'s. */
 (function () {
   "use strict";
 
@@ -190,7 +190,7 @@
     return terms.length === 1 || whole >= terms.length - 1 ? 20 : 0;
   }
 
-  // Words a question is made of that say nothing about what is looked for (site/search.py's STOP).
+  // Words a question is made of that say nothing about what is looked for (site/search/text.py's STOP).
   var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
               "using we what when where which who why with you your").split(" ");
 
