@@ -24,10 +24,13 @@
 
   // a site path, or the address of another team's record on the organisation site (federating.md)
   function link(path, text) { return el("a", { href: /^https?:\/\//.test(path) ? path : root + path }, [text]); }
-  // What to use instead, and on an organisation site its member team, as the pages name it: "PgBouncer (Database Team)".
+  // What to use instead, with its member team on an organisation site as the pages name it:
+  // "PgBouncer (Database Team)".
   function instead(parent, a) {
     parent.appendChild(link(a.u, a.t));
-    if (a.tm) { parent.appendChild(document.createTextNode(" ")); parent.appendChild(el("span", { "class": "muted small" }, ["(" + a.tm + ")"])); }
+    if (!a.tm) return;
+    parent.appendChild(document.createTextNode(" "));
+    parent.appendChild(el("span", { "class": "muted small" }, ["(" + a.tm + ")"]));
   }
 
   /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */
