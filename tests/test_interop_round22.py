@@ -578,8 +578,9 @@ def test_a_query_holding_another_tool_s_variable_is_said(run, tmp_path) -> None:
 
 def test_check_against_a_file_whose_query_holds_another_tool_s_variable_says_so(run, tmp_path) -> None:
     """`import` and `check` say a query holding `$namespace`; `check --against` the same file said
-    nothing: Prometheus measures nothing there. It says so at the file's SLO when that SLO is one
-    of the catalog's, and leaves another team's SLO alone."""
+    nothing, and counted the SLO as measured there as promised: Prometheus measures nothing there.
+    It says so at the file's SLO when that SLO is one of the catalog's, not counting it, and leaves
+    another team's SLO alone."""
     monitoring = tmp_path / "monitoring"
     monitoring.mkdir()
     file = _file(monitoring, BASE)
@@ -596,6 +597,7 @@ def test_check_against_a_file_whose_query_holds_another_tool_s_variable_says_so(
     checked = run("check", "--source", site, "--against", monitoring)
     assert checked.exit_code == 0, checked.output
     assert said in checked.stderr
+    assert "(1 YAML file): 0 of 2 SLOs measured there as the catalog promises." in checked.stdout  # not 1 of 2
     # another team's SLO in the same folder: not the catalog's, not said
     file.write_text(BASE.replace('service: "users-api"', 'service: "billing"'))
     others = run("check", "--source", site, "--against", monitoring)

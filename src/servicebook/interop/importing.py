@@ -56,6 +56,9 @@ def read(
     return reading
 
 
+QUERY_VARIABLE = "query-variable"  # the kind of the caution `_variables` makes: the file's SLO measures nothing
+
+
 def _variables(reading: Reading) -> None:
     """Say each SLO read whose queries hold a variable that another tool fills in: Prometheus reads
     `namespace="$namespace"` as the text, and the SLO measures nothing. Said by the import, and by
@@ -74,7 +77,7 @@ def _variables(reading: Reading) -> None:
                 "read the file as it is applied (rendered, its variables filled in), or write the value in the "
                 "catalog's measurement",
                 Severity.WARNING,
-                kind="query-variable",
+                kind=QUERY_VARIABLE,
             )
             reading.notes.append(caution)
             slo.cautions.append(caution)
