@@ -141,3 +141,22 @@ def test_backstage_import_names_the_team_s_offerings_owner_as_the_team_as_docs_p
     portals = " ".join((DOCS / "portals.md").read_text().split())
     assert 'the team and the owner are both "Platform Team"' in portals
     assert 'maps "Platform Team" to `group:default/platform-team`' in portals
+
+
+# a module of ours a comment names by its path (site/search/text.py), not a path inside a URL or another's
+MODULE = re.compile(r"(?<![\w/.-])((?:[a-z_]+/)+[a-z_]+\.py)\b")
+
+
+def test_the_modules_the_published_scripts_styles_and_layouts_name_exist() -> None:
+    """Each module of ours that a comment in static/ or layouts/ names (the scripts and styles
+    are published as they are: every site carries their comments) is where it says: search.js
+    named site/search.py, which became the package site/search/."""
+    named = {
+        (path.relative_to(PACKAGE).as_posix(), module)
+        for folder in ("static", "layouts")
+        for path in sorted((PACKAGE / folder).rglob("*"))
+        if path.suffix in (".js", ".css", ".html")
+        for module in MODULE.findall(path.read_text("utf-8"))
+    }
+    assert named  # the pattern finds what they name
+    assert [(path, module) for path, module in sorted(named) if not (PACKAGE / module).is_file()] == []

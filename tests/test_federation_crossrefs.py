@@ -558,3 +558,31 @@ def test_another_teams_alternative_carries_that_teams_name_and_follows_its_renam
         assert "Use instead: Postgres (Data Platform Team) (offering)" in _words(tool)
         assert "Postgres (Data Platform Team) (offering)" in _words(web)
         assert tree(public) == clean_build(run, org, tmp_path)
+
+
+def _records(public: Path) -> dict[str, dict[str, object]]:
+    """The search records the built site publishes, by their title."""
+    return {
+        r["t"]: r for chunk in (public / "search/r").glob("*.json") for r in json.loads(chunk.read_text())["records"]
+    }
+
+
+def test_search_names_the_team_of_another_teams_alternative_and_follows_its_rename(
+    run: Callable[..., Result], org: Path, db: Member, app: Member, tmp_path: Path
+) -> None:
+    """Search's "Use instead: Postgres" (static/search.js writes each record's `a`) named no team
+    where the pages say "→ use Postgres (Database Team)": the record's alternative carries its
+    team (`tm`), which the script shows after the link (tests/browser/test_organisation.py), and a
+    `serve` rebuild follows the team's rename as a build from nothing does."""
+    _agreeing(db, app)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    public = org / "public"
+    with serving(org, public) as (options, _):
+        build(options)
+        scripts = _records(public)["Web build scripts (App Platform)"]
+        assert scripts["a"] == {"t": "Postgres", "u": "offerings/db-team/postgres/", "tm": "Database Team"}
+        db.publish("Rename the team", team="Data Platform Team")
+        assert run("federate", "update", "--source", org).exit_code == 0
+        build(options)
+        assert _records(public)["Web build scripts (App Platform)"]["a"]["tm"] == "Data Platform Team"  # type: ignore[index]
+        assert tree(public) == clean_build(run, org, tmp_path)

@@ -576,6 +576,34 @@ def test_a_query_holding_another_tool_s_variable_is_said(run, tmp_path) -> None:
         "rendered.yaml")).stderr  # fmt: skip
 
 
+def test_check_against_a_file_whose_query_holds_another_tool_s_variable_says_so(run, tmp_path) -> None:
+    """`import` and `check` say a query holding `$namespace`; `check --against` the same file said
+    nothing, and counted the SLO as measured there as promised: Prometheus measures nothing there.
+    It says so at the file's SLO when that SLO is one of the catalog's, not counting it, and leaves
+    another team's SLO alone."""
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    file = _file(monitoring, BASE)
+    imported = run("import", "sloth", file)
+    site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)
+    catalog = site / "catalog.yaml"  # the catalog measures the rendered series: plain `check` has nothing to say
+    catalog.write_text(catalog.read_text().replace("${namespace}", "users-prod").replace("$namespace", "users-prod"))
+    assert "a variable" not in run("check", "--source", site).stderr
+    said = (
+        f"{file}:10:13: warning: the queries of Sloth SLO 'availability' hold $namespace, ${{namespace}}, a variable "
+        "another tool fills in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text "
+        "written, and measures nothing"
+    )
+    checked = run("check", "--source", site, "--against", monitoring)
+    assert checked.exit_code == 0, checked.output
+    assert said in checked.stderr
+    assert "(1 YAML file): 0 of 2 SLOs measured there as the catalog promises." in checked.stdout  # not 1 of 2
+    # another team's SLO in the same folder: not the catalog's, not said
+    file.write_text(BASE.replace('service: "users-api"', 'service: "billing"'))
+    others = run("check", "--source", site, "--against", monitoring)
+    assert "a variable" not in others.stderr, others.stderr
+
+
 def test_a_kustomize_patch_of_a_sloth_resource_is_named_with_what_to_read(run, tmp_path) -> None:
     # an overlay's patch (no spec.service, no objective) failed as "'spec' has no 'service'"
     file = _file(tmp_path, PATCH, "patch.yaml")

@@ -290,6 +290,73 @@ def test_a_member_offering_asked_for_by_an_id_it_had_is_told_its_new_one(run, tm
     ), result.stderr
 
 
+def test_an_offering_asked_for_by_its_new_id_before_its_rename_is_answered_under_its_id_then(run, tmp_path) -> None:
+    """`--offering build-pipelines --at` a day before ci was renamed build-pipelines: the error
+    said "offerings then: ci", leaving the auditor to guess that ci is the same offering. The
+    catalog now says so (`renamed_from: [ci]`): what was promised under ci is the answer, and a
+    note says it was called ci then."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    at(site, "2026-04-01T11:00")
+    site.edit(
+        "  - id: ci\n    name: CI pipelines", "  - id: build-pipelines\n    renamed_from: [ci]\n    name: CI pipelines"
+    )
+    site.edit("offerings: [ci]", "offerings: [build-pipelines]", "content/welcome.md")
+    site.edit("(offering:ci)", "(offering:build-pipelines)", "content/welcome.md")
+    site.commit("Rename the CI offering")
+    result = run("promised", "--source", site.root, "--at", "2026-03-15", "--offering", "build-pipelines")
+    assert result.exit_code == 0, result.output
+    assert "Offering CI pipelines (ci): ga, tier 1" in result.stdout
+    assert "SLO Pipeline availability (availability): 99.5 %" in result.stdout
+    assert (
+        "note: offering build-pipelines was called ci on 2026-03-15 (its renamed_from lists ci): this is what was "
+        "promised under ci\n"
+    ) in result.stderr
+    as_json = run(
+        "promised", "--source", site.root, "--at", "2026-03-15", "--offering", "build-pipelines", "--format", "json"
+    )
+    assert [o["id"] for o in json.loads(as_json.stdout)["offerings"]] == ["ci"]
+    # after the rename, and by its id then: no note
+    for day, ident in (("2026-04-15", "build-pipelines"), ("2026-03-15", "ci")):
+        plain = run("promised", "--source", site.root, "--at", day, "--offering", ident)
+        assert plain.exit_code == 0, plain.output
+        assert "was called" not in plain.stderr
+    # an id no offering has had is still unknown
+    unknown = run("promised", "--source", site.root, "--at", "2026-03-15", "--offering", "deploys")
+    assert unknown.exit_code == 2
+    assert "no such offering in the catalog on 2026-03-15" in unknown.stderr
+
+
+@pytest.mark.git
+def test_a_member_offering_asked_for_by_its_new_id_before_its_rename_is_answered_under_its_id_then(
+    run, tmp_path
+) -> None:
+    """The same on an organisation site: the database team renamed postgres databases after the
+    day asked about, the lock moved to that commit since."""
+    db = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    site = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    at(site, "2026-03-01T11:00")
+    site.commit("Lock the members")
+    db.publish_text(
+        "Rename Postgres",
+        MEMBER.format(**db.values)
+        .replace("  - id: postgres\n", "  - id: databases\n    renamed_from: [postgres]\n", 1)
+        .replace("alternative: postgres", "alternative: databases"),
+    )
+    assert run("federate", "update", "--source", org).exit_code == 0
+    at(site, "2026-04-01T11:00")
+    site.commit("Lock the renamed Postgres")
+    result = run("promised", "--source", org, "--at", "2026-03-15", "--offering", "db-team/databases")
+    assert result.exit_code == 0, result.output
+    assert "(db-team/postgres): ga" in result.stdout
+    assert "note: offering db-team/databases was called db-team/postgres on 2026-03-15" in result.stderr
+
+
 def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
     site, commits = history
     cases = {

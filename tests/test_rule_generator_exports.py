@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -378,6 +379,44 @@ def test_sloth_takes_the_objective_digit_for_digit_and_names_each_slo_for_the_dr
     assert one["slos"][0]["name"] == "slo-y"  # Sloth's names have two characters at least
     assert one["slos"][0]["labels"] == {"servicebook_slo": "x/y"}
     assert one["labels"] == {"owner": "Platform Team", "tier": "3"}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "told"),
+    [
+        (
+            ("sloth", "--period", "7d"),
+            "sloth generate -i {} --default-slo-period 7d --slo-period-windows-path DIR (Sloth has alert windows",
+        ),
+        (("pyrra",), "kubectl apply -f {} where Pyrra watches"),
+    ],
+    ids=["sloth", "pyrra"],
+)
+def test_the_header_names_the_file_to_read_only_when_one_is_written(
+    site: Path, tmp_path: Path, fmt: tuple[str, ...], told: str
+) -> None:
+    """The header comment (and what standard error says) gives the command to run next: the file
+    written, or FILE for standard output. `-o /dev/stdout` (a pipe here, as to `kubectl apply -f
+    -`) said `sloth generate -i /dev/stdout`, which reads nothing once the export is gone."""
+
+    def exported(*output: str) -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "servicebook", "export", *fmt, "--source", str(site), *output],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.partition("\n")[0], done.stderr
+
+    for output in (["-o", "/dev/stdout"], ["-o", "-"], []):
+        header, said = exported(*output)
+        assert told.format("FILE") in header, (output, header)
+        assert told.format("FILE") in said
+    file = tmp_path / "slos.yaml"
+    _, said = exported("-o", str(file))
+    assert told.format(file) in file.read_text().partition("\n")[0]
+    assert told.format(file) in said
 
 
 def test_sloth_leaves_out_what_it_cannot_hold_and_says_why(run, site: Path) -> None:

@@ -63,6 +63,32 @@ def test_search_names_the_team_of_each_result(page: Any, org_url: str) -> None:
     assert "Managed PostgreSQL (Database Services)" in page.locator("#site-search-results").inner_text()
 
 
+def test_search_names_the_team_of_what_to_use_instead(page: Any, org_url: str) -> None:
+    """The network team's Pgpool-II is unsupported, "use the database team's PgBouncer": search
+    said "Use instead: PgBouncer", which reads as the organisation's own or the network team's,
+    where every page says "→ use PgBouncer (Database Services)"; the team's name is as legible as
+    the rest of the result, in both colour schemes."""
+    from axe_playwright_python.sync_playwright import Axe  # as test_reader.py: only where Chromium runs
+
+    page.goto(org_url)
+    page.fill("#site-search-q", "pgpool")
+    answer = page.locator("#site-search-results .result").first.locator(".result-answer")
+    answer.wait_for()
+    assert answer.inner_text() == (
+        "We do not support Pgpool-II (Network and Edge). Use instead: PgBouncer (Database Services)"
+    )
+    colour = {"runOnly": ["color-contrast"], "resultTypes": ["violations"]}
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found = Axe().run(page, context="#site-search-results", options=colour)
+        assert not found.violations_count, (scheme, found.generate_report())
+    page.emulate_media(color_scheme="light")
+    page.fill("#site-search-q", "jmeter")  # the organisation's own alternative: no team named
+    page.locator("#site-search-results .result").filter(has_text="Apache JMeter").first.wait_for()
+    jmeter = page.locator("#site-search-results .result").filter(has_text="Apache JMeter").first
+    assert jmeter.locator(".result-answer").inner_text().endswith("Use instead: Grafana k6")
+
+
 def test_on_a_phone_each_cell_of_the_tools_matrix_names_its_team(context_factory: Any, org_url: str) -> None:
     """A phone shows the matrix's rows as cards without its column headers: each badge is led by
     its team's name (newuser17 read two badges under a tool and could not tell whose was which)."""

@@ -8,7 +8,8 @@ import click
 
 from servicebook.commands.options import SOURCE, path_prefix
 from servicebook.errors import UsageProblem
-from servicebook.federation.review import disagreement_changes, lock_at, lock_changes
+from servicebook.federation.lock import LOCK_FILE
+from servicebook.federation.review import disagreement_changes, lock_changes
 from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
 from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
 
@@ -47,7 +48,7 @@ def diff(source: Path, base: str | None, head: str | None, fmt: str, fail_on: st
             "`servicebook diff origin/main...HEAD` for a branch, `servicebook diff 1.0 1.1` between two releases"
         )
     try:
-        changes, old, new = diff_revisions(source, base, head)
+        changes, old, new = diff_revisions(source, base, head, also=(LOCK_FILE,))
     except UsageProblem as exc:
         if fmt == "json":  # a document saying why, for the CI step that saves it; stderr says it too
             invalid = exc if isinstance(exc, RevisionInvalid) else RevisionInvalid(exc.message)
@@ -63,7 +64,7 @@ def diff(source: Path, base: str | None, head: str | None, fmt: str, fail_on: st
             click.echo(to_markdown_failure(exc.message, problems, base, head_named(base, head)), nl=False)
         raise
     # an organisation site: what each member that moved in servicebook.lock changed (federation/review.py)
-    locks = lock_at(source, old.commit), lock_at(source, new.commit)
+    locks = old.also.get(LOCK_FILE), new.also.get(LOCK_FILE)
     changes = (
         *changes,
         *lock_changes(source, *locks, base, new.name),

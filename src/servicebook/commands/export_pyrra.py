@@ -8,7 +8,14 @@ import click
 
 from servicebook.catalog.slo import latest_results
 from servicebook.catalog.validate import ID_RE
-from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
+from servicebook.commands.export_stream import (
+    chosen,
+    file_named,
+    offering_option,
+    output_option,
+    publish,
+    read_site,
+)
 from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.interop import pyrra_export
@@ -41,7 +48,7 @@ def export_pyrra(source: Path, offerings: tuple[str, ...], namespace: str | None
     exported = pyrra_export.objectives(
         chosen(catalog, offerings), object_names(catalog), namespace, latest_results(loaded.site.snapshots)
     )
-    how = f"kubectl apply -f {'FILE' if output == '-' else output} where Pyrra watches"
+    how = f"kubectl apply -f {file_named(output)} where Pyrra watches"
     publish(exported, f"# Made by servicebook export pyrra: {how}\n", output, source, "slos.pyrra.yaml", how)
 
 

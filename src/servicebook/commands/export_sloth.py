@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.validate import WINDOW_RE
-from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
+from servicebook.commands.export_stream import (
+    chosen,
+    file_named,
+    offering_option,
+    output_option,
+    publish,
+    read_site,
+)
 from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.interop import sloth_export
@@ -38,7 +45,7 @@ def export_sloth(source: Path, offerings: tuple[str, ...], period: str | None, o
     picked = chosen(loaded.site.catalog, offerings)
     period = period or sloth_export.choose_period(picked)
     exported = sloth_export.specs(picked, period)
-    run = f"sloth generate -i {'FILE' if output == '-' else output} --default-slo-period {period}"
+    run = f"sloth generate -i {file_named(output)} --default-slo-period {period}"
     if period not in sloth_export.BUILT_IN_PERIODS:
         run += " --slo-period-windows-path DIR (Sloth has alert windows for 28d and 30d only: DIR holds yours)"
     header = f"# Made by servicebook export sloth: SLOs of a {period} window (a Sloth spec has none): {run}\n"

@@ -64,6 +64,13 @@ def chosen(catalog: model.Catalog, offerings: tuple[str, ...]) -> list[model.Off
     return [o for o in catalog.offerings if not offerings or o.id in offerings]
 
 
+def file_named(output: str) -> str:
+    """The file an export's header tells the next tool to read (`sloth generate -i FILE`): `output`
+    when the export is left in it, else FILE (standard output, a pipe or a device such as
+    `-o /dev/stdout` keeps nothing to read again)."""
+    return output if output != "-" and not is_stream(Path(output)) else "FILE"
+
+
 def emit(output: str, text: str, source: Path, example: str) -> None:
     """`text` to standard output (`-`) or into the file `output`."""
     if output == "-":

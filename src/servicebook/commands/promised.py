@@ -8,12 +8,21 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.model import Catalog
 from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
-from servicebook.git.in_effect import catalog_at
-from servicebook.git.promised import not_yet_note, offerings_shown, parse_at, to_json, to_text, uncommitted_note
+from servicebook.git.in_effect import NEWEST, catalog_at
+from servicebook.git.promised import (
+    not_yet_note,
+    offerings_shown,
+    parse_at,
+    renamed_note,
+    to_json,
+    to_text,
+    uncommitted_note,
+)
 from servicebook.git.repo import source_date_epoch, uncommitted_snapshots
 from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
@@ -56,7 +65,7 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     now = source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
     found = organisation_at(source, catalog_at(source, when, also=(LOCK_FILE,)), when)
-    offerings = offerings_shown(found, when, offering)
+    offerings = offerings_shown(found, when, offering, lambda: _newest(source))
     snapshots, problems = read_all(source)  # as the working tree has them
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)
@@ -67,9 +76,19 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     else:
         click.echo(to_text(found, when, offerings, measured), nl=False)
     # on stderr: the answer on stdout (a JSON document too) stays as it is
-    for note in (not_yet_note(when, now), uncommitted_note(uncommitted)):
+    renamed = renamed_note(offering, offerings, when) if offering is not None else None
+    for note in (not_yet_note(when, now), renamed, uncommitted_note(uncommitted)):
         if note is not None:
             click.echo(note, err=True)
+
+
+def _newest(source: Path) -> Catalog | None:
+    """The catalog in effect now (the newest valid one, with its members), which names each
+    offering by its id now and the ids it had; None when there is none."""
+    try:
+        return organisation_at(source, catalog_at(source, NEWEST, also=(LOCK_FILE,)), NEWEST).catalog
+    except UsageProblem:  # none valid now, or none at all: the id asked for is unknown, as said
+        return None
 
 
 command = promised

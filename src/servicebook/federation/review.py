@@ -38,14 +38,6 @@ from servicebook.git.repo import CONTENT_DIR
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
-def lock_at(root: Path, commit: str | None) -> bytes | None:
-    """servicebook.lock at `commit` of the site in `root` (None: the working tree's)."""
-    if commit is None:
-        path = root / LOCK_FILE
-        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
-    return read_file(root, commit, f"./{LOCK_FILE}")
-
-
 def lock_changes(
     root: Path, old: bytes | None, new: bytes | None, base: str, head: str, *, unread: list[str] | None = None
 ) -> list[Change]:

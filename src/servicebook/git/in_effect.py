@@ -223,6 +223,10 @@ class Moment:
         return self.day.isoformat() if self.time is None else f"{self.time:%Y-%m-%dT%H:%M:%SZ}"
 
 
+# the last moment a date can name: every commit is in effect then (the catalog as it is now)
+NEWEST = Moment(_LAST_SECOND.date(), _LAST_SECOND)
+
+
 def end_of_day(day: dt.date) -> dt.datetime | None:
     """The first moment after `day` (UTC): commits before it were in effect at the end of the day.
     None for the last day a date can name (9999-12-31), which has no next midnight: every commit is."""

@@ -69,14 +69,21 @@ def uncommitted_note(paths: Sequence[str]) -> str | None:
     )
 
 
-def offerings_shown(found: CatalogAt, at: Moment, offering: str | None) -> tuple[model.Offering, ...]:
-    """Every offering of the catalog, or the one asked for (an unknown id is an error naming the
-    commit whose catalog was searched, with a "did you mean": the offering whose `renamed_from`
-    lists it, as `check` says, else the ids spelt alike)."""
+def offerings_shown(
+    found: CatalogAt, at: Moment, offering: str | None, newest: Callable[[], model.Catalog | None] | None = None
+) -> tuple[model.Offering, ...]:
+    """Every offering of the catalog, or the one asked for. An id the catalog did not have yet, whose
+    offering in the `newest` catalog (asked for only then) was renamed since (`renamed_from` lists
+    an id the catalog had), is the offering of that id (`called_then` says so). Any other unknown
+    id is an error naming the commit whose catalog was searched, with a "did you mean": the
+    offering whose `renamed_from` lists it, as `check` says, else the ids spelt alike."""
     offerings = found.catalog.offerings
     if offering is None:
         return offerings
     chosen = tuple(o for o in offerings if o.id == offering)
+    if not chosen and newest is not None and (now := newest()) is not None:
+        then = called_then(found.catalog, now, offering)
+        chosen = tuple(o for o in offerings if o.id == then)
     if not chosen:
         ids = [o.id for o in offerings]
         renamed = next((o.id for o in offerings if offering in o.renamed_from), None)
@@ -92,6 +99,28 @@ def offerings_shown(found: CatalogAt, at: Moment, offering: str | None) -> tuple
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
         )
     return chosen
+
+
+def called_then(then: model.Catalog, now: model.Catalog, offering: str) -> str | None:
+    """The id that offering `offering` of the catalog `now` had in the catalog `then`, when it was
+    renamed since: the one of its `renamed_from` that `then` has; None when there is none."""
+    current = next((o for o in now.offerings if o.id == offering), None)
+    if current is None:
+        return None
+    ids = {o.id for o in then.offerings}
+    return next((old for old in current.renamed_from if old in ids), None)
+
+
+def renamed_note(asked: str, shown: Sequence[model.Offering], at: Moment) -> str | None:
+    """Said when the offering asked for had another id then (`offerings_shown`): the answer is
+    under that id, which an auditor must not take for another offering."""
+    if len(shown) != 1 or shown[0].id == asked:
+        return None
+    old = shown[0].id
+    return (
+        f"note: offering {asked} was called {old} {at.on} (its renamed_from lists {old}): this is what was "
+        f"promised under {old}"
+    )
 
 
 def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:

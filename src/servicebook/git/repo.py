@@ -446,12 +446,19 @@ def related(repo: Repo, a: str, b: str) -> bool:
 
 
 def tree_at(
-    repo: Repo, commit: str, *, layouts: bool = False, measurements: bool = False, links: set[str] | None = None
+    repo: Repo,
+    commit: str,
+    *,
+    layouts: bool = False,
+    measurements: bool = False,
+    links: set[str] | None = None,
+    also: Sequence[str] = (),
 ) -> dict[str, str]:
     """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
-    layouts/ and measurements/ when asked) at `commit`; the paths of those that are symbolic links
-    are also added to `links`, when given (the build refuses them: `diff` must too)."""
-    tops = [CATALOG_FILE, CONTENT_DIR]
+    layouts/ and measurements/ when asked, and the files `also` names) at `commit`; the paths of
+    those that are symbolic links are also added to `links`, when given (the build refuses them:
+    `diff` must too)."""
+    tops = [CATALOG_FILE, CONTENT_DIR, *also]
     tops += [LAYOUTS_DIR] if layouts else []
     tops += [MEASUREMENTS_DIR] if measurements else []
     out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))

@@ -80,6 +80,8 @@ class Side:
     commit: str | None
     merge_base_of: tuple[str, str] | None = None
     catalog: model.Catalog | None = None  # its catalog, when it validated (an organisation's: without its members)
+    # the files `diff_revisions` was asked to read `also` (servicebook.lock) that it has, by path with their bytes
+    also: Mapping[str, bytes] = dataclasses.field(default_factory=dict)
 
     def label(self) -> str:
         if self.commit is None:
@@ -123,8 +125,12 @@ def head_named(base: str, head: str | None) -> str:
         return head or "working tree"
 
 
-def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Change, ...], Side, Side]:
-    """The semantic changes from revision `base` to `head` (None: the working tree) of the site in `root`."""
+def diff_revisions(
+    root: Path, base: str, head: str | None, also: tuple[str, ...] = ()
+) -> tuple[tuple[Change, ...], Side, Side]:
+    """The semantic changes from revision `base` to `head` (None: the working tree) of the site in
+    `root`; each side holds the files `also` names (site-relative) that it has, regular files no
+    larger than a catalog may be, read at a commit with its other files (no git process more)."""
     repo = open_repo(root)
     if repo is None:
         raise UsageProblem(f"{not_in_git(root)}; `diff` compares git revisions")
@@ -146,12 +152,13 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     reader = Reader(Blobs(None), DiskCache(None, "diff"))
     # Problems at a merge base are named by its commit, which `git show` can open.
     base_name = base_commit[:12] if base_side.merge_base_of else base
-    old_files, old_other, old_links, _ = _revision_files(repo, base_commit)
+    old_files, old_other, old_links, _, old_also = _revision_files(repo, base_commit, also)
     head_date: dt.datetime | None = None
     if head is None or head_commit is None:
         new_files, new_other, new_links = worktree_files(root), worktree_other_files(root), worktree_links(root)
+        new_also = {p: data for p in also if (data := _small_file(root / p)) is not None}
     else:
-        new_files, new_other, new_links, head_date = _revision_files(repo, head_commit)
+        new_files, new_other, new_links, head_date, new_also = _revision_files(repo, head_commit, also)
     # A page with the same bytes on both sides has no change to name: it is not parsed (at 5,000
     # pages, parsing them all was ~9 of the 10 CPU seconds of a diff that changes one line).
     same = frozenset(p for p, data in old_files.items() if is_page(p) and new_files.get(p) == data)
@@ -195,8 +202,8 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     changes = diff_snapshots(old, new, renames)
     if head_commit is not None:
         changes = _late_snapshots(repo, head_commit, head_date, changes, new_other)
-    base_side = dataclasses.replace(base_side, catalog=old.catalog)
-    return changes, base_side, Side(head or "working tree", head_commit, catalog=new.catalog)
+    base_side = dataclasses.replace(base_side, catalog=old.catalog, also=old_also)
+    return changes, base_side, Side(head or "working tree", head_commit, catalog=new.catalog, also=new_also)
 
 
 def _late_snapshots(
@@ -226,15 +233,20 @@ def _commit_date(repo: Repo, commit: str) -> dt.datetime | None:
     return utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None
 
 
-def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str], dt.datetime | None]:
+def _revision_files(
+    repo: Repo, commit: str, also: tuple[str, ...] = ()
+) -> tuple[dict[str, bytes], dict[str, str], set[str], dt.datetime | None, dict[str, bytes]]:
     """catalog.yaml and the pages at `commit`, by path with their bytes, the other files of the
     site (templates, images …) by path with their blob ids, which of the first are symbolic links
-    (left out of the first: the build refuses them), and the commit's date (read with the files,
-    in the same process; None when its text is larger than any source)."""
+    (left out of the first: the build refuses them), the commit's date (read with the files,
+    in the same process; None when its text is larger than any source), and those of the files
+    `also` names that are there, by path with their bytes (one larger than any source left out)."""
     links: set[str] = set()
-    tree = tree_at(repo, commit, layouts=True, measurements=True, links=links)
+    tree = tree_at(repo, commit, layouts=True, measurements=True, links=links, also=also)
     read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
-    data = read_blobs(repo.root, [*read.values(), commit], largest=MAX_CATALOG_BYTES, kinds=BLOB_OR_COMMIT)
+    extra = {p: tree[p] for p in also if p in tree and p not in links}
+    wanted = [*read.values(), *extra.values(), commit]
+    data = read_blobs(repo.root, wanted, largest=MAX_CATALOG_BYTES, kinds=BLOB_OR_COMMIT)
     unread = sorted(p for p, b in read.items() if b not in data)  # listed in the tree: larger than the bound
     if unread:
         raise RevisionInvalid(
@@ -245,7 +257,8 @@ def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str
         )
     found = {p: data[b] for p, b in read.items() if b in data}
     linked = {p for p in links if p == CATALOG_FILE or is_page(p)}
-    return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked, committed_at(data.get(commit))
+    others = {p: b for p, b in tree.items() if is_other_file(p)}
+    return found, others, linked, committed_at(data.get(commit)), {p: data[b] for p, b in extra.items() if b in data}
 
 
 def _snapshot(

@@ -201,7 +201,8 @@ def compare(
         offering, slo = promised[match]
         problems += foreign.cautions
         differences = _differences(catalog, offering, slo, foreign, places)
-        if differences:
+        # a query holding another tool's variable measures nothing: not measured there as promised
+        if differences or any(c.kind == importing.QUERY_VARIABLE for c in foreign.cautions):
             differing.add(match)
         problems += differences
     for key, foreign in incomplete.items():

@@ -56,23 +56,31 @@ def read(
     return reading
 
 
+QUERY_VARIABLE = "query-variable"  # the kind of the caution `_variables` makes: the file's SLO measures nothing
+
+
 def _variables(reading: Reading) -> None:
     """Say each SLO read whose queries hold a variable that another tool fills in: Prometheus reads
-    `namespace="$namespace"` as the text, and the SLO measures nothing."""
+    `namespace="$namespace"` as the text, and the SLO measures nothing. Said by the import, and by
+    the drift check where the SLO is one of the catalog's (a caution), as `check` says it of the
+    catalog's own queries."""
     for slo in reading.slos:
         m = slo.measurement
         queries = (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if m else ()
         found = list(dict.fromkeys(v for q in queries if q for v in template_variables(q)))
         if found:
-            _guess(
-                reading,
-                slo,
+            caution = Problem(
+                slo.location,
                 f"the queries of {slo.format} SLO '{slo.name}' hold {', '.join(found)}, a variable another tool fills "
                 "in (Grafana, kustomize, envsubst, a Helm template): Prometheus reads it as the text written, and "
                 "measures nothing",
                 "read the file as it is applied (rendered, its variables filled in), or write the value in the "
                 "catalog's measurement",
+                Severity.WARNING,
+                kind=QUERY_VARIABLE,
             )
+            reading.notes.append(caution)
+            slo.cautions.append(caution)
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 /* servicebook: search, loaded by site.js when a reader goes to a search box (and on the search
    page). No framework, no requests to other hosts, no inline HTML (results are built with
-   textContent, so catalog text can never become markup). The index is site/search.py's. */
+   textContent, so catalog text can never become markup). The index is the package site/search/'s. */
 (function () {
   "use strict";
 
@@ -24,6 +24,14 @@
 
   // a site path, or the address of another team's record on the organisation site (federating.md)
   function link(path, text) { return el("a", { href: /^https?:\/\//.test(path) ? path : root + path }, [text]); }
+  // What to use instead, with its member team on an organisation site as the pages name it:
+  // "PgBouncer (Database Team)".
+  function instead(parent, a) {
+    parent.appendChild(link(a.u, a.t));
+    if (!a.tm) return;
+    parent.appendChild(document.createTextNode(" "));
+    parent.appendChild(el("span", { "class": "muted small" }, ["(" + a.tm + ")"]));
+  }
 
   /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */
 
@@ -185,7 +193,7 @@
     return terms.length === 1 || whole >= terms.length - 1 ? 20 : 0;
   }
 
-  // Words a question is made of that say nothing about what is looked for (site/search.py's STOP).
+  // Words a question is made of that say nothing about what is looked for (site/search/text.py's STOP).
   var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
               "using we what when where which who why with you your").split(" ");
 
@@ -351,13 +359,13 @@
       var answer = el("p", { "class": "result-answer" }, [
         r.st === "unsupported" ? "We do not support " + r.t + "." : r.t + " is deprecated."
       ]);
-      if (r.a) { answer.appendChild(document.createTextNode(" Use instead: ")); answer.appendChild(link(r.a.u, r.a.t)); }
+      if (r.a) { answer.appendChild(document.createTextNode(" Use instead: ")); instead(answer, r.a); }
       if (r.m) { answer.appendChild(document.createTextNode(" · ")); answer.appendChild(link(r.m.u, "Migration guide")); }
       item.appendChild(answer);
     }
     if (r.k === "offering" && r.a && (r.st === "deprecated" || r.st === "retired")) {
       var move = el("p", { "class": "result-answer" }, [r.t + " is " + r.st + ". Move to: "]);
-      move.appendChild(link(r.a.u, r.a.t));
+      instead(move, r.a);
       item.appendChild(move);
     }
     var inSummary = r.s && matches(r.s, terms).length > 0;

@@ -467,12 +467,27 @@ def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:
     if federation is None:
         return
     names = {t.id: t.name for t in federation.teams}
+
+    def team_at(url: str) -> str | None:
+        """The member team whose record is at the site path `url`; None for the organisation's own."""
+        parts = url.split("/")
+        return names.get(parts[1]) if len(parts) >= 4 and parts[0] in ("offerings", "tools", "policies") else None
+
     for rid, record in enumerate(records):
-        parts = record["u"].split("/")
-        if len(parts) >= 4 and parts[0] in ("offerings", "tools", "policies") and parts[1] in names:
-            team = names[parts[1]]
-            # a copy: a record is never changed (a policy page's may be the last index's, `_policy_records`)
-            records[rid] = {**record, "t": f"{record['t']} ({team})", "x": f"{record.get('x', '')} {team}".strip()}
+        team = team_at(record["u"])
+        alternative = record.get("a")
+        # what to use instead names its team as the pages do ("→ use PgBouncer (Database Team)"): `tm`
+        instead = team_at(alternative["u"]) if alternative is not None else None
+        if team is None and instead is None:
+            continue
+        # a copy: a record is never changed (a policy page's may be the last index's, `_policy_records`)
+        labelled = dict(record)
+        if team is not None:
+            labelled["t"] = f"{record['t']} ({team})"
+            labelled["x"] = f"{record.get('x', '')} {team}".strip()
+        if alternative is not None and instead is not None:
+            labelled["a"] = {**alternative, "tm": instead}
+        records[rid] = labelled
     records += [
         {"k": "page", "t": f"Team: {t.name}", "u": routes.team(t.id), "s": excerpt(t.mission), "x": f"team {t.id}"}
         for t in federation.teams
