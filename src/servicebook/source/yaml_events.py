@@ -34,7 +34,7 @@ def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None
     except RecursionError:  # the pure-Python parser, should it ever recurse on absurd input
         raise SourceError([_problem(source, 1 + line_offset, 1, *TOO_DEEP)]) from None
     except yaml.YAMLError as exc:  # reader errors carry no mark
-        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+        raise SourceError(_unreadable(source, source.text if text is None else text, line_offset, exc)) from None
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.root
@@ -54,7 +54,7 @@ def documents(source: SourceText, max_documents: int, *, aliases: bool = False, 
     except RecursionError:
         raise SourceError([_problem(source, 1, 1, *TOO_DEEP)]) from None
     except yaml.YAMLError as exc:
-        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+        raise SourceError(_unreadable(source, source.text, 0, exc)) from None
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.documents_read
@@ -89,6 +89,38 @@ def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> N
         if len(problems) == 20:
             break
     raise SourceError(problems)
+
+
+# What YAML's reader refuses in a stream (PyYAML's Reader.NON_PRINTABLE): source/text.py refuses the
+# ASCII controls before, and NEXT LINE is refused above; the C1 controls (U+0080–U+009F, a
+# terminal's 8-bit CSI among them) and the noncharacters U+FFFE and U+FFFF it lets through.
+_NOT_YAML_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _unreadable(source: SourceText, text: str, line_offset: int, exc: yaml.YAMLError) -> list[Problem]:
+    """The characters YAML's reader refused, each at its line and column: libyaml says only "position
+    N", a count of UTF-8 bytes from the start of what it was given (the front matter, not the page)."""
+    problems = []
+    for found in _NOT_YAML_RE.finditer(text):
+        index = found.start()
+        line = text.count("\n", 0, index) + 1 + line_offset
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        code = ord(found[0])
+        problems.append(
+            _problem(
+                source,
+                line,
+                column,
+                f"control character U+{code:04X} is not allowed in YAML"
+                if code < 0xA0
+                else f"U+{code:04X} is not a character YAML allows",
+                "delete it",
+            )
+        )
+        if len(problems) == 20:
+            break
+    reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+    return problems or [Problem(SourceLocation(source.path), f"invalid YAML: {reason}")]
 
 
 # What source/text.py refuses in a file, and the Unicode line breaks refused above, written in a
