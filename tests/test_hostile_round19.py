@@ -4,6 +4,8 @@ were counted; a radar export killed mid-way), then what a wrong or malicious fil
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -45,3 +47,37 @@ def test_a_character_yamls_reader_refuses_is_said_at_its_line_and_column(
     assert f"{shown_path}:{line}:{column}: error: {message}" in result.stderr
     assert shown in result.stderr  # the source line under it, the character escaped
     assert "hint: delete it" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["json", "yaml", "json of lists"])
+def test_a_radar_past_its_bounds_is_refused_as_it_is_read_not_after(run, tmp_path: Path, form: str) -> None:
+    """An 8 MB radar JSON of 177,000 entries was read whole (five CPU seconds, thirteen on a loaded
+    machine) before its 10,000-entry limit refused it, and 8 MB of short lists within a list (four
+    million values) took ten. The file is counted as it is read: the entry past the limit, or the
+    value past a million, is the error, and what follows it is never read (here, a mistake at the
+    end of the file that reading it whole finds first)."""
+    radar = tmp_path / f"radar.{'yaml' if form == 'yaml' else 'json'}"
+    if form == "json":
+        entries = ",\n".join(f'{{"label": "t{i}", "quadrant": 0, "ring": 0}}' for i in range(20_000))
+        radar.write_text(
+            f'{{"quadrants": [{{"name": "Tools"}}], "rings": [{{"name": "ADOPT"}}], "entries": [\n{entries}, }}'
+        )
+        where, message = "10002:1", "more than 10,000 items in one list; the limit for a radar is 10,000, here"
+    elif form == "yaml":
+        entries = "".join(f"  - {{label: t{i}, quadrant: 0, ring: 0}}\n" for i in range(20_000))
+        radar.write_text(f"quadrants: [{{name: Tools}}]\nrings: [{{name: ADOPT}}]\nentries:\n{entries}  - [\n")
+        where, message = "10004:5", "more than 10,000 items in one list; the limit for a radar is 10,000, here"
+    else:
+        inner = "[" + ",".join(["0"] * 999) + "]"
+        radar.write_text("[\n" + ",\n".join([inner] * 1_001) + ",\n}")
+        # the outer list and 999 lists of 999 zeros are 999,001 values; list 1,000 is the next, and its
+        # last zero (at column 1,998 of its line) the 1,000,001st
+        where = "1001:1998"
+        message = "more than 1,000,000 values (texts, numbers, lists and keys) in the file; the limit for a radar"
+
+    result = run("import", "techradar", radar)
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert f"{radar}:{where}: error: {message}" in result.stderr
+    assert "hint: a radar holds at most 10,000 entries: split it" in result.stderr

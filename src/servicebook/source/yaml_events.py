@@ -12,7 +12,7 @@ import yaml
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH, TOO_DEEP, syntax_error
-from servicebook.source.nodes import Document, Mapping, Node, Scalar, Sequence
+from servicebook.source.nodes import Bounds, Document, Mapping, Node, Scalar, Sequence
 from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
@@ -21,10 +21,10 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Parser = yaml.SafeLoader
 
 
-def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+def parse(source: SourceText, text: str | None, line_offset: int, bounds: Bounds | None = None) -> Node | None:
     """`parse_yaml` by libyaml's events: every document, and the refusals."""
     _refuse_unicode_breaks(source, source.text if text is None else text, line_offset)
-    builder = _TreeBuilder(source, line_offset)
+    builder = _TreeBuilder(source, line_offset, bounds=bounds)
     try:
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
             builder.feed(event)
@@ -175,9 +175,18 @@ class _TreeBuilder:
     merge keys with `merges`)."""
 
     def __init__(
-        self, source: SourceText, line_offset: int, several: int = 1, *, aliases: bool = False, merges: bool = False
+        self,
+        source: SourceText,
+        line_offset: int,
+        several: int = 1,
+        *,
+        aliases: bool = False,
+        merges: bool = False,
+        bounds: Bounds | None = None,
     ) -> None:
         self.source = source
+        self.bounds = bounds
+        self.values = 0  # read so far, keys included
         self.offset = line_offset
         self.aliases = aliases
         self.merges = merges
@@ -208,10 +217,24 @@ class _TreeBuilder:
         self.start = self._loc(event.start_mark)
         self.anchored = {}  # an anchor names a value of its own document only
 
+    def _count(self, event: yaml.NodeEvent, bounds: Bounds) -> None:
+        """Count the value `event` starts against the bounds, as one more item of the list or key
+        of the mapping it is in."""
+        self.values += 1
+        if self.values > bounds.values:
+            raise self._refuse(event.start_mark, *bounds.too_many_values())
+        if self.stack:
+            kind, _, children, _ = self.stack[-1]
+            held = len(children) if kind == "seq" else len(children) // 2
+            if held >= bounds.items and (kind == "seq" or len(children) % 2 == 0):
+                raise self._refuse(event.start_mark, *bounds.too_many_items(keys=kind == "map"))
+
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             self._document(event)
             return
+        if self.bounds is not None and isinstance(event, yaml.NodeEvent):
+            self._count(event, self.bounds)
         if isinstance(event, yaml.DocumentEndEvent) and self.several > 1:
             root = None if isinstance(self.root, Scalar) and self.root.is_null else self.root
             self.documents_read.append(Document(root, self.start or self._loc(event.start_mark)))
