@@ -4,9 +4,14 @@ were counted; a radar export killed mid-way), then what a wrong or malicious fil
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from .test_hostile_round18 import _stopping
 
 
 @pytest.mark.parametrize(
@@ -81,3 +86,68 @@ def test_a_radar_past_its_bounds_is_refused_as_it_is_read_not_after(run, tmp_pat
     assert result.stdout == ""
     assert f"{radar}:{where}: error: {message}" in result.stderr
     assert "hint: a radar holds at most 10,000 entries: split it" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "techradar", "--source", "{site}", "--format", "aoe", "--output", "{out}/aoe"],
+        ["export", "backstage", "--source", "{site}", "--split", "{out}/backstage"],
+        ["init", "{out}/new"],
+    ],
+    ids=["export-techradar-aoe", "export-backstage-split", "init"],
+)
+def test_a_set_of_files_killed_while_put_in_place_is_written_whole_by_the_next_run(
+    run, site_copy, tmp_path: Path, args: list[str]
+) -> None:
+    """A command that writes several files writes each under a temporary name, then puts them in
+    place one by one: SIGKILLed between two of them, it left the files put so far, and every later
+    run refused ("… already exist; nothing was written"), for ever, until someone removed them by
+    hand, knowing which. The next run removes what the killed one had put in place (each is still
+    one of its temporary files under another name, and one of those was not yet in place) and
+    writes the set whole; a set the killed run had put in place whole is kept."""
+    site = site_copy("example")
+    out, whole = tmp_path / "out", tmp_path / "whole"
+    out.mkdir()
+    whole.mkdir()
+
+    def command(where: Path) -> list[str]:
+        return [a.format(site=site, out=where) for a in args]
+
+    counted = _stopping(command(whole), 0)
+    done, err = counted.communicate(timeout=300)
+    assert counted.returncode == 0, err
+    new = _placed(whole)
+    ops, files = int(done.split("ops ")[-1]), len(new)
+    assert files >= 3
+    # the last operations: each file linked in place, then each temporary file removed
+    first_link, first_removal = ops - 2 * files + 1, ops - files + 1
+    for n in (first_link + 1, first_link + files // 2, first_removal - 1, first_removal):
+        for left in list(out.iterdir()):
+            subprocess.run(["rm", "-rf", str(left)], check=True)
+        child = _stopping(command(out), n)
+        _, status = os.waitpid(child.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), f"the command did not reach operation {n}: {child.communicate()}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
+        placed = _placed(out)
+        assert placed and all(new[name] == data for name, data in placed.items())
+
+        again = run(*command(out))
+
+        if placed == new:  # killed once every file was in place: the set is whole, and kept
+            assert n == first_removal
+            assert again.exit_code != 0 and "already" in again.stderr
+        else:
+            assert again.exit_code == 0, f"after a kill at operation {n} of {ops}: {again.output}"
+        assert _placed(out) == new
+
+
+def _placed(folder: Path) -> dict[str, bytes]:
+    """The files under `folder` but the temporary files of a writer (`.NAME.PID-RANDOM.partial`)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".partial"))
+    }
