@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,33 @@ def _placed(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".partial"))
     }
+
+
+CPU_SECONDS = 20  # for a check of the site below: it takes about 5 (on a loaded machine)
+
+
+@pytest.mark.slow
+def test_a_page_of_120000_headings_and_pages_linking_to_them_check_in_seconds(site_copy) -> None:
+    """A policy page of 120,000 headings alike (`#`, one a line: 240 KB, under a page's limit)
+    checked for hours: each heading's anchor was found by trying section-2, section-3 … from the
+    start, and each anchor link the theme puts on a heading was looked for in a text of all the
+    page's ids, as was each link from another page to one of them (10,000 a page, under the limit
+    of `[`). Counted, each is one look-up now: the check runs under a CPU limit (of its own
+    process, not the wall clock) that any one of them exceeded many times over."""
+    site = site_copy("minimal")
+    (site / "content" / "welcome.md").write_text("---\ntitle: How we work\n---\n" + "#\n" * 120_000)
+    links = "".join(f"[x](welcome.md#section-{i})\n" for i in range(2, 9_002))
+    for k in range(10):
+        (site / "content" / f"other-{k}.md").write_text(f"---\ntitle: Other {k}\n---\n\n{links}")
+
+    check = [sys.executable, "-m", "servicebook", "check", "--source", str(site)]
+    done = subprocess.run(  # ulimit -t: the CPU seconds of the process, SIGXCPU past them
+        ["sh", "-c", f'ulimit -t {CPU_SECONDS} && exec "$0" "$@"', *check],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SERVICEBOOK_WORKERS": "1"},
+    )
+
+    assert done.returncode == 0, f"{done.returncode}: {done.stderr[-2000:]}"  # -SIGXCPU past the limit
+    assert "no errors" in done.stdout + done.stderr
