@@ -182,3 +182,31 @@ def test_a_page_of_120000_headings_and_pages_linking_to_them_check_in_seconds(si
 
     assert done.returncode == 0, f"{done.returncode}: {done.stderr[-2000:]}"  # -SIGXCPU past the limit
     assert "no errors" in done.stdout + done.stderr
+
+
+def test_thousands_of_problems_on_one_long_line_hold_what_they_show_not_the_line(site_copy) -> None:
+    """9,000 links to a heading the page lacks, on one line of a paragraph (180 KB, under a page's
+    limits), made 9,000 problems each holding that line, which the build's store encoded one copy
+    each: 3.8 GB of memory for a check, a MemoryError (a traceback) where the job had less. A problem
+    keeps the part of a long line it shows: the check runs in a gigabyte of address space, says
+    each error at its column, and shows the same excerpt and caret as before."""
+    site = site_copy("minimal")
+    body = " ".join(f"[x](#missing-{i % 3})" for i in range(9_000))
+    (site / "content" / "welcome.md").write_text(f"---\ntitle: How we work\n---\n\n{body}\n")
+    check = [sys.executable, "-m", "servicebook", "check", "--source", str(site)]
+
+    done = subprocess.run(  # ulimit -v: the address space of the process, in KiB
+        ["sh", "-c", 'ulimit -v 1000000 && exec "$0" "$@"', *check],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SERVICEBOOK_WORKERS": "1"},
+    )
+
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 1
+    assert done.stderr.endswith("check failed: 9000 errors.\n")
+    last = 5 + 16 * 8_999  # the '#' of the last link: 16 characters a link, with its space
+    excerpt = "…g-2) [x](#missing-0) [x](#missing-1) [x](#missing-2) [x](#missing-0) [x](#missing-1) [x](#missing-2)"
+    said = f"content/welcome.md:5:{last}: error: broken link: page 'welcome' has no heading '#missing-2'\n"
+    assert f"{said} 5 | {excerpt}\n   | {' ' * excerpt.rindex('#')}^\n" in done.stderr  # as before
