@@ -45,6 +45,20 @@ class Problem:
     # what kind of warning it is, said where it is made (`decision-due-for-review`): `alike` counts
     # the warnings of one kind past the first few
     kind: str | None = dataclasses.field(default=None, compare=False)
+    # where in the offending line `source_line` starts (0-based): a long line is kept as the part of
+    # it `format` shows, so that thousands of problems on one line of a 256 KiB paragraph do not each
+    # hold (and the cache each store) a copy of the whole line (3.8 GB for 9,000 links on one line)
+    source_from: int = 0
+
+    def __post_init__(self) -> None:
+        line = self.source_line
+        if line is None or len(line) <= _KEPT_LINE or self.location.line <= 0:
+            return
+        line = line.rstrip("\n")
+        column = min(max(self.location.column - 1, 0), len(line)) - self.source_from
+        start = max(0, column - MAX_SHOWN - 2)  # two more: `##[` is looked for before the first shown
+        object.__setattr__(self, "source_line", line[start : column + MAX_SHOWN + 1])  # one more: the '…'
+        object.__setattr__(self, "source_from", self.source_from + start)
 
     def format(self) -> str:
         """Compiler-style text: `path:line:col: error: message`, the line, a caret, a hint.
@@ -57,7 +71,8 @@ class Problem:
         if self.source_line is not None and self.location.line > 0:
             number = str(self.location.line)
             gutter = " " * len(number)
-            shown, caret_at = _excerpt(self.source_line.rstrip("\n"), max(self.location.column - 1, 0))
+            column = max(self.location.column - 1 - self.source_from, 0)
+            shown, caret_at = _excerpt(self.source_line.rstrip("\n"), column, cut=self.source_from > 0)
             out.append(f" {number} | {shown}")
             out.append(f" {gutter} | {' ' * caret_at}^")
         if self.hint:
@@ -70,6 +85,7 @@ class Problem:
 
 
 MAX_SHOWN = 100  # characters of a source line shown under a message
+_KEPT_LINE = 4 * MAX_SHOWN  # characters of a source line a problem keeps whole; of a longer, what is shown
 MAX_MESSAGE = 400
 
 
@@ -101,11 +117,11 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
-def _excerpt(line: str, column: int) -> tuple[str, int]:
+def _excerpt(line: str, column: int, *, cut: bool = False) -> tuple[str, int]:
     """The printable form of `line` and where character `column` (0-based) lands in it.
 
     At most MAX_SHOWN characters are shown (escapes included), a window around the column
-    marked with '…' where the line goes on.
+    marked with '…' where the line goes on (`cut`: `line` is the end of a longer one).
     """
     column = min(column, len(line))
     offset = max(0, column - MAX_SHOWN)  # every character shows as one or more: look no further
@@ -125,7 +141,7 @@ def _excerpt(line: str, column: int) -> tuple[str, int]:
     while start > 0 and len(pieces[start - 1]) <= budget:  # room left over at the end: show more before
         start -= 1
         budget -= len(pieces[start])
-    head = "…" if offset + start > 0 else ""
+    head = "…" if offset + start > 0 or cut else ""
     tail = "…" if offset + end < len(line) else ""
     return head + "".join(pieces[start:end]) + tail, len(head) + sum(len(p) for p in pieces[start:at])
 

@@ -2,13 +2,15 @@
 an import's `--output`, the exports, `federate update`'s lock): each is written under a temporary
 name beside it (`.NAME.PID-RANDOM.partial`) and only then put in place, so none is ever seen cut
 short, not even after a kill; a failure removes what the call made, folders too, and the next call
-removes the temporary files a killed one left."""
+removes the temporary files a killed one left, and the files it had put in place when it was killed
+before putting them all (remove_unfinished)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -16,6 +18,7 @@ def write_new(files: Mapping[Path, bytes], mode: int | None = None) -> None:
     """Write each new file, or none: an OSError (its filename the file asked for, never a
     temporary name) once what this call made is removed again. The umask applies, as to a file
     the shell writes, unless a `mode` is given."""
+    remove_unfinished(files)
     for path in files:
         remove_leftovers(path)
     made: list[Path] = []  # folders made, outermost first
@@ -76,6 +79,47 @@ def remove_leftovers(path: Path) -> None:
         if pid.isdigit() and not _running(int(pid)):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)  # noqa: PTH108 - (a link is removed, never what it names)
+
+
+def remove_unfinished(paths: Iterable[Path]) -> None:
+    """Remove the files among `paths` that a `write_new` killed while it put its files in place had
+    put there, so that the next run, which refuses to write over a file, writes the set whole
+    (a multi-file export killed half-way said "already exist" of half of it, for ever).
+
+    Such a run leaves its temporary files (named for its process, no longer running) beside the
+    files, and each file put in place is one of them under another name (a hard link); while one of
+    them is not yet in place, the set was not whole. A run killed after it put every file in place,
+    while it removed its temporary files, made the set whole: it is kept (remove_leftovers then
+    removes what it left)."""
+    by_folder: dict[Path, set[str]] = defaultdict(set)
+    for path in paths:
+        by_folder[path.parent].add(path.name)
+    runs: dict[int, list[tuple[Path, Path]]] = defaultdict(list)  # a killed run's (temporary, file) pairs
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not (entry.name.startswith(".") and entry.name.endswith(_PARTIAL)):
+                continue
+            name, _, rest = entry.name[1 : -len(_PARTIAL)].rpartition(".")
+            pid = rest.partition("-")[0]
+            if name in names and pid.isdigit() and not _running(int(pid)):
+                runs[int(pid)].append((Path(entry.path), folder / name))
+    for pairs in runs.values():
+        placed = [path for temp, path in pairs if _same_file(temp, path)]
+        if len(placed) < len(pairs):  # one was still to put in place: none of them is kept
+            for path in placed:
+                path.unlink(missing_ok=True)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        a, b = os.lstat(one), os.lstat(other)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _running(pid: int) -> bool:

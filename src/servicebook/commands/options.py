@@ -24,7 +24,7 @@ from servicebook.errors import (
 )
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
-from servicebook.wholefiles import write_new
+from servicebook.wholefiles import remove_unfinished, write_new
 
 
 def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
@@ -117,6 +117,7 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
                     "which the build reads; give another folder"
                 )
     targets = {folder / name: data for name, data in files.items()}
+    remove_unfinished(targets)  # what a run killed while it put its files in place had put there
     existing = sorted(str(p) for p in targets if p.exists() or p.is_symlink())
     if existing:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")

@@ -19,8 +19,8 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import Report, child, dump_fragment, dump_yaml, items, location, text
 from servicebook.source import csvtree
 from servicebook.source.jsontree import parse_json
+from servicebook.source.yaml import Bounds, Node, Scalar, SourceError, SourceText, parse_yaml
 from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, parse_yaml
 from servicebook.source.yaml import Sequence as YamlSequence
 
 # Colours of the rings (the Backstage plugin and Zalando's radar need one each): the usual four
@@ -514,7 +514,8 @@ def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | No
                     "an empty row: it has no name, ring or quadrant, so no entry is read from it",
                 )
             return read.rows, _sheet_layout(source, read.header, read.rows, report)
-        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
+        json_text = source.text.lstrip().startswith(("{", "["))
+        node = parse_json(source, bounds=RADAR_BOUNDS) if json_text else parse_yaml(source, bounds=RADAR_BOUNDS)
     except SourceError as exc:
         if _FRONT_MATTER.match(source.text):  # not a YAML mistake to fix by removing the '---'
             _markdown(source, report)
@@ -633,6 +634,16 @@ def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | 
 
 MAX_ENTRIES = 10_000  # of a radar's JSON or sheet, as of an AOE radar's item files (aoe_radar.MAX_ITEM_FILES)
 MAX_BLANK_ROWS = 1_000  # a sheet's rows of nothing, beside its header and its entries
+# A radar's JSON or YAML is counted as it is read, so one past the limit is refused at its entry
+# past it without reading the rest (8 MB of 177,000 entries took five CPU seconds to read whole),
+# and any other list as long, or a file of more values than 10,000 entries of a hundred each (a
+# long timeline of moves: a Backstage entry with one holds about thirty), likewise.
+RADAR_BOUNDS = Bounds(
+    items=MAX_ENTRIES,
+    values=100 * MAX_ENTRIES,
+    what="a radar",
+    hint=f"a radar holds at most {MAX_ENTRIES:,} entries: split it, by quadrant for one",
+)
 MAX_SHEETS_SHOWN = 5  # of a Build-Your-Own-Radar file's sheets, named in the error (then how many more)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from servicebook.errors import UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
-from servicebook.wholefiles import write_new
+from servicebook.wholefiles import remove_unfinished, write_new
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -54,6 +54,8 @@ def scaffold(directory: Path, *, example: bool = False, team: str | None = None)
         )
     named = None if team is None else _named_starter(team)
     files = _files(example)
+    # what an init killed while it put its files in place had put there (its .gitignore too)
+    remove_unfinished([directory / name for name in files] + [directory / ".gitignore"])
     clashes = conflicts(directory, tuple(files))
     if clashes:
         them = "it" if len(clashes) == 1 else "them"

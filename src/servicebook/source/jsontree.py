@@ -11,6 +11,7 @@ import re
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH
+from servicebook.source.nodes import Bounds
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText
 from servicebook.source.yaml_events import escaped_character
 
@@ -29,10 +30,23 @@ class _Refused(Exception):
 
 
 class _Reader:
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, bounds: Bounds | None) -> None:
         self.text = text
         self.path = path
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.bounds = bounds
+        self.values = 0  # read so far, keys included
+
+    def count(self, index: int) -> None:
+        """Count the value (or key) at `index` against the bounds."""
+        self.values += 1
+        if self.bounds is not None and self.values > self.bounds.values:
+            raise _Refused(index, *self.bounds.too_many_values())
+
+    def one_more(self, held: int, index: int, *, keys: bool = False) -> None:
+        """Refuse the item (or key) at `index` of a list (a mapping) that holds `held` already."""
+        if self.bounds is not None and held >= self.bounds.items:
+            raise _Refused(index, *self.bounds.too_many_items(keys=keys))
 
     def location(self, index: int) -> SourceLocation:
         line = _bisect(self.line_starts, index)
@@ -45,6 +59,7 @@ class _Reader:
         index = self.skip(index)
         if index >= len(self.text):
             raise _Refused(index, "the JSON ends where a value was expected")
+        self.count(index)
         ch = self.text[index]
         if ch == "{":
             return self.object(index, depth + 1)
@@ -92,6 +107,8 @@ class _Reader:
             index = self.skip(index)
             if not self.text.startswith('"', index):
                 raise _Refused(index, "expected a key in double quotes")
+            self.one_more(len(items), index, keys=True)
+            self.count(index)
             key, index = self.string(index)
             if key.value in seen:
                 raise _Refused(
@@ -122,6 +139,7 @@ class _Reader:
         if self.text.startswith("]", index):
             return Sequence((), self.location(start)), index + 1
         while True:
+            self.one_more(len(items), self.skip(index))
             node, index = self.value(index, depth)
             items.append(node)
             index = self.skip(index)
@@ -147,9 +165,10 @@ def _bisect(starts: list[int], index: int) -> int:
     return low
 
 
-def parse_json(source: SourceText) -> Node:
-    """The JSON document in `source` as located nodes; SourceError with the problem's position."""
-    reader = _Reader(source.text, source.path)
+def parse_json(source: SourceText, *, bounds: Bounds | None = None) -> Node:
+    """The JSON document in `source` as located nodes; SourceError with the problem's position
+    (with `bounds`, at the first value past one of them, before the rest is read)."""
+    reader = _Reader(source.text, source.path, bounds)
     try:
         node, end = reader.value(0, 0)
         end = reader.skip(end)

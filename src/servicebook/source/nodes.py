@@ -43,3 +43,29 @@ class Document:
 
     node: Node | None
     location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """How much a file read into nodes may hold, counted as it is read: the first value past a
+    bound is a located error, so an oversized file is refused before the rest of it is read (a
+    radar's 8 MB JSON of 177,000 entries took five CPU seconds to read whole before its entries
+    were counted)."""
+
+    items: int  # of one list, or keys of one mapping
+    values: int  # in the whole file: every text, number, list and mapping, keys included
+    what: str  # what the file is, said in the error: "a radar"
+    hint: str  # what to do with a file past a bound
+
+    def too_many_items(self, *, keys: bool) -> tuple[str, str]:
+        """The message and hint for the item past `items` of a list (or the key of a mapping)."""
+        kind = "keys in one mapping" if keys else "items in one list"
+        return f"more than {self.items:,} {kind}; the limit for {self.what} is {self.items:,}, here", self.hint
+
+    def too_many_values(self) -> tuple[str, str]:
+        """The message and hint for the value past `values` of the file."""
+        return (
+            f"more than {self.values:,} values (texts, numbers, lists and keys) in the file; the limit for "
+            f"{self.what} is {self.values:,}, here",
+            self.hint,
+        )

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.source.nodes import NULLS, Document, Mapping, Node, Scalar, Sequence
+from servicebook.source.nodes import NULLS, Bounds, Document, Mapping, Node, Scalar, Sequence
 from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText, decode, read_text
 
 __all__ = [
     "BIDI_CONTROLS",  # from source/text.py, as are SourceError, SourceText, decode and read_text
     # NULLS and the nodes (Document, Mapping, Node, Scalar, Sequence) from source/nodes.py
     "NULLS",
+    "Bounds",
     "Document",
     "Mapping",
     "Node",
@@ -37,28 +38,31 @@ __all__ = [
 # --- YAML ---------------------------------------------------------------------------------
 
 
-def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int = 0) -> Node | None:
+def parse_yaml(
+    source: SourceText, *, text: str | None = None, line_offset: int = 0, bounds: Bounds | None = None
+) -> Node | None:
     """Parse one YAML document into located nodes; None for an empty document.
 
     `text` (default: the whole file) is a part of `source` starting below `line_offset` lines,
     as front matter does; positions are reported in the whole file.
-    Raises `SourceError` with the first structural problem found.
+    Raises `SourceError` with the first structural problem found (with `bounds`, at the first value
+    past one of them, before the rest is read).
     """
-    if text is not None:  # front matter: mostly one `key: value` a line, read without libyaml
+    if text is not None and bounds is None:  # front matter: mostly one `key: value` a line, read without libyaml
         flat = _flat_mapping(source.path, text, line_offset)
         if flat is not None:
             return flat
-    return _parse_events(source, text, line_offset)
+    return _parse_events(source, text, line_offset, bounds)
 
 
-def _parse_events(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+def _parse_events(source: SourceText, text: str | None, line_offset: int, bounds: Bounds | None = None) -> Node | None:
     """`parse_yaml` by libyaml's events: every document, and the refusals."""
     # PyYAML is imported with source/yaml_events.py when YAML is read by its events: a rebuild
     # that reads only front matter of one `key: value` a line does not import it (~9 ms of CPU,
     # bench/README.md, "The command line's start").
     from servicebook.source import yaml_events
 
-    return yaml_events.parse(source, text, line_offset)
+    return yaml_events.parse(source, text, line_offset, bounds)
 
 
 # The front matter most pages have: one `key: value` a line, each value a plain scalar, a quoted

@@ -12,7 +12,7 @@ import yaml
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH, TOO_DEEP, syntax_error
-from servicebook.source.nodes import Document, Mapping, Node, Scalar, Sequence
+from servicebook.source.nodes import Bounds, Document, Mapping, Node, Scalar, Sequence
 from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
@@ -21,10 +21,10 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Parser = yaml.SafeLoader
 
 
-def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+def parse(source: SourceText, text: str | None, line_offset: int, bounds: Bounds | None = None) -> Node | None:
     """`parse_yaml` by libyaml's events: every document, and the refusals."""
     _refuse_unicode_breaks(source, source.text if text is None else text, line_offset)
-    builder = _TreeBuilder(source, line_offset)
+    builder = _TreeBuilder(source, line_offset, bounds=bounds)
     try:
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
             builder.feed(event)
@@ -34,7 +34,7 @@ def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None
     except RecursionError:  # the pure-Python parser, should it ever recurse on absurd input
         raise SourceError([_problem(source, 1 + line_offset, 1, *TOO_DEEP)]) from None
     except yaml.YAMLError as exc:  # reader errors carry no mark
-        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+        raise SourceError(_unreadable(source, source.text if text is None else text, line_offset, exc)) from None
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.root
@@ -54,7 +54,7 @@ def documents(source: SourceText, max_documents: int, *, aliases: bool = False, 
     except RecursionError:
         raise SourceError([_problem(source, 1, 1, *TOO_DEEP)]) from None
     except yaml.YAMLError as exc:
-        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+        raise SourceError(_unreadable(source, source.text, 0, exc)) from None
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.documents_read
@@ -89,6 +89,38 @@ def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> N
         if len(problems) == 20:
             break
     raise SourceError(problems)
+
+
+# What YAML's reader refuses in a stream (PyYAML's Reader.NON_PRINTABLE): source/text.py refuses the
+# ASCII controls before, and NEXT LINE is refused above; the C1 controls (U+0080–U+009F, a
+# terminal's 8-bit CSI among them) and the noncharacters U+FFFE and U+FFFF it lets through.
+_NOT_YAML_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _unreadable(source: SourceText, text: str, line_offset: int, exc: yaml.YAMLError) -> list[Problem]:
+    """The characters YAML's reader refused, each at its line and column: libyaml says only "position
+    N", a count of UTF-8 bytes from the start of what it was given (the front matter, not the page)."""
+    problems = []
+    for found in _NOT_YAML_RE.finditer(text):
+        index = found.start()
+        line = text.count("\n", 0, index) + 1 + line_offset
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        code = ord(found[0])
+        problems.append(
+            _problem(
+                source,
+                line,
+                column,
+                f"control character U+{code:04X} is not allowed in YAML"
+                if code < 0xA0
+                else f"U+{code:04X} is not a character YAML allows",
+                "delete it",
+            )
+        )
+        if len(problems) == 20:
+            break
+    reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+    return problems or [Problem(SourceLocation(source.path), f"invalid YAML: {reason}")]
 
 
 # What source/text.py refuses in a file, and the Unicode line breaks refused above, written in a
@@ -143,9 +175,18 @@ class _TreeBuilder:
     merge keys with `merges`)."""
 
     def __init__(
-        self, source: SourceText, line_offset: int, several: int = 1, *, aliases: bool = False, merges: bool = False
+        self,
+        source: SourceText,
+        line_offset: int,
+        several: int = 1,
+        *,
+        aliases: bool = False,
+        merges: bool = False,
+        bounds: Bounds | None = None,
     ) -> None:
         self.source = source
+        self.bounds = bounds
+        self.values = 0  # read so far, keys included
         self.offset = line_offset
         self.aliases = aliases
         self.merges = merges
@@ -176,10 +217,24 @@ class _TreeBuilder:
         self.start = self._loc(event.start_mark)
         self.anchored = {}  # an anchor names a value of its own document only
 
+    def _count(self, event: yaml.NodeEvent, bounds: Bounds) -> None:
+        """Count the value `event` starts against the bounds, as one more item of the list or key
+        of the mapping it is in."""
+        self.values += 1
+        if self.values > bounds.values:
+            raise self._refuse(event.start_mark, *bounds.too_many_values())
+        if self.stack:
+            kind, _, children, _ = self.stack[-1]
+            held = len(children) if kind == "seq" else len(children) // 2
+            if held >= bounds.items and (kind == "seq" or len(children) % 2 == 0):
+                raise self._refuse(event.start_mark, *bounds.too_many_items(keys=kind == "map"))
+
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             self._document(event)
             return
+        if self.bounds is not None and isinstance(event, yaml.NodeEvent):
+            self._count(event, self.bounds)
         if isinstance(event, yaml.DocumentEndEvent) and self.several > 1:
             root = None if isinstance(self.root, Scalar) and self.root.is_null else self.root
             self.documents_read.append(Document(root, self.start or self._loc(event.start_mark)))
