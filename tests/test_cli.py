@@ -148,6 +148,39 @@ def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run
     assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
 
 
+@pytest.mark.git
+def test_init_without_a_folder_writes_into_the_repository_it_is_run_in(run, tmp_path, monkeypatch) -> None:
+    """`git init && servicebook init --team …`, as `git init` takes the current folder: it was
+    click's "Missing argument 'DIRECTORY'" (newuser21)."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "README.md").write_text("# Our catalog\n")  # as a forge makes a repository
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "--team", "Payments Platform")
+    assert result.exit_code == 0, result.output
+    assert "  name: Payments Platform\n" in (tmp_path / "catalog.yaml").read_text()
+    assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)  # a folder just made, outside any repository's top
+    assert run("init").exit_code == 0
+    assert (empty / "catalog.yaml").is_file()
+
+
+def test_init_without_a_folder_elsewhere_asks_for_one_and_writes_nothing(run, tmp_path, monkeypatch) -> None:
+    """In a folder of other files that is no repository's top (the home folder, often), init
+    would scatter a site among them: it names the two ways to say where."""
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "projects").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run("init")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: name the folder for the new site: `servicebook init my-catalog` makes it; `servicebook init .` "
+        "writes into this folder (not the top of a git repository; it already holds notes.txt, projects)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "projects"]
+
+
 def test_init_adds_to_a_gitignore_only_what_it_lacks(run, tmp_path) -> None:
     (tmp_path / ".gitignore").write_text("public/\n.venv/\n")
     result = run("init", tmp_path)
