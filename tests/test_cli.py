@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from servicebook.cli import main
@@ -55,6 +56,22 @@ def test_init_with_a_team_names_that_team_where_the_starter_names_the_platform_t
     home = (target / "public" / "index.html").read_text()
     assert "<title>Payments: Cards #1 services" in home
     assert "payments-cards-1-oncall" in (target / "public" / "support" / "index.html").read_text()
+
+
+def test_init_with_a_team_keeps_every_letter_of_an_accented_name_in_its_addresses(run, tmp_path) -> None:
+    """The e-mail address, chat channel and pager made of the team's name: accented letters were
+    dropped ("quipe-paiements@example.com" for Équipe Paiements; newuser21)."""
+    for team, slug in (
+        ("Équipe Paiements", "equipe-paiements"),
+        ("Zahlungsplattform Süd-Straße", "zahlungsplattform-sud-strasse"),
+    ):
+        target = tmp_path / slug
+        assert run("init", "--team", team, target).exit_code == 0
+        catalog = (target / "catalog.yaml").read_text()
+        assert yaml.safe_load(catalog)["team"]["name"] == team  # the name itself as written
+        assert f"      email: {slug}@example.com\n" in catalog
+        assert f'      name: "#{slug}-help"\n' in catalog
+        assert f'page "{slug}-oncall"' in catalog
 
 
 def test_init_with_a_team_finds_every_line_it_names_the_team_in() -> None:
