@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from servicebook.catalog.validate import ascii_name
 from servicebook.errors import UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
 from servicebook.wholefiles import write_new
@@ -182,7 +181,7 @@ def _named_starter(team: str) -> Callable[[str, bytes], bytes]:
             f"--team '{printable(team)}': give the team's name as readers know it, on one line "
             "(up to 100 characters), e.g. --team 'Payments Team'"
         )
-    slug = "-".join(re.findall(r"[a-z0-9]+", _latin(name).lower())) or "team"
+    slug = ascii_name(name, empty="team")  # "Équipe Paiements": equipe-paiements
     values = {
         "title": scalar(f"{name} services", 2),
         "name": scalar(name, 2),
@@ -204,18 +203,6 @@ def _named_starter(team: str) -> Callable[[str, bytes], bytes]:
         return text.encode("utf-8")
 
     return named
-
-
-# Latin letters that Unicode does not decompose into a base letter and marks
-_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
-
-
-def _latin(text: str) -> str:
-    """`text` in lower case, its accented Latin letters as their base letters (Équipe Zürich: equipe zurich),
-    so that the e-mail address, channel and pager that init makes of a team's name keep every letter
-    of it: "equipe-paiements", not "quipe-paiements"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def starter_lines_named() -> dict[str, list[str]]:
