@@ -28,8 +28,9 @@ from servicebook.site.scaffold import scaffold
     "to federate (docs/federating.md).",
 )
 def init(directory: Path | None, example: bool, team: str | None) -> None:
-    """Scaffold a new site in DIRECTORY that builds immediately (without DIRECTORY: the current
-    folder, when it is empty or the top of a git repository)."""
+    """Scaffold a new site in DIRECTORY that builds immediately.
+
+    Without DIRECTORY, in the current folder, when it is empty or the top of a git repository."""
     if directory is None:
         directory = _current_folder()
     done = scaffold(directory, example=example, team=team)
