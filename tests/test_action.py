@@ -311,5 +311,18 @@ def test_against_compares_the_slos_with_the_monitorings_files_even_in_a_job_that
     assert agreed.returncode == 0, agreed.stdout + agreed.stderr
     missing = runner.run("Check the catalog and policy pages", source="catalog", against="slos")
     assert missing.returncode == 1
-    assert missing.stdout.startswith("::error title=servicebook::the folder 'slos' does not exist in ")
+    assert missing.stdout.startswith("::error title=servicebook::'slos' does not exist in ")
     assert "'against' input" in missing.stdout
+
+
+def test_against_takes_one_file_as_check_against_does(runner, pull_request) -> None:
+    """`check --against slos/ci.yaml` compares with that one file; the action's `against` took a
+    folder only and refused the file as 'the folder … does not exist' (newuser21)."""
+    (runner.workspace / "monitoring").mkdir()
+    (runner.workspace / "monitoring" / "ci.yaml").write_text(PYRRA_CI)
+    line = next(i for i, text in enumerate((runner.workspace / "catalog/catalog.yaml").read_text().splitlines(), 1)
+                if "objective: 99" in text)  # fmt: skip
+    drifted = runner.run("Check the catalog and policy pages", source="catalog", against="monitoring/ci.yaml")
+    assert drifted.returncode == 1, drifted.stdout + drifted.stderr
+    assert f"::error file=catalog/catalog.yaml,line={line},col=20," in drifted.stdout
+    assert "but Pyrra SLO 'pipelines-up'" in drifted.stdout

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from servicebook.cli import main
@@ -55,6 +56,22 @@ def test_init_with_a_team_names_that_team_where_the_starter_names_the_platform_t
     home = (target / "public" / "index.html").read_text()
     assert "<title>Payments: Cards #1 services" in home
     assert "payments-cards-1-oncall" in (target / "public" / "support" / "index.html").read_text()
+
+
+def test_init_with_a_team_keeps_every_letter_of_an_accented_name_in_its_addresses(run, tmp_path) -> None:
+    """The e-mail address, chat channel and pager made of the team's name: accented letters were
+    dropped ("quipe-paiements@example.com" for Équipe Paiements; newuser21)."""
+    for team, slug in (
+        ("Équipe Paiements", "equipe-paiements"),
+        ("Zahlungsplattform Süd-Straße", "zahlungsplattform-sud-strasse"),
+    ):
+        target = tmp_path / slug
+        assert run("init", "--team", team, target).exit_code == 0
+        catalog = (target / "catalog.yaml").read_text()
+        assert yaml.safe_load(catalog)["team"]["name"] == team  # the name itself as written
+        assert f"      email: {slug}@example.com\n" in catalog
+        assert f'      name: "#{slug}-help"\n' in catalog
+        assert f'page "{slug}-oncall"' in catalog
 
 
 def test_init_with_a_team_finds_every_line_it_names_the_team_in() -> None:
@@ -146,6 +163,39 @@ def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run
     assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
     assert run("init", ".").exit_code == 2  # a second init finds its own files, and changes nothing
     assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
+
+
+@pytest.mark.git
+def test_init_without_a_folder_writes_into_the_repository_it_is_run_in(run, tmp_path, monkeypatch) -> None:
+    """`git init && servicebook init --team …`, as `git init` takes the current folder: it was
+    click's "Missing argument 'DIRECTORY'" (newuser21)."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "README.md").write_text("# Our catalog\n")  # as a forge makes a repository
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "--team", "Payments Platform")
+    assert result.exit_code == 0, result.output
+    assert "  name: Payments Platform\n" in (tmp_path / "catalog.yaml").read_text()
+    assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)  # a folder just made, outside any repository's top
+    assert run("init").exit_code == 0
+    assert (empty / "catalog.yaml").is_file()
+
+
+def test_init_without_a_folder_elsewhere_asks_for_one_and_writes_nothing(run, tmp_path, monkeypatch) -> None:
+    """In a folder of other files that is no repository's top (the home folder, often), init
+    would scatter a site among them: it names the two ways to say where."""
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "projects").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run("init")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: name the folder for the new site: `servicebook init my-catalog` makes it; `servicebook init .` "
+        "writes into this folder (not the top of a git repository; it already holds notes.txt, projects)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "projects"]
 
 
 def test_init_adds_to_a_gitignore_only_what_it_lacks(run, tmp_path) -> None:

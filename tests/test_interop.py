@@ -469,6 +469,11 @@ def test_the_sloth_period_has_the_same_flag_in_check_import_and_export(run, tmp_
     assert {s["window"] for o in yaml.safe_load(imported.stdout)["offerings"] for s in o["slos"]} == {"28d"}
     exported = run("export", "sloth", "--source", site, "--sloth-period", "30d")  # the flag taken, not refused
     assert (exported.exit_code, "no SLO to export") == (1, exported.stderr.splitlines()[-1][len("error: ") :][:16])
+    # the import's guess of the window names that flag too: it named --period (newuser21)
+    guessed = run("import", "sloth", spec)
+    assert "a Sloth spec has none (sloth generate --default-slo-period; import sloth --sloth-period says it)" in (
+        guessed.stderr
+    )
 
 
 def test_pyrra_is_matched_by_namespace_and_name_as_its_import_reads_them(run, tmp_path) -> None:

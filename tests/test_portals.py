@@ -28,7 +28,7 @@ from servicebook.catalog.validate import read_record
 from servicebook.git.diff import diff_catalogs
 from servicebook.interop import fragment
 from servicebook.source.yaml import SourceText, parse_yaml
-from tests.conftest import REPO, GitSite, require_component
+from tests.conftest import REPO, SITES, GitSite, require_component
 
 NPM = REPO / "tests" / "npm"
 INSTALL = "run `make npm` (needs node and npm: apt-get install nodejs npm)"
@@ -185,6 +185,12 @@ def test_lifecycles_map_to_backstage_and_retired_stays_deprecated_with_its_own_a
     assert ci["metadata"]["annotations"]["servicebook.dev/lifecycle"] == annotation
 
 
+def _owned_by(root: Path, owner: str) -> None:
+    """The minimal site's offering owned by `owner`, not by the team (whose name needs no mapping)."""
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    owner: Platform Team\n", f"    owner: {owner}\n"))
+
+
 def test_an_owner_left_unmapped_is_a_located_error_naming_it(run, site_copy) -> None:
     root = site_copy("minimal")
     _with_portals(
@@ -194,15 +200,41 @@ def test_an_owner_left_unmapped_is_a_located_error_naming_it(run, site_copy) -> 
             "      - owner: Someone Else\n        ref: group:default/else\n",
         ),
     )
+    _owned_by(root, "Pipelines Crew")
     result = run("check", "--source", root)
     assert result.exit_code == 1
     assert (
-        "catalog.yaml:50:12: error: owner 'Platform Team' has no Backstage entity reference (owns ci)" in result.output
+        "catalog.yaml:50:12: error: owner 'Pipelines Crew' has no Backstage entity reference (owns ci)" in result.output
     )
-    assert "group:default/platform-team" in result.output  # the hint says what to add
+    assert "group:default/pipelines-crew" in result.output  # the hint says what to add
 
 
-@pytest.mark.parametrize("owner", ["Ops: nights # eu", "yes", "- team", "Platform Team"])
+def test_the_teams_own_name_as_an_owner_is_its_group_without_a_mapping(run, tmp_path: Path) -> None:
+    """An offering the team itself owns (init's starter: `owner:` the team's name) is owned by the
+    team's Group, which the export writes: export backstage of a new catalog asked for
+    portals.backstage.owners to map the team's name to that very Group (newuser21)."""
+    settings = {
+        "none": "",  # no portals section: `export backstage` alone
+        "named": "portals:\n  backstage:\n    namespace: payments\n    group: platform-people\n",
+        "mapped": PORTALS.replace("group:default/platform-team", "group:default/someone-else"),
+    }
+    owners = {}
+    for name, extra in settings.items():
+        root = shutil.copytree(SITES / "minimal", tmp_path / name)
+        _with_portals(root, extra)
+        assert run("check", "--source", root).exit_code == 0
+        entities = _export(run, root)
+        (system,) = [e for e in entities if e["kind"] == "System"]
+        (ci,) = [e for e in entities if e["kind"] == "Component"]
+        owners[name] = (ci["spec"]["owner"], system["spec"]["owner"])
+    assert owners == {
+        "none": ("group:default/platform-team", "group:default/platform-team"),
+        "named": ("group:payments/platform-people", "group:payments/platform-people"),
+        "mapped": ("group:default/someone-else", "group:default/platform-team"),  # a mapping is the team's to make
+    }
+
+
+@pytest.mark.parametrize("owner", ["Ops: nights # eu", "yes", "- team", "Pipelines Crew"])
 def test_the_owner_in_the_hint_to_map_it_reads_back_as_itself_when_pasted(run, site_copy, owner: str) -> None:
     """The hint's `owner:` is pasted into catalog.yaml: an owner written there as it is would
     read back as another value (`Ops: nights # eu` a mapping with a comment, `yes` true)."""
@@ -222,13 +254,14 @@ def test_export_without_owner_mapping_names_every_owner_to_map_where_it_is(run, 
     line, as check does for one that does (it said which, but not where)."""
     root = site_copy("minimal")
     _with_portals(root, "")
+    _owned_by(root, "Pipelines Crew")
     result = run("export", "backstage", "--source", root)
     assert result.exit_code == 1
     assert result.output == (
-        f"{root}/catalog.yaml:50:12: error: owner 'Platform Team' has no Backstage entity reference (owns ci)\n"
-        " 50 |     owner: Platform Team\n"
+        f"{root}/catalog.yaml:50:12: error: owner 'Pipelines Crew' has no Backstage entity reference (owns ci)\n"
+        " 50 |     owner: Pipelines Crew\n"
         "    |            ^\n"
-        "  hint: add it under portals.backstage.owners: - owner: Platform Team / ref: group:default/platform-team\n"
+        "  hint: add it under portals.backstage.owners: - owner: Pipelines Crew / ref: group:default/pipelines-crew\n"
         "export failed: 1 error; nothing was written.\n"
     )
 

@@ -366,6 +366,26 @@ def test_an_empty_bind_is_refused_rather_than_every_interface(site_copy, bind: s
         make_server(preview, bind, 0).server_close()
 
 
+def test_a_port_in_use_says_how_to_serve_on_another(site_copy) -> None:
+    """A second `servicebook serve` (the first left running in another terminal) said only 'Address
+    already in use' (newuser21)."""
+    from servicebook.errors import UsageProblem
+    from servicebook.site.serve import Preview, make_server
+
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, print, print)
+    first = make_server(preview, "127.0.0.1", 0)
+    port = first.server_address[1]
+    try:
+        with pytest.raises(UsageProblem) as refused:
+            make_server(preview, "127.0.0.1", port).server_close()
+    finally:
+        first.server_close()
+    assert str(refused.value) == (
+        f"cannot serve on 127.0.0.1:{port}: Address already in use: stop what listens there, or give another "
+        "--port (0: any free port)"
+    )
+
+
 def test_a_full_listen_queue_does_not_turn_clients_away(preview_server) -> None:
     """200 browsers connecting while the server has not yet accepted anyone (socketserver's
     default queue of 5 would drop the rest until they retry, seconds later) are all queued, then

@@ -490,7 +490,11 @@ class BackstagePortal:
     """Publishes the catalog as Backstage entities (portals/backstage/catalog-info.yaml)."""
 
     owners: tuple[OwnerRef, ...] = field(
-        default=(), metadata=doc("The Backstage owner of each distinct offering owner; every one must be listed.")
+        default=(),
+        metadata=doc(
+            "The Backstage owner of each distinct offering owner; every one must be listed but the team's own "
+            "name, which is the team's Group unless listed."
+        ),
     )
     resources: tuple[Annotated[str, Ref("offering")], ...] = field(
         default=(),

@@ -112,8 +112,12 @@ def cross_team_ref(name: str) -> str:
 
 
 def owner_refs(catalog: model.Catalog) -> dict[str, str]:
+    """Each offering owner's Backstage reference: as portals.backstage.owners maps it, and the
+    team's own name, unless mapped there, to the team's Group, which the export writes (or, with
+    `existing: [group]`, refers to), as the System's owner is."""
     settings = catalog.portals.backstage if catalog.portals else None
-    return {o.owner: o.ref for o in settings.owners} if settings else {}
+    mapped = {o.owner: o.ref for o in settings.owners} if settings else {}
+    return {catalog.team.name: f"group:{namespace(catalog)}/{group_name(catalog)}", **mapped}
 
 
 def unmapped_owners(catalog: model.Catalog) -> list[tuple[str, list[str]]]:

@@ -72,20 +72,34 @@ def _code_point(ch: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
-def ascii_name(name: str) -> str:
-    """A name that can be part of a URL, made from `name`: accents taken off its letters (NFKD),
-    lower case, every run of other characters a '-'."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return "-".join(part for part in re.split(r"[^a-z0-9]+", plain.lower()) if part)[:63].strip("-") or "page"
+# Latin letters that Unicode does not decompose into a base letter and accents
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def ascii_name(name: str, empty: str = "page") -> str:
+    """A name that can be part of a URL, made from `name`: lower case, accents taken off its letters
+    (NFKD; Straße: strasse), every run of other characters a '-'; `empty` when nothing is left."""
+    decomposed = unicodedata.normalize("NFKD", name.lower().translate(_LETTERS))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "-".join(part for part in re.split(r"[^a-z0-9]+", plain) if part)[:63].strip("-") or empty
 
 
 def name_hint(name: str, ending: str, siblings: Iterable[str] = ()) -> str:
     """What a page's file name or folder `name` (`ending` ".md" or "") that cannot become part of a
-    URL is told: PAGE_NAME_HINT, or, for one written with other than ASCII, the name to rename it to,
-    and the names beside it (`siblings`) that look the same, written with other code points."""
-    if name.isascii():
-        return PAGE_NAME_HINT
+    URL is told: the name to rename it to (`On call.md`: on-call.md), or, where the name is one the
+    site or Windows keeps, or none can be made of it, PAGE_NAME_HINT; and the names beside it
+    (`siblings`) that look the same, written with other code points."""
     stem = name.removesuffix(ending) if ending else name
+    if name.isascii():
+        renamed = ascii_name(stem, empty="")
+        reserved = stem.lower()
+        if reserved in ("index", "assets"):
+            return f"'{reserved}' is taken by the site's own files: choose another name, e.g. change-approval.md"
+        if reserved in RESERVED_IDS:
+            return f"'{reserved}' is a device's name on Windows (a checkout there cannot hold it): choose another name"
+        if not renamed or renamed == stem or renamed in RESERVED_IDS or stem.endswith(".md"):
+            return PAGE_NAME_HINT
+        return f"use lower-case letters, digits and '-' (at most 63): rename it to {renamed}{ending}"
     hint = f"use lower-case ASCII letters, digits and '-' (at most 63): rename it to {ascii_name(stem)}{ending}"
     twins = sorted(
         other

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from servicebook.errors import UsageProblem
 from servicebook.git.repo import open_repo
 from servicebook.site.scaffold import scaffold
 
 
 @click.command()
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
 @click.option(
     "--example",
     is_flag=True,
@@ -26,8 +27,12 @@ from servicebook.site.scaffold import scaffold
     "channels and on-call, in place of the platform team's. For each team that starts a catalog "
     "to federate (docs/federating.md).",
 )
-def init(directory: Path, example: bool, team: str | None) -> None:
-    """Scaffold a new site in DIRECTORY that builds immediately."""
+def init(directory: Path | None, example: bool, team: str | None) -> None:
+    """Scaffold a new site in DIRECTORY that builds immediately.
+
+    Without DIRECTORY, in the current folder, when it is empty or the top of a git repository."""
+    if directory is None:
+        directory = _current_folder()
     done = scaffold(directory, example=example, team=team)
     for path in done.created:
         click.echo(f"created {path}")
@@ -57,6 +62,22 @@ def init(directory: Path, example: bool, team: str | None) -> None:
         )
     else:
         click.echo(f"Next: commit it (git add -A, git commit), then {build}")
+
+
+def _current_folder() -> Path:
+    """The current folder, for `servicebook init` with no folder named, where that is what was
+    meant: a folder just made, or a repository just made or cloned (`git init && servicebook init`,
+    as `git init` itself takes the current folder). Elsewhere (the home folder, often) init would
+    scatter a site among files of other kinds, so it asks for a folder instead."""
+    cwd = Path()
+    entries = sorted(entry.name for entry in cwd.iterdir())
+    if not entries or ".git" in entries:
+        return cwd
+    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+    raise UsageProblem(
+        "name the folder for the new site: `servicebook init my-catalog` makes it; `servicebook init .` "
+        f"writes into this folder (not the top of a git repository; it already holds {shown})"
+    )
 
 
 def docs_folder() -> Path | None:

@@ -257,7 +257,7 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
                 reading,
                 slo,
                 f"guessed the window {slo.window}: a Sloth spec has none (sloth generate --default-slo-period; "
-                "import sloth --period says it)",
+                "import sloth --sloth-period says it)",
             )
     else:
         _guess(reading, slo, "no time window: add 'window:' (28d, 30d, calendar-month …)")

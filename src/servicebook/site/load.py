@@ -79,6 +79,7 @@ from servicebook.source.yaml import (
     SourceError,
     SourceText,
     comment_traps,
+    no_front_matter_hint,
     parse_yaml,
     read_text,
     split_front_matter,
@@ -1900,9 +1901,7 @@ def _load_page(
         problems += exc.problems
         return None
     if front is None:
-        problems.append(
-            source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
-        )
+        problems.append(source.problem(1, 1, "page has no front matter", no_front_matter_hint(source.text)))
         body_only(source.text, 0)
         return None
     try:

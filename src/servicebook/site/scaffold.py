@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from servicebook.catalog.validate import ascii_name
 from servicebook.errors import UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
 from servicebook.wholefiles import remove_unfinished, write_new
@@ -183,7 +183,7 @@ def _named_starter(team: str) -> Callable[[str, bytes], bytes]:
             f"--team '{printable(team)}': give the team's name as readers know it, on one line "
             "(up to 100 characters), e.g. --team 'Payments Team'"
         )
-    slug = "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "team"
+    slug = ascii_name(name, empty="team")  # "Équipe Paiements": equipe-paiements
     values = {
         "title": scalar(f"{name} services", 2),
         "name": scalar(name, 2),

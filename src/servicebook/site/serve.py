@@ -9,6 +9,7 @@ Content-Security-Policy (`script-src 'self'`) holds unchanged; nothing is inject
 
 from __future__ import annotations
 
+import errno
 import html
 import io
 import json
@@ -511,7 +512,9 @@ def make_server(preview: Preview, bind: str, port: int, read_timeout: float = RE
         server = kind((bind.strip("[]"), port), handler_class(preview, read_timeout))
     except (OSError, OverflowError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise UsageProblem(f"cannot serve on {bind}:{port}: {reason}") from None
+        taken = isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE  # (a serve left running, often)
+        hint = ": stop what listens there, or give another --port (0: any free port)" if taken else ""
+        raise UsageProblem(f"cannot serve on {bind}:{port}: {reason}{hint}") from None
     server.hosts = allowed_hosts(bind)
     server.dropped = preview.err
     return server

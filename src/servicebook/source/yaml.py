@@ -14,6 +14,7 @@ import re
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.nodes import NULLS, Bounds, Document, Mapping, Node, Scalar, Sequence
 from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText, decode, read_text
+from servicebook.source.yaml_written import flow_scalar
 
 __all__ = [
     "BIDI_CONTROLS",  # from source/text.py, as are SourceError, SourceText, decode and read_text
@@ -234,6 +235,22 @@ def split_front_matter(source: SourceText) -> tuple[str | None, str, int]:
     body_start = end + 5
     body_line_offset = text.count("\n", 0, min(body_start, len(text)))
     return front, text[body_start:], body_line_offset
+
+
+# A page's first line, when it is a Markdown heading (`# On-call policy`, `## Title ##`)
+_FIRST_HEADING_RE = re.compile(r"\s*#{1,6}[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)")
+
+
+def no_front_matter_hint(text: str) -> str:
+    """What a page without front matter is told to start with: the lines to write, its title the
+    heading it opens with, if it does (a page copied in from a wiki or a README), which would
+    otherwise be shown twice."""
+    heading = _FIRST_HEADING_RE.match(text)
+    title = flow_scalar(heading[1]) if heading else None
+    if title is None or "\n" in title:
+        return "start the file with ---, a line 'title: …', and ---"
+    instead = "in place of its heading (the title is shown as one)"
+    return f"start the file with ---, a line 'title: {title}', and ---, {instead}"
 
 
 # `how: Ask in #platform-help` is YAML for "Ask in" plus a comment: the channel name is silently
