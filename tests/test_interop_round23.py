@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.test_interop_round15 import _pasted
+from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round22 import _file, _key
 
 V2ALPHA = """apiVersion: openslo.com/v2alpha
@@ -115,3 +117,91 @@ def test_the_draft_of_v2alpha_is_not_checked_for_keys(run, tmp_path) -> None:
     result = run("import", "openslo", _file(tmp_path, text))
     assert result.exit_code == 0, result.output
     assert "no field of" not in result.stderr
+
+
+# --- Sloth's common SLI plugins ---------------------------------------------------------------------------
+
+PLUGINS = """version: "prometheus/v1"
+service: "k8s-apiserver"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    sli:
+      plugin:
+        id: "sloth-common/kubernetes/apiserver/availability"
+        options:
+          filter: '{job="apiserver",cluster="prod"}'
+  - name: "requests-latency"
+    objective: 99
+    sli:
+      plugin:
+        id: "sloth-common/kubernetes/apiserver/latency"
+        options:
+          bucket: "0.4"
+  - name: "dns"
+    objective: 99
+    sli:
+      plugin:
+        id: "sloth-common/coredns/availability"
+"""
+
+
+def test_a_sloth_common_plugin_whose_query_is_known_is_measured_as_the_plugin_makes_it(run, tmp_path) -> None:
+    # sloth-common/kubernetes/apiserver/* were imported with no measurement, "dropped": the SLO pasted in the
+    # catalog was never measured, though the plugin's query is known to the letter
+    file = _file(tmp_path, PLUGINS)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    slos = {slo["id"]: slo for slo in yaml.safe_load(result.stdout)["offerings"][0]["slos"]}
+    assert slos["requests-availability"]["measurement"] == {
+        "error_ratio": 'sum(rate(apiserver_request_total{ job="apiserver",cluster="prod",code=~"(5..|429)" }'
+        "[{{.window}}]))\n/\n"
+        'sum(rate(apiserver_request_total{ job="apiserver",cluster="prod" }[{{.window}}]))'
+    }
+    assert slos["requests-latency"]["measurement"] == {
+        "error_ratio": "(\n"
+        '  sum(rate(apiserver_request_duration_seconds_count{ verb!="WATCH" }[{{.window}}]))\n'
+        "  -\n"
+        '  sum(rate(apiserver_request_duration_seconds_bucket{ le="0.4",verb!="WATCH" }[{{.window}}]))\n'
+        ")\n/\n"
+        'sum(rate(apiserver_request_duration_seconds_count{ verb!="WATCH" }[{{.window}}]))'
+    }
+    at = _key(PLUGINS, "id")
+    assert (
+        f"{file}:{at[: at.index(':')]}:13: warning: read the SLI plugin sloth-common/kubernetes/apiserver/availability "
+        "as the error ratio query it makes of its options"
+    ) in result.stderr
+    # any other plugin is Sloth's to run: its SLO is not measured, and said so where the plugin is named
+    assert "measurement" not in slos["dns"]
+    assert (
+        f"{file}:{_key(PLUGINS, 'id', 2).split(':')[0]}:13: warning: imported without a measurement: the plugin "
+        "sloth-common/coredns/availability is run by Sloth, not by `servicebook measure`"
+    ) in result.stderr
+    # pasted in a catalog, the measured SLOs pass `check`, and `check --against` the file finds them the same
+    site = _pasted(yaml.safe_load(result.stdout)["offerings"], tmp_path)
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+    against = run("check", "--source", site, "--against", _monitoring(tmp_path, {"slos.yaml": PLUGINS}))
+    assert against.exit_code == 0, against.output
+    assert "k8s-apiserver" not in against.stderr, against.stderr
+
+
+def test_a_sloth_common_plugin_option_the_plugin_refuses_is_said_where_it_is(run, tmp_path) -> None:
+    # the plugin's own checks: a filter of label="value" matchers only, a bucket that is a number
+    text = PLUGINS.replace('filter: \'{job="apiserver",cluster="prod"}\'', "filter: 'job=~\"api.*\"'").replace(
+        'bucket: "0.4"', 'bucket: "400ms"'
+    )
+    file = _file(tmp_path, text)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:{_key(text, 'filter')}: warning: imported without a measurement: the plugin "
+        "sloth-common/kubernetes/apiserver/availability refuses its options (invalid prometheus filter: "
+        'job=~"api.*"), and so sloth generate fails on the file'
+    ) in result.stderr
+    assert (
+        f"{file}:{_key(text, 'bucket')}: warning: imported without a measurement: the plugin "
+        "sloth-common/kubernetes/apiserver/latency refuses its options (not a valid bucket, can't parse to float64: "
+        "400ms)"
+    ) in result.stderr
+    assert "measurement" not in result.stdout

@@ -1,6 +1,7 @@
 """The fields of the closed specifications the SLO imports read (Sloth's and Pyrra's Go structs, OpenSLO v1
-and v2alpha as its go-sdk decodes them), so that a key none of them has (`ticker_alert`, a slip for `ticket_alert`) is said
-where it is written, with the field meant, rather than passed over or read as one the catalog drops.
+and v2alpha as its go-sdk decodes them), so that a key none of them has (`ticker_alert`, a slip for
+`ticket_alert`) is said where it is written, with the field meant, rather than passed over or read as one the
+catalog drops.
 
 Backstage is not here: its entities take fields of anyone's (docs/portals.md)."""
 

@@ -759,7 +759,7 @@ def _read_document(
 
 
 # what Kubernetes writes in every object's metadata, which OpenSLO's own has not
-KUBERNETES_META = frozenset(
+KUBE_META = frozenset(
     {"namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "finalizers"}
 )
 
@@ -796,7 +796,7 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             hint = "Pyrra's query is its metric alone: write matchers in the selector"
         if fmt == "openslo" and tool != "OpenSLO v1":
             hint = _v2alpha_hint(unknown) or hint
-        elif fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBERNETES_META:
+        elif fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBE_META:
             hint = (
                 f"{unknown.key.value} is Kubernetes' (OpenSLO v1's metadata has {', '.join(unknown.fields)}); osko's "
                 "resources, which are Kubernetes objects, are apiVersion openslo.com/v1"
@@ -822,7 +822,7 @@ def _v2alpha_hint(unknown: closed.Unknown) -> str | None:
             "v2alpha removed displayName from metadata (as Kubernetes' has none): name it in the catalog, or in the "
             f"annotation {PREFIX}name, which servicebook reads"
         )
-    if key in KUBERNETES_META:
+    if key in KUBE_META:
         return f"{key} is Kubernetes' (OpenSLO v2alpha's metadata has {', '.join(unknown.fields)})"
     return None
 
