@@ -205,3 +205,45 @@ def test_a_sloth_common_plugin_option_the_plugin_refuses_is_said_where_it_is(run
         "400ms)"
     ) in result.stderr
     assert "measurement" not in result.stdout
+
+
+# --- Backstage: one name in two namespaces ----------------------------------------------------------------
+
+TWO_NAMESPACES = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  type: service
+  lifecycle: production
+  owner: group:shop/team-a
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  namespace: outlet
+spec:
+  type: service
+  lifecycle: experimental
+  owner: group:outlet/team-b
+"""
+
+
+def test_a_second_entity_of_one_name_in_another_namespace_is_skipped_with_nothing_of_it_kept(run, tmp_path) -> None:
+    # Backstage tells shop/checkout and outlet/checkout apart; the import skipped the second, but kept its owner's
+    # reference in portals.backstage.owners and said its guesses (lifecycle, request) as if it were read
+    file = _file(tmp_path, TWO_NAMESPACES)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:11:1: warning: skipped Component 'checkout': a second entity with the id 'checkout' (first at "
+        f"{file}:1:1): Backstage tells component:shop/checkout and component:outlet/checkout apart by namespace, a "
+        "catalog's offering ids are one namespace\n"
+    ) in result.stderr
+    assert "hint: import each namespace's entities on their own" in result.stderr
+    assert "team-b" not in result.stdout + result.stderr
+    assert "experimental" not in result.stderr
+    fragment = yaml.safe_load(result.stdout)
+    assert fragment["portals"]["backstage"]["owners"] == [{"owner": "team-a", "ref": "group:shop/team-a"}]

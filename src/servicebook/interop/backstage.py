@@ -746,6 +746,26 @@ def _read_slos(value: str, report: Report, at: SourceLocation, label: str) -> li
     return out
 
 
+def _namespace(entity: _Entity) -> str:
+    return text(child(child(entity.node, "metadata"), "namespace")) or "default"
+
+
+def _second_entity(
+    entity: _Entity, first: _Entity, offering: str, first_at: SourceLocation, label: str
+) -> tuple[str, str | None]:
+    """Why an entity whose offering's id an earlier one took is skipped, and what to do: Backstage tells apart
+    entities of one name in two namespaces, a catalog's offering ids are one namespace."""
+    said = f"{label}: a second entity with the id '{offering}' (first at {first_at})"
+    if _namespace(entity) == _namespace(first):
+        return said, None
+    return (
+        f"{said}: Backstage tells {first.kind.lower()}:{_namespace(first)}/{first.name} and "
+        f"{entity.kind.lower()}:{_namespace(entity)}/{entity.name} apart by namespace, a catalog's offering ids are "
+        "one namespace",
+        "import each namespace's entities on their own (a catalog of each), or rename one of them in Backstage",
+    )
+
+
 def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     """A catalog fragment (YAML) from Backstage entities, and the report of what it left out or
     guessed. Nothing is written: the fragment is for a person to review and paste."""
@@ -777,12 +797,14 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             )
             continue
         if entity.kind in OFFERING_KINDS:
+            kept, notes = _Owners(dict(owners.refs), dict(owners.names), set(owners.ours)), len(report.notes)
             offering = _offering(entity, report, owners)
             if offering["id"] in offerings:
-                report.skipped(
-                    entity.at,
-                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})",
-                )
+                # what reading it found (its owner, its guesses) is not the fragment's: it is said skipped, no more
+                owners = kept
+                del report.notes[notes:]
+                first = next(e for e in read if e.at == where[offering["id"]])
+                report.skipped(entity.at, *_second_entity(entity, first, offering["id"], where[offering["id"]], label))
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
             read.append(entity)
