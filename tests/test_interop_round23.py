@@ -247,3 +247,59 @@ def test_a_second_entity_of_one_name_in_another_namespace_is_skipped_with_nothin
     assert "experimental" not in result.stderr
     fragment = yaml.safe_load(result.stdout)
     assert fragment["portals"]["backstage"]["owners"] == [{"owner": "team-a", "ref": "group:shop/team-a"}]
+
+
+# --- Backstage: a reference written in capitals ------------------------------------------------------------
+
+CAPITALS = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ledger
+spec:
+  type: service
+  lifecycle: production
+  owner: Group:Default/Team-A
+  system: System:Default/payments
+  dependsOn:
+    - Component:Default/audit
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: audit
+spec:
+  type: service
+  lifecycle: production
+  owner: group:team-a
+  system: payments
+"""
+
+
+def test_a_reference_with_its_namespace_in_capitals_names_the_entity_backstage_finds(run, tmp_path) -> None:
+    # Backstage compares references in lower case (stringifyEntityRef), so Group:Default/Team-A is group:team-a;
+    # the import made two owners of one group, kept a ref `check` then refused ('Default' is not a Backstage
+    # namespace), dropped the dependency as "not a Component or Resource" and took the whole ref for the System
+    file = _file(tmp_path, CAPITALS)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert {o["owner"] for o in fragment["offerings"]} == {"Team-A"}
+    assert fragment["portals"]["backstage"]["owners"] == [{"owner": "Team-A", "ref": "Group:default/Team-A"}]
+    assert fragment["portals"]["backstage"]["system"] == "payments"
+    assert "dependsOn Component:Default/audit" not in result.stderr
+    ledger = next(o for o in fragment["offerings"] if o["id"] == "ledger")
+    assert ledger["depends_on"] == ["audit"]
+    assert (
+        f"{file}:8:10: warning: guessed Component 'ledger': the owner's reference Group:default/Team-A for "
+        "Group:Default/Team-A: Backstage compares references in lower case"
+    ) in result.stderr
+    for offering in fragment["offerings"]:
+        offering.setdefault("slos", [])
+    site = _pasted(fragment["offerings"], tmp_path)
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["portals"] = fragment["portals"]
+    catalog["portals"]["backstage"]["owners"].append({"owner": "Platform Team", "ref": "group:platform-team"})
+    catalog["site"]["base_url"] = "https://example.com/"
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output

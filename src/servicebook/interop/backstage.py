@@ -495,10 +495,22 @@ class _Owner:
     at: SourceLocation
 
 
+def _lowered_namespace(ref: str) -> str:
+    """`ref` with its namespace in lower case, where that alone makes it a reference `check` takes
+    (`Group:Default/Team-A`): Backstage compares references in lower case (its stringifyEntityRef), so it
+    names the same entity; else `ref` as written."""
+    if not isinstance(portals.parse_entity_ref(ref), str) or "/" not in ref:
+        return ref
+    kind, colon, rest = ref.partition(":") if ":" in ref else ("", "", ref)
+    namespace, _, name = rest.partition("/")
+    lowered = f"{kind}{colon}{namespace.lower()}/{name}"
+    return lowered if isinstance(portals.parse_entity_ref(lowered), portals.EntityRef) else ref
+
+
 def _resolved(ref: str, namespace: str) -> tuple[str, str, str]:
     """What an owner reference names: its kind (a Group unless written) and namespace (the entity's
     own unless written), as Backstage fills them in, so `team-a` and `group:default/team-a` agree."""
-    parsed = portals.parse_entity_ref(ref)
+    parsed = portals.parse_entity_ref(_lowered_namespace(ref))
     if isinstance(parsed, str):  # not a reference: only the same text is the same owner
         return ("", "", ref)
     return ((parsed.kind or "group").casefold(), (parsed.namespace or namespace).casefold(), parsed.name.casefold())
@@ -557,6 +569,14 @@ def _owner(entity: _Entity, ours: str | None, owners: _Owners, report: Report, l
     owner = _guess(ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: {said}")
     if owner_ref:
         namespace = text(child(meta, "namespace")) or "default"
+        lowered = _lowered_namespace(owner_ref)
+        if lowered != owner_ref:
+            report.guessed(
+                where,
+                f"{label}: the owner's reference {lowered} for {owner_ref}: Backstage compares references in lower "
+                "case, so it is the same entity, and portals.backstage.owners takes a namespace in lower case",
+            )
+            owner_ref = lowered
         if ours is None:
             owner = _same_owner(owners, owner, owner_ref, namespace, where, report, label)
         _owner_ref(owners, owner, owner_ref, namespace, where, report, label)
@@ -709,7 +729,7 @@ def _depends_on(refs: list[str], report: Report, at: SourceLocation, label: str)
     """The Components and Resources an entity depends on (an API or anything else is dropped)."""
     kept = []
     for ref in refs:
-        parsed = portals.parse_entity_ref(ref)
+        parsed = portals.parse_entity_ref(_lowered_namespace(ref))
         if isinstance(parsed, portals.EntityRef) and (parsed.kind or "").lower() in ("component", "resource"):
             kept.append(parsed.name)
         else:
@@ -942,7 +962,7 @@ def _entities_of_the_team(
         written = text(child(spec, "system"))
         if written is None:
             continue
-        parsed = portals.parse_entity_ref(written)
+        parsed = portals.parse_entity_ref(_lowered_namespace(written))
         system = parsed.name if isinstance(parsed, portals.EntityRef) else written
         systems.setdefault(system.casefold(), (system, location(child(spec, "system"), entity.at)))
         first = next(iter(systems.values()))
@@ -1103,7 +1123,7 @@ def _dependents(
         at = location(child(spec, "dependencyOf"), entity.at)
         this = named[entity.name.casefold()]
         for ref in texts(child(spec, "dependencyOf")):
-            parsed = portals.parse_entity_ref(ref)
+            parsed = portals.parse_entity_ref(_lowered_namespace(ref))
             dependent = None
             if isinstance(parsed, portals.EntityRef) and (parsed.kind or "component").lower() in OFFERING_REFS:
                 dependent = named.get(parsed.name.casefold())
@@ -1124,7 +1144,7 @@ def _api_refs(entity: _Entity, key: str) -> list[tuple[str, tuple[str, str]]]:
     namespace = text(child(child(entity.node, "metadata"), "namespace")) or "default"
     out = []
     for ref in texts(child(child(entity.node, "spec"), key)):
-        parsed = portals.parse_entity_ref(ref)
+        parsed = portals.parse_entity_ref(_lowered_namespace(ref))
         if isinstance(parsed, portals.EntityRef) and (parsed.kind or "api").casefold() == "api":
             out.append((ref, ((parsed.namespace or namespace).casefold(), parsed.name.casefold())))
         else:
