@@ -303,3 +303,35 @@ def test_a_reference_with_its_namespace_in_capitals_names_the_entity_backstage_f
     (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
     checked = run("check", "--source", site)
     assert checked.exit_code == 0, checked.output
+
+
+# --- tech radars: a date that is no day --------------------------------------------------------------------
+
+BACKSTAGE_RADAR = """{"quadrants": [{"id": "infra", "name": "Infrastructure"}, {"id": "lang", "name": "Languages"},
+  {"id": "tools", "name": "Tools"}, {"id": "data", "name": "Data"}],
+ "rings": [{"id": "adopt", "name": "ADOPT", "color": "#93c47d"}, {"id": "hold", "name": "HOLD", "color": "#efafa9"}],
+ "entries": [
+  {"id": "k8s", "title": "Kubernetes", "quadrant": "infra",
+   "timeline": [{"moved": 0, "ringId": "adopt", "date": "2024-02-30", "description": "Our platform"}]},
+  {"id": "go", "title": "Go", "quadrant": "lang",
+   "timeline": [{"moved": 0, "ringId": "adopt", "date": "2023-05-02T00:00:00.000Z", "description": "Services"}]}
+ ]}
+"""
+
+
+def test_a_radar_date_that_is_no_day_of_the_calendar_is_said_where_it_is(run, tmp_path) -> None:
+    # Backstage's tech radar JSON dates each timeline entry; one that is no day (a 30th of February, a
+    # 06/02/2022) was read as if the radar gave no date, with nothing said where it is written
+    file = _file(tmp_path, BACKSTAGE_RADAR, "radar.json")
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    at = BACKSTAGE_RADAR.index('"2024-02-30"')
+    line = BACKSTAGE_RADAR.count("\n", 0, at) + 1
+    column = at - BACKSTAGE_RADAR.rfind("\n", 0, at)
+    assert (
+        f"{file}:{line}:{column}: warning: dropped entry 'Kubernetes': the date '2024-02-30', not a day of the "
+        "calendar as YYYY-MM-DD: the tool's since is guessed as for an entry without a date\n"
+    ) in result.stderr
+    tools = {tool["id"]: tool for tool in yaml.safe_load(result.stdout)["tools"]}
+    assert tools["go"]["since"] == "2023-05-02"
+    assert "2023-05-02" not in result.stderr
