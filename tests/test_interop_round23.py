@@ -335,3 +335,40 @@ def test_a_radar_date_that_is_no_day_of_the_calendar_is_said_where_it_is(run, tm
     tools = {tool["id"]: tool for tool in yaml.safe_load(result.stdout)["tools"]}
     assert tools["go"]["since"] == "2023-05-02"
     assert "2023-05-02" not in result.stderr
+
+
+# --- Sloth: the plain spec's fields in the resource's shape, and the other way round ---------------------
+
+RESOURCE_UNNESTED = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: checkout
+service: checkout
+slos:
+  - name: requests-availability
+    objective: 99.9
+    sli:
+      raw:
+        errorRatioQuery: sum(rate(errors_total[{{.window}}])) / sum(rate(requests_total[{{.window}}]))
+"""
+
+
+def test_a_sloth_file_half_plain_half_resource_is_refused_where_the_shapes_part(run, tmp_path) -> None:
+    # "the document has no 'spec'" (or no 'service'), at 1:1, said nothing of the fields written in the other shape
+    file = _file(tmp_path, RESOURCE_UNNESTED)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:5:1: error: Sloth's Kubernetes resource writes service under spec, not beside apiVersion and kind\n"
+    ) in result.stderr
+    assert "hint: indent service and slos under spec:" in result.stderr
+    plain_nested = "version: prometheus/v1\nspec:\n" + "".join(
+        f"  {line}\n" for line in RESOURCE_UNNESTED.splitlines()[4:]
+    )
+    file = _file(tmp_path, plain_nested, "plain.yaml")
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:2:1: error: a plain Sloth spec (version: prometheus/v1) writes service and slos at the top, not "
+        "under spec\n"
+    ) in result.stderr

@@ -117,8 +117,32 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
     return model.Measurement(error_ratio=ratio)
 
 
+def _other_shape(root: Fields) -> None:
+    """Refuse a document that writes the plain spec's fields in the resource's shape, or the other way round
+    (a resource's `service` beside its `apiVersion`, a plain spec's under `spec:`), where they are, with the shape
+    its header says."""
+    if root.has("version") and not root.has("service") and root.has("spec"):
+        raise refuse(
+            root.source,
+            root.at("spec"),
+            "a plain Sloth spec (version: prometheus/v1) writes service and slos at the top, not under spec",
+            "write service and slos without spec:, or the file as the Kubernetes resource (apiVersion: "
+            "sloth.slok.dev/v1, kind: PrometheusServiceLevel, metadata, spec)",
+        )
+    if not root.has("version") and not root.has("spec") and (root.has("service") or root.has("slos")):
+        written = "service" if root.has("service") else "slos"
+        raise refuse(
+            root.source,
+            root.at(written),
+            f"Sloth's Kubernetes resource writes {written} under spec, not beside apiVersion and kind",
+            "indent service and slos under spec:, or write the file as a plain spec (version: prometheus/v1, "
+            "then service and slos, without apiVersion, kind and metadata)",
+        )
+
+
 def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:
     spec: Fields | None = root
+    _other_shape(root)
     if root.has("version"):  # the plain spec
         root.text("version")
     else:
