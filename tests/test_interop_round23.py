@@ -372,3 +372,24 @@ def test_a_sloth_file_half_plain_half_resource_is_refused_where_the_shapes_part(
         f"{file}:2:1: error: a plain Sloth spec (version: prometheus/v1) writes service and slos at the top, not "
         "under spec\n"
     ) in result.stderr
+
+
+def test_a_sloth_common_plugin_without_the_options_it_needs_is_said_not_a_traceback(run, tmp_path) -> None:
+    # `options: null` was a traceback (an assertion that the options were a mapping)
+    for options, key, said in (
+        ("options: null", ("options", 1), '("bucket" option is required)'),
+        ("options: {}", ("options", 1), '("bucket" option is required)'),
+        (
+            "options: {bucket: 1e400}",
+            ("bucket", 0),
+            "(not a valid bucket, can't parse to float64: 1e400: value out of range)",
+        ),
+    ):
+        text = PLUGINS.replace('        options:\n          bucket: "0.4"', f"        {options}")
+        file = _file(tmp_path, text)
+        result = run("import", "sloth", file)
+        assert result.exit_code == 0, result.output
+        assert (
+            f"{file}:{_key(text, *key)}: warning: imported without a measurement: the plugin "
+            f"sloth-common/kubernetes/apiserver/latency refuses its options {said}"
+        ) in result.stderr

@@ -293,8 +293,9 @@ def _plugin(plugin: Fields, source: SourceText, reading: Reading) -> model.Measu
     try:
         query = sloth_plugins.error_ratio(named.value, options) if named is not None else None
     except sloth_plugins.OptionRefused as exc:
-        assert named is not None and isinstance(written, Mapping)
-        at = next((k.location for k, _ in written.items if k.value == exc.option), written.location)
+        assert named is not None
+        keys = written.items if isinstance(written, Mapping) else []
+        at = next((k.location for k, _ in keys if k.value == exc.option), plugin.at("options"))
         reading.note(
             source,
             at,
@@ -313,7 +314,7 @@ def _plugin(plugin: Fields, source: SourceText, reading: Reading) -> model.Measu
             "error_ratio), so that `servicebook measure` measures what Sloth's rules do",
         )
         return model.Measurement(error_ratio=query)
-    shown = f" {named.value}" if named is not None else ""
+    shown = f" {named.value}" if named is not None and named.value.strip() else ""
     reading.note(
         source,
         named.location if named is not None else plugin.location,

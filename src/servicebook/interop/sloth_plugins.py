@@ -7,6 +7,7 @@ all, with the options read and refused as the plugin reads and refuses them."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 
@@ -45,6 +46,8 @@ def _bucket(options: Mapping[str, str]) -> str:
         raise OptionRefused("bucket", '"bucket" option is required')
     if _DECIMAL.fullmatch(bucket) is None:
         raise OptionRefused("bucket", f"not a valid bucket, can't parse to float64: {bucket}")
+    if math.isinf(float(bucket)) and not bucket.lstrip("+-").casefold().startswith("inf"):  # 1e400: Go's ErrRange
+        raise OptionRefused("bucket", f"not a valid bucket, can't parse to float64: {bucket}: value out of range")
     return bucket
 
 
