@@ -393,3 +393,25 @@ def test_a_sloth_common_plugin_without_the_options_it_needs_is_said_not_a_traceb
             f"{file}:{_key(text, *key)}: warning: imported without a measurement: the plugin "
             f"sloth-common/kubernetes/apiserver/latency refuses its options {said}"
         ) in result.stderr
+
+
+def test_a_system_named_in_capitals_or_as_no_id_is_kept_as_backstage_finds_it_or_not_claimed(run, tmp_path) -> None:
+    # `system: Payments`: portals.backstage.system (an id) was left out while `existing: [system]` was guessed, so
+    # `export backstage` referred to a System named after the team, which Backstage has not, and wrote none
+    component = CAPITALS.split("---\n")[1]
+    file = _file(tmp_path, component.replace("system: payments", "system: Payments"))
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
+    assert (backstage["system"], backstage["existing"]) == ("payments", ["system"])
+    assert "(Payments, as Backstage compares names, in lower case)" in result.stderr
+    # a name no id can stand for is not claimed as the System Backstage has: said where it is
+    file = _file(tmp_path, component.replace("system: payments", "system: payments_v2"), "v2.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
+    assert "system" not in backstage and "existing" not in backstage
+    assert (
+        f"{file}:9:11: warning: dropped Component 'audit': spec.system 'payments_v2': portals.backstage.system takes "
+        "a catalog id"
+    ) in result.stderr

@@ -929,7 +929,15 @@ def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, 
             "it, or replaces its members and children)",
         )
     system = next((e for e in read if text(child(child(e.node, "spec"), "system")) is not None), None)
-    if system is not None:
+    written = text(child(child(system.node, "spec"), "system")) if system is not None else None
+    if system is not None and written is not None and _system_id(written) is None:
+        report.dropped(
+            location(child(child(system.node, "spec"), "system"), system.at),
+            f"{system.kind} '{system.name}': spec.system '{written}': portals.backstage.system takes a catalog id "
+            "(lower-case letters, digits and '-'), so `export backstage` puts the offerings in a System of its own",
+            "to keep them in this System, give it such a name in Backstage (its references compare in lower case)",
+        )
+    elif system is not None:
         out.append("system")
         report.guessed(
             location(child(child(system.node, "spec"), "system"), system.at),
@@ -937,6 +945,14 @@ def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, 
             "so `export backstage` refers to it and does not write it again",
         )
     return out
+
+
+def _system_id(written: str) -> str | None:
+    """The catalog id portals.backstage.system keeps of a System `written` (a name or a reference): its name in
+    lower case, which Backstage's references find it by, or None where that is no catalog id (`payments_v2`)."""
+    parsed = portals.parse_entity_ref(_lowered_namespace(written))
+    name = (parsed.name if isinstance(parsed, portals.EntityRef) else written).lower()
+    return name if ID_RE.fullmatch(name) else None
 
 
 def _entities_of_the_team(
@@ -975,12 +991,14 @@ def _entities_of_the_team(
     if systems:
         system, at = next(iter(systems.values()))
         default = portals.slug(team["name"]) if team is not None else None
-        if ID_RE.fullmatch(system) and system != default:  # servicebook's own export names the team's
-            out["system"] = system
+        named = _system_id(system)
+        if named is not None and named != default:  # servicebook's own export names the team's
+            out["system"] = named
+            as_compared = f" ({system}, as Backstage compares names, in lower case)" if named != system else ""
             report.guessed(
                 at,
-                f"portals.backstage.system {system}, the System the offerings are part of, so that `export "
-                "backstage` puts them there",
+                f"portals.backstage.system {named}, the System the offerings are part of{as_compared}, so that "
+                "`export backstage` puts them there",
             )
     spaces = [text(child(child(e.node, "metadata"), "namespace")) or "default" for e in read]
     space = spaces[0]
