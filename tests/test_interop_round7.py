@@ -557,8 +557,8 @@ def test_a_sloth_plugin_sli_is_named_with_what_to_write_for_its_measurement(run)
     result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     assert (
-        f"{file}:14:9: warning: dropped the SLI plugin 'getting_started_availability' (its queries are made by the "
-        "plugin, not written here): no measurement\n"
+        f"{file}:14:13: warning: imported without a measurement: the plugin getting_started_availability is run by "
+        "Sloth, not by `servicebook measure` (its query is made by the plugin, not written here)\n"
     ) in result.stderr
     assert (
         "hint: write the measurement as the error ratio the plugin makes (the expr of the slo:sli_error:ratio_rate5m "

@@ -495,10 +495,22 @@ class _Owner:
     at: SourceLocation
 
 
+def _lowered_namespace(ref: str) -> str:
+    """`ref` with its namespace in lower case, where that alone makes it a reference `check` takes
+    (`Group:Default/Team-A`): Backstage compares references in lower case (its stringifyEntityRef), so it
+    names the same entity; else `ref` as written."""
+    if not isinstance(portals.parse_entity_ref(ref), str) or "/" not in ref:
+        return ref
+    kind, colon, rest = ref.partition(":") if ":" in ref else ("", "", ref)
+    namespace, _, name = rest.partition("/")
+    lowered = f"{kind}{colon}{namespace.lower()}/{name}"
+    return lowered if isinstance(portals.parse_entity_ref(lowered), portals.EntityRef) else ref
+
+
 def _resolved(ref: str, namespace: str) -> tuple[str, str, str]:
     """What an owner reference names: its kind (a Group unless written) and namespace (the entity's
     own unless written), as Backstage fills them in, so `team-a` and `group:default/team-a` agree."""
-    parsed = portals.parse_entity_ref(ref)
+    parsed = portals.parse_entity_ref(_lowered_namespace(ref))
     if isinstance(parsed, str):  # not a reference: only the same text is the same owner
         return ("", "", ref)
     return ((parsed.kind or "group").casefold(), (parsed.namespace or namespace).casefold(), parsed.name.casefold())
@@ -557,6 +569,14 @@ def _owner(entity: _Entity, ours: str | None, owners: _Owners, report: Report, l
     owner = _guess(ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: {said}")
     if owner_ref:
         namespace = text(child(meta, "namespace")) or "default"
+        lowered = _lowered_namespace(owner_ref)
+        if lowered != owner_ref:
+            report.guessed(
+                where,
+                f"{label}: the owner's reference {lowered} for {owner_ref}: Backstage compares references in lower "
+                "case, so it is the same entity, and portals.backstage.owners takes a namespace in lower case",
+            )
+            owner_ref = lowered
         if ours is None:
             owner = _same_owner(owners, owner, owner_ref, namespace, where, report, label)
         _owner_ref(owners, owner, owner_ref, namespace, where, report, label)
@@ -709,7 +729,7 @@ def _depends_on(refs: list[str], report: Report, at: SourceLocation, label: str)
     """The Components and Resources an entity depends on (an API or anything else is dropped)."""
     kept = []
     for ref in refs:
-        parsed = portals.parse_entity_ref(ref)
+        parsed = portals.parse_entity_ref(_lowered_namespace(ref))
         if isinstance(parsed, portals.EntityRef) and (parsed.kind or "").lower() in ("component", "resource"):
             kept.append(parsed.name)
         else:
@@ -746,6 +766,26 @@ def _read_slos(value: str, report: Report, at: SourceLocation, label: str) -> li
     return out
 
 
+def _namespace(entity: _Entity) -> str:
+    return text(child(child(entity.node, "metadata"), "namespace")) or "default"
+
+
+def _second_entity(
+    entity: _Entity, first: _Entity, offering: str, first_at: SourceLocation, label: str
+) -> tuple[str, str | None]:
+    """Why an entity whose offering's id an earlier one took is skipped, and what to do: Backstage tells apart
+    entities of one name in two namespaces, a catalog's offering ids are one namespace."""
+    said = f"{label}: a second entity with the id '{offering}' (first at {first_at})"
+    if _namespace(entity) == _namespace(first):
+        return said, None
+    return (
+        f"{said}: Backstage tells {first.kind.lower()}:{_namespace(first)}/{first.name} and "
+        f"{entity.kind.lower()}:{_namespace(entity)}/{entity.name} apart by namespace, a catalog's offering ids are "
+        "one namespace",
+        "import each namespace's entities on their own (a catalog of each), or rename one of them in Backstage",
+    )
+
+
 def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     """A catalog fragment (YAML) from Backstage entities, and the report of what it left out or
     guessed. Nothing is written: the fragment is for a person to review and paste."""
@@ -777,12 +817,14 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             )
             continue
         if entity.kind in OFFERING_KINDS:
+            kept, notes = _Owners(dict(owners.refs), dict(owners.names), set(owners.ours)), len(report.notes)
             offering = _offering(entity, report, owners)
             if offering["id"] in offerings:
-                report.skipped(
-                    entity.at,
-                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})",
-                )
+                # what reading it found (its owner, its guesses) is not the fragment's: it is said skipped, no more
+                owners = kept
+                del report.notes[notes:]
+                first = next(e for e in read if e.at == where[offering["id"]])
+                report.skipped(entity.at, *_second_entity(entity, first, offering["id"], where[offering["id"]], label))
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
             read.append(entity)
@@ -887,7 +929,15 @@ def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, 
             "it, or replaces its members and children)",
         )
     system = next((e for e in read if text(child(child(e.node, "spec"), "system")) is not None), None)
-    if system is not None:
+    written = text(child(child(system.node, "spec"), "system")) if system is not None else None
+    if system is not None and written is not None and _system_id(written) is None:
+        report.dropped(
+            location(child(child(system.node, "spec"), "system"), system.at),
+            f"{system.kind} '{system.name}': spec.system '{written}': portals.backstage.system takes a catalog id "
+            "(lower-case letters, digits and '-'), so `export backstage` puts the offerings in a System of its own",
+            "to keep them in this System, give it such a name in Backstage (its references compare in lower case)",
+        )
+    elif system is not None:
         out.append("system")
         report.guessed(
             location(child(child(system.node, "spec"), "system"), system.at),
@@ -895,6 +945,14 @@ def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, 
             "so `export backstage` refers to it and does not write it again",
         )
     return out
+
+
+def _system_id(written: str) -> str | None:
+    """The catalog id portals.backstage.system keeps of a System `written` (a name or a reference): its name in
+    lower case, which Backstage's references find it by, or None where that is no catalog id (`payments_v2`)."""
+    parsed = portals.parse_entity_ref(_lowered_namespace(written))
+    name = (parsed.name if isinstance(parsed, portals.EntityRef) else written).lower()
+    return name if ID_RE.fullmatch(name) else None
 
 
 def _entities_of_the_team(
@@ -920,7 +978,7 @@ def _entities_of_the_team(
         written = text(child(spec, "system"))
         if written is None:
             continue
-        parsed = portals.parse_entity_ref(written)
+        parsed = portals.parse_entity_ref(_lowered_namespace(written))
         system = parsed.name if isinstance(parsed, portals.EntityRef) else written
         systems.setdefault(system.casefold(), (system, location(child(spec, "system"), entity.at)))
         first = next(iter(systems.values()))
@@ -933,12 +991,14 @@ def _entities_of_the_team(
     if systems:
         system, at = next(iter(systems.values()))
         default = portals.slug(team["name"]) if team is not None else None
-        if ID_RE.fullmatch(system) and system != default:  # servicebook's own export names the team's
-            out["system"] = system
+        named = _system_id(system)
+        if named is not None and named != default:  # servicebook's own export names the team's
+            out["system"] = named
+            as_compared = f" ({system}, as Backstage compares names, in lower case)" if named != system else ""
             report.guessed(
                 at,
-                f"portals.backstage.system {system}, the System the offerings are part of, so that `export "
-                "backstage` puts them there",
+                f"portals.backstage.system {named}, the System the offerings are part of{as_compared}, so that "
+                "`export backstage` puts them there",
             )
     spaces = [text(child(child(e.node, "metadata"), "namespace")) or "default" for e in read]
     space = spaces[0]
@@ -1081,7 +1141,7 @@ def _dependents(
         at = location(child(spec, "dependencyOf"), entity.at)
         this = named[entity.name.casefold()]
         for ref in texts(child(spec, "dependencyOf")):
-            parsed = portals.parse_entity_ref(ref)
+            parsed = portals.parse_entity_ref(_lowered_namespace(ref))
             dependent = None
             if isinstance(parsed, portals.EntityRef) and (parsed.kind or "component").lower() in OFFERING_REFS:
                 dependent = named.get(parsed.name.casefold())
@@ -1102,7 +1162,7 @@ def _api_refs(entity: _Entity, key: str) -> list[tuple[str, tuple[str, str]]]:
     namespace = text(child(child(entity.node, "metadata"), "namespace")) or "default"
     out = []
     for ref in texts(child(child(entity.node, "spec"), key)):
-        parsed = portals.parse_entity_ref(ref)
+        parsed = portals.parse_entity_ref(_lowered_namespace(ref))
         if isinstance(parsed, portals.EntityRef) and (parsed.kind or "api").casefold() == "api":
             out.append((ref, ((parsed.namespace or namespace).casefold(), parsed.name.casefold())))
         else:

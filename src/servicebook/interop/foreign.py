@@ -24,6 +24,7 @@ from servicebook.catalog.validate import MAX_PERCENT_PLACES
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import closed
 from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
+from servicebook.interop.openslo import PREFIX
 from servicebook.source.yaml import (
     Mapping,
     Node,
@@ -758,7 +759,7 @@ def _read_document(
 
 
 # what Kubernetes writes in every object's metadata, which OpenSLO's own has not
-KUBERNETES_META = frozenset(
+KUBE_META = frozenset(
     {"namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "ownerReferences", "finalizers"}
 )
 
@@ -779,6 +780,9 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
     elif fmt == "openslo" and _api_version(root) == "openslo/v1" and kind_v in closed.OPENSLO_V1:
         schema, tool, thing = closed.OPENSLO_V1[kind_v], "OpenSLO v1", kind_v
         why, after = "OpenSLO's go-sdk refuses it, and so does oslo validate", ""
+    elif fmt == "openslo" and _api_version(root) == OPENSLO_V2ALPHA and kind_v in closed.OPENSLO_V2ALPHA:
+        schema, tool, thing = closed.OPENSLO_V2ALPHA[kind_v], "OpenSLO v2alpha", kind_v
+        why, after = "OpenSLO's go-sdk refuses it", ""
     else:
         return
     for unknown in closed.unknown_fields(root.node, schema):
@@ -790,7 +794,9 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             hint += "; the offering is the objective's namespace"
         if fmt == "pyrra" and unknown.fields == ("metric",):  # Pyrra's examples write matchers beside it
             hint = "Pyrra's query is its metric alone: write matchers in the selector"
-        if fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBERNETES_META:
+        if fmt == "openslo" and tool != "OpenSLO v1":
+            hint = _v2alpha_hint(unknown) or hint
+        elif fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBE_META:
             hint = (
                 f"{unknown.key.value} is Kubernetes' (OpenSLO v1's metadata has {', '.join(unknown.fields)}); osko's "
                 "resources, which are Kubernetes objects, are apiVersion openslo.com/v1"
@@ -802,6 +808,23 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             f'({why}: unknown field "{unknown.path}"{after})',
             hint,
         )
+
+
+def _v2alpha_hint(unknown: closed.Unknown) -> str | None:
+    """What to write of a key OpenSLO v2alpha has not, where it is v1's (or Kubernetes') own."""
+    key = unknown.key.value
+    if key in closed.V2ALPHA_RENAMED:
+        return f"v2alpha renamed OpenSLO v1's {key}: write {closed.V2ALPHA_RENAMED[key]}"
+    if unknown.path.split(".")[-2:-1] != ["metadata"] and not unknown.path.endswith("sli.metadata." + key):
+        return None
+    if key == "displayName":
+        return (
+            "v2alpha removed displayName from metadata (as Kubernetes' has none): name it in the catalog, or in the "
+            f"annotation {PREFIX}name, which servicebook reads"
+        )
+    if key in KUBE_META:
+        return f"{key} is Kubernetes' (OpenSLO v2alpha's metadata has {', '.join(unknown.fields)})"
+    return None
 
 
 READ_VERSIONS = (

@@ -269,6 +269,17 @@ def _metadata(root: Fields, reading: Reading, *, service: str | None = None) -> 
     return meta, name
 
 
+def _display_name(meta: Fields, api: str) -> Located | None:
+    """metadata.displayName, where the version has it: OpenSLO v2alpha has not (its key is said dropped
+    where it is, foreign._say_unknown), so it names nothing there."""
+    return None if api == OPENSLO_V2ALPHA else meta.text("displayName")
+
+
+def _written_api(root: Fields) -> str:
+    found = root.items.get("apiVersion")
+    return found[1].value if found is not None and isinstance(found[1], Scalar) else ""
+
+
 def _written_name(root: Fields) -> str | None:
     """The object's metadata.name as written, before its metadata is read (and said)."""
     meta = root.items.get("metadata")
@@ -387,7 +398,7 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
     )
     state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
-    display = meta.text("displayName")
+    display = _display_name(meta, _written_api(root))
     spec = root.fields("spec")
     description = spec.text("description") if spec is not None else None
     if spec is not None:
@@ -515,7 +526,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         raise refuse(source, spec.location, f"the SLO's spec has no '{version.services[0]}'")
     meta, name = _metadata(root, reading, service=service.value)
     annotations = _annotations(meta)
-    display = meta.text("displayName")
+    display = _display_name(meta, api)
     description = spec.text("description")
     ref, inline = _indicator_of(spec, source, reading, version)
     indicator = None
@@ -539,6 +550,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
             )
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
+        _v1_indicator(spec, version)
         raise refuse(source, spec.location, f"an SLO needs {version.indicator} or {version.ref}")
     budgeting, method = _budgeting(spec, source)
     window, timezone, begins = _time_window(spec, source, reading)
@@ -614,6 +626,21 @@ def _indicator_of(
                 )
         ref, inline = spec.text(_V1.ref), spec.fields(_V1.indicator)
     return ref, inline
+
+
+def _v1_indicator(spec: Fields, version: _Version) -> None:
+    """Refuse an SLO of v2alpha that names its indicator as OpenSLO v1 does (indicator, indicatorRef) where
+    it is written, with v2alpha's name: a file half moved to v2alpha."""
+    if not version.v2:
+        return
+    for v1_name, name_of in ((_V1.indicator, version.indicator), (_V1.ref, version.ref)):
+        if v1_name in spec.items:
+            raise refuse(
+                spec.source,
+                spec.at(v1_name),
+                f"an SLO of OpenSLO v2alpha names its indicator {name_of}: '{v1_name}' is OpenSLO v1's name",
+                f"write {name_of} (v2alpha renamed v1's {v1_name}), or the file as openslo/v1",
+            )
 
 
 def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting]:

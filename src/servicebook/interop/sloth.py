@@ -17,6 +17,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, grouped_by, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
 from servicebook.errors import SourceLocation
+from servicebook.interop import sloth_plugins
 from servicebook.interop.foreign import (
     Fields,
     ForeignSLO,
@@ -116,8 +117,32 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
     return model.Measurement(error_ratio=ratio)
 
 
+def _other_shape(root: Fields) -> None:
+    """Refuse a document that writes the plain spec's fields in the resource's shape, or the other way round
+    (a resource's `service` beside its `apiVersion`, a plain spec's under `spec:`), where they are, with the shape
+    its header says."""
+    if root.has("version") and not root.has("service") and root.has("spec"):
+        raise refuse(
+            root.source,
+            root.at("spec"),
+            "a plain Sloth spec (version: prometheus/v1) writes service and slos at the top, not under spec",
+            "write service and slos without spec:, or the file as the Kubernetes resource (apiVersion: "
+            "sloth.slok.dev/v1, kind: PrometheusServiceLevel, metadata, spec)",
+        )
+    if not root.has("version") and not root.has("spec") and (root.has("service") or root.has("slos")):
+        written = "service" if root.has("service") else "slos"
+        raise refuse(
+            root.source,
+            root.at(written),
+            f"Sloth's Kubernetes resource writes {written} under spec, not beside apiVersion and kind",
+            "indent service and slos under spec:, or write the file as a plain spec (version: prometheus/v1, "
+            "then service and slos, without apiVersion, kind and metadata)",
+        )
+
+
 def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:
     spec: Fields | None = root
+    _other_shape(root)
     if root.has("version"):  # the plain spec
         root.text("version")
     else:
@@ -241,15 +266,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
         slo.measurement = model.Measurement(error_ratio=ratio)
         raw.dropped(reading, "not a Sloth raw field")
     elif plugin is not None:
-        named = plugin.items.get("id")
-        plugin_id = f" '{named[1].value}'" if named is not None and isinstance(named[1], Scalar) else ""
-        reading.note(
-            source,
-            plugin.location,
-            f"dropped the SLI plugin{plugin_id} (its queries are made by the plugin, not written here): no measurement",
-            "write the measurement as the error ratio the plugin makes (the expr of the slo:sli_error:ratio_rate5m "
-            "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out",
-        )
+        slo.measurement = _plugin(plugin, source, reading)
         plugin.used.update(plugin.items)
     _plugins(f, source, reading, "plugins")
     if f.has("interval"):
@@ -264,6 +281,49 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
         reading.note(source, f.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
     f.dropped(reading, "not part of the catalog")
     return slo
+
+
+def _plugin(plugin: Fields, source: SourceText, reading: Reading) -> model.Measurement | None:
+    """An SLI plugin's SLO: measured by the query the plugin makes, where it is one of Sloth's common plugins
+    whose query is known (sloth_plugins.py); else imported without a measurement, said where it is, so that
+    nobody takes it for measured."""
+    named = plugin.text("id")
+    options = plugin.strings("options")
+    written = plugin.node_of("options")
+    try:
+        query = sloth_plugins.error_ratio(named.value, options) if named is not None else None
+    except sloth_plugins.OptionRefused as exc:
+        assert named is not None
+        keys = written.items if isinstance(written, Mapping) else []
+        at = next((k.location for k, _ in keys if k.value == exc.option), plugin.at("options"))
+        reading.note(
+            source,
+            at,
+            f"imported without a measurement: the plugin {named.value} refuses its options ({exc.reason}), and so "
+            "sloth generate fails on the file",
+            f"give the plugin the {exc.option} it takes (its README says which), or write the measurement in the "
+            "catalog",
+        )
+        return None
+    if query is not None:
+        assert named is not None
+        reading.note(
+            source,
+            named.location,
+            f"read the SLI plugin {named.value} as the error ratio query it makes of its options (the measurement's "
+            "error_ratio), so that `servicebook measure` measures what Sloth's rules do",
+        )
+        return model.Measurement(error_ratio=query)
+    shown = f" {named.value}" if named is not None and named.value.strip() else ""
+    reading.note(
+        source,
+        named.location if named is not None else plugin.location,
+        f"imported without a measurement: the plugin{shown} is run by Sloth, not by `servicebook measure` (its query "
+        "is made by the plugin, not written here)",
+        "write the measurement as the error ratio the plugin makes (the expr of the slo:sli_error:ratio_rate5m "
+        "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out",
+    )
+    return None
 
 
 def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:

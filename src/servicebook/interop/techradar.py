@@ -801,10 +801,12 @@ def _tool(
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
     status = ring_status(ring, label, at, report)
     move = _move(entry, label, report)
-    since = text(_key(newest, "date")) if newest is not None else text(_key(entry, "release"))  # AOE's
+    since_node = _key(newest, "date") if newest is not None else _key(entry, "release")  # release: AOE's
+    since = text(since_node)
     if since is None or not _is_date(since[:10]):
         since_text = dated.isoformat()
         undated.append((title, move))
+        _not_a_day(since_node, since, label, at, report)
     else:
         since_text = since[:10]
     active = _key(entry, "active")
@@ -1102,6 +1104,19 @@ _JSON_INDEX = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?(?:[eE][+-]?[0-9]{1,2})?")
 
 
 _ZALANDO_RINGS = [("adopt", "Adopt"), ("trial", "Trial"), ("assess", "Assess"), ("hold", "Hold")]  # its default
+
+
+def _not_a_day(node: Node | None, written: str | None, label: str, at: SourceLocation, report: Report) -> None:
+    """Say a date written that is no day of the calendar (`2024-02-30`, `06/02/2022`), where it is: the entry
+    is dated as one without a date, not by what its radar meant."""
+    if written is None or not written.strip():
+        return
+    report.dropped(
+        location(node, at),
+        f"{label}: the date '{written}', not a day of the calendar as YYYY-MM-DD: the tool's since is guessed as for "
+        "an entry without a date",
+        "write the day it was decided as YYYY-MM-DD",
+    )
 
 
 def _is_date(value: str) -> bool:
