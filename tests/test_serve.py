@@ -518,3 +518,24 @@ def test_a_request_with_two_host_headers_is_not_answered(preview_server) -> None
     request = b"GET /offerings/ci/ HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
     reply = raw_request(server.server_port, request)
     assert status_of(reply) == 421 and b"CI pipelines" not in reply
+
+
+@pytest.mark.git
+def test_serve_sees_a_commit_that_changes_no_source_file(git_site) -> None:
+    # `git commit` of files already saved (and rebuilt) moves HEAD but no watched file: the
+    # changes page must still show the commit, without another save or a restart.
+    lines: list[str] = []
+    preview = Preview(git_site.root, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
+    with watched(preview):
+        git_site.edit("objective: 99.5", "objective: 99.7")
+        wait_for(lambda: any("catalog.yaml changed: rebuilt" in line for line in lines), what="the edit's rebuild")
+        changes = preview.output / "changes" / "index.html"
+        assert "Raise the objective to 99.7" not in changes.read_text()
+        git_site.commit("Raise the objective to 99.7")
+        moved = "[09:30:00] git's HEAD or tags moved: rebuilt "
+        wait_for(
+            lambda: any(line.startswith(moved) for line in lines),
+            what="a rebuild after the commit",
+            output=lambda: "\n".join(lines),
+        )
+        assert "Raise the objective to 99.7" in changes.read_text()

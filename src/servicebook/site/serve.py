@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, alike
+from servicebook.git.head import HeadFiles
 from servicebook.git.repo import BUILD_INPUTS, CONTENT_DIR, LAYOUTS_DIR, MEASUREMENTS_DIR
 from servicebook.progress import Phases
 from servicebook.report import shown_from
@@ -47,6 +48,7 @@ PREFIX = "/__servicebook/"
 WATCHED_DIRS = (CONTENT_DIR, LAYOUTS_DIR, MEASUREMENTS_DIR)
 WATCHED_FILES = tuple(path for path in BUILD_INPUTS if path not in WATCHED_DIRS)  # catalog.yaml, servicebook.lock
 POLL_MS = 400
+HEAD_MOVED = "git's HEAD or tags moved"  # what the log line says changed after a commit
 WATCH_ROUND_MS = 100  # how soon the watcher reports that it is watching (then: a wake-up per round)
 
 RELOAD_JS = f"""/* servicebook serve: reload when the preview has rebuilt. Not part of the published site. */
@@ -106,21 +108,28 @@ class Preview:
         self.show = shown_from(self.source, Path.cwd())  # files named as `check` and `build` name them
         self.memory = PageMemory()  # each rebuild decodes only the pages it did not load before
         self._warned: set[tuple[object, ...]] = set()  # warning_keys() of every warning shown so far
+        # A commit, a checkout or a new tag moves no source file: the files git keeps them in are
+        # looked at on each quiet round (follow_head), marked as they were when a build began.
+        self._head = HeadFiles.of(self.source)
+        self._head_marks = self._head.marks() if self._head is not None else ()
 
     def state(self) -> tuple[int, str | None, bool]:
         """(generation, error text of the last attempt or None, whether any build succeeded)."""
         with self._lock:
             return self._generation, self._errors, self._built
 
-    def rebuild(self, changed: Iterable[str | Path] = (), *, quiet_if_unchanged: bool = False) -> bool:
+    def rebuild(self, changed: Iterable[str | Path] = (), *, quiet_if_unchanged: bool = False, cause: str = "") -> bool:
         """Build once (after the `changed` files changed, if any); on any failure keep the previous
         build and remember why. Never raises. `quiet_if_unchanged`: a build that finds nothing
-        changed since the last one says nothing (a check, not an edit the author made)."""
+        changed since the last one says nothing (a check, not an edit the author made). `cause`:
+        what the log line says changed, when no file did."""
 
         show = self.show
         repeated = 0  # warnings of this build already shown earlier in the session
         changed = list(changed)
-        cause = self._changed(changed)
+        cause = self._changed(changed) or cause
+        if self._head is not None:
+            self._head_marks = self._head.marks()  # what this build sees (or sees later still)
         # the survey looks at these alone (fresh.rescan), and at those of a rebuild that failed
         # before its survey looked at them
         relative, pending = self._relative(changed), self.memory.changed
@@ -168,6 +177,13 @@ class Preview:
         missed = self.memory.unreported(self.source)
         if missed:
             self.rebuild([self.source / path for path in missed])
+
+    def follow_head(self) -> None:
+        """When git's HEAD or tags moved since the last build began (a commit, an amend, a reset,
+        a checkout, a pull, a new tag), the site is built again: the changes page, each History
+        and the releases show what git holds now. Three `stat`s and a read of `HEAD`."""
+        if self._head is not None and self._head.marks() != self._head_marks:
+            self.rebuild(quiet_if_unchanged=True, cause=HEAD_MOVED)
 
     def _relative(self, paths: list[str | Path]) -> frozenset[str] | None:
         """`paths` relative to the source, as the survey names files; None (survey every file)
@@ -626,6 +642,7 @@ def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Even
                     preview.rebuild(changed)
                 elif not changes:  # a quiet round: check what the last rebuild took on trust
                     preview.verify()
+                    preview.follow_head()
                 if changes and watched_dirs(preview.source) != dirs:
                     break
         except Exception as exc:  # a folder vanished between listing and watching: list again
