@@ -1,0 +1,100 @@
+"""A commit to the catalog's sources makes a new release of HEAD's version (the last commit that
+carries it, while it has no tag): what did not change is taken from that version's last build,
+and the release is, byte for byte, what a build from nothing of the same commit makes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from servicebook.cache.folder import flat_name
+from servicebook.site.search.files import _text_file
+
+from .conftest import GitSite, catalog_at
+from .searchstages import patch_stage
+
+pytestmark = pytest.mark.git
+
+PAGES = ("alpha", "beta", "gamma")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".servicebook-build"
+    }
+
+
+def _untagged_release(run, repo: GitSite) -> None:
+    """Version 3.0, with three policy pages more, released by its last commit (no tag), built."""
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    for name in PAGES:
+        page = f"---\ntitle: Page {name}\nsummary: A page.\n---\n\n## What {name} says\n\nIt says it at some length.\n"
+        repo.write(f"content/{name}.md", page)
+    repo.commit("Version 3.0")
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+
+
+def _commit_an_edit(repo: GitSite) -> None:
+    repo.write("content/alpha.md", (repo.root / "content/alpha.md").read_text() + "\nA committed edit.\n")
+    repo.commit("Edit alpha")
+
+
+def _cold_build_of_the_same_commit(run, repo: GitSite, tmp_path: Path) -> dict[str, bytes]:
+    """The output of a build with no cache and no output of a clone of the repository's HEAD."""
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", str(repo.root), str(clone))
+    assert run("build", "--source", clone).exit_code == 0
+    return _tree(clone / "public")
+
+
+def test_a_commit_to_one_page_takes_the_other_pages_search_texts_from_the_release_before(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _untagged_release(run, repo)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every file made in this process
+    made: list[str] = []
+
+    def text(page: object) -> bytes:
+        made.append(page.slug)  # type: ignore[attr-defined]
+        return _text_file(page)  # type: ignore[arg-type]
+
+    patch_stage(monkeypatch, "_text_file", text)
+    _commit_an_edit(repo)
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    assert re.search(r"^  releases +1 +3$", built.stdout, re.MULTILINE)  # 3.0 of the new commit; 1.0, 1.1, 2.0
+    # the edited page's text fragment alone is made (the current catalog's and 3.0's); the
+    # release's others are the last build's of 3.0, whose pages are as they were
+    assert sorted(set(made)) == ["alpha"]
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_release_file_edited_in_place_since_is_not_taken_for_the_next_commit(
+    run, repo: GitSite, tmp_path: Path
+) -> None:
+    """A published file is a hard link to its release's tree in the cache: one edited in place
+    (the same size: its modification time alone tells) is not the bytes the tree recorded, and
+    the next commit's release makes its own."""
+    _untagged_release(run, repo)
+    tree = next((repo.root / ".servicebook-cache/releases").glob(f"*/{repo.head()}"))
+    inputs = json.loads((tree / ".complete-inputs").read_text())
+    fragments = [p for p in inputs if p.startswith("search/t/")]
+    assert fragments  # (the search index's text fragments are recorded with their inputs)
+    for path in fragments:
+        published = repo.root / "public/v/3.0" / path
+        assert published.samefile(tree / flat_name(path))
+        data = published.read_bytes()
+        with published.open("r+b") as handle:
+            handle.write(data.replace(b"says", b"SAYS"))
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    built = _tree(repo.root / "public")
+    assert not any(b"SAYS" in data for data in built.values())
+    assert built == _cold_build_of_the_same_commit(run, repo, tmp_path)
