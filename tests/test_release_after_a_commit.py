@@ -98,3 +98,40 @@ def test_a_release_file_edited_in_place_since_is_not_taken_for_the_next_commit(
     built = _tree(repo.root / "public")
     assert not any(b"SAYS" in data for data in built.values())
     assert built == _cold_build_of_the_same_commit(run, repo, tmp_path)
+
+
+def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_export(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release's sources are those the last build left (`.servicebook-cache/sources/`), each
+    file compared with the commit's and the one that differs written: no `git archive` of them
+    all; and what is there is trusted in nothing (a file changed, one added, one removed)."""
+    from servicebook.git import releases
+
+    _untagged_release(run, repo)
+    exports: list[str] = []
+    real = releases.export
+
+    def export(repo_: object, commit: str, dest: Path) -> None:
+        exports.append(commit)
+        real(repo_, commit, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(releases, "export", export)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert exports == []
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    exports.clear()  # (the clone's build from nothing exports its sources)
+    # the sources left behind, damaged: the next commit's release is still its commit's
+    kept = repo.root / ".servicebook-cache/sources/last"
+    (kept / "content/beta.md").write_text("---\ntitle: Not beta\n---\n\nInjected.\n")
+    (kept / "content/stray.md").write_text("---\ntitle: Stray\n---\n\nNot in any commit.\n")
+    (kept / "content/gamma.md").unlink()
+    repo.write("content/alpha.md", (repo.root / "content/alpha.md").read_text() + "\nAnother edit.\n")
+    repo.commit("Edit alpha again")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert exports == []
+    built = _tree(repo.root / "public")
+    assert not any(b"Injected" in data or b"Not in any commit" in data for data in built.values())
+    assert built == _cold_build_of_the_same_commit(run, repo, tmp_path / "again")
+    assert run("verify", "--source", repo.root).exit_code == 0

@@ -292,8 +292,8 @@ def build_releases(
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     last = LastMade() if store is not None else None
-    with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
-        sources = Sources(Path(tmp) / "src")  # moved from release to release by what changed
+    with trees.sources() as (folder, kept):
+        sources = Sources(folder, kept=kept)  # moved from release to release by what changed
         wanted = [c for c in found.choices if only is None or c.version in only]
         for n, choice in enumerate(wanted):
             carried.more = n + 1 < len(wanted)  # the last one's pages are carried to no release
