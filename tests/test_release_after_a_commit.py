@@ -135,3 +135,32 @@ def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_e
     assert not any(b"Injected" in data or b"Not in any commit" in data for data in built.values())
     assert built == _cold_build_of_the_same_commit(run, repo, tmp_path / "again")
     assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_policy_page_is_keyed_by_its_html_s_digest_without_reading_its_html() -> None:
+    """A stamped page that lists policy pages (an offering's) is keyed by each page's HTML as the
+    SHA-256 the page holds of it: the same key wherever the build keeps the HTML, and the HTML
+    not read back from the build's spool for it; another HTML is another key."""
+    import dataclasses
+    import hashlib
+
+    from servicebook.catalog import model
+    from servicebook.site.stamps import _Fingerprints
+
+    html = "<h2>What we support</h2><p>CI pipelines.</p>"
+    held = model.Page(
+        slug="welcome",
+        source="content/welcome.md",
+        meta=model.PageMeta(title="How we work"),
+        body=html,
+        text="What we support CI pipelines.",
+        headings=(),
+        html_sha256=hashlib.sha256(html.encode()).hexdigest(),
+    )
+    # kept where no build keeps it any more: reading its HTML raises (model.Page `html`)
+    gone = dataclasses.replace(held, body="", spooled=(-987654, 0, 0))
+    with pytest.raises(OSError, match="no longer where the build kept it"):
+        _ = gone.html
+    assert _Fingerprints().of(gone) == _Fingerprints().of(held)
+    other = dataclasses.replace(held, body=html + "<p>More.</p>", html_sha256=hashlib.sha256(b"other").hexdigest())
+    assert _Fingerprints().of(other) != _Fingerprints().of(held)

@@ -308,16 +308,18 @@ def _shown(fields: tuple[str, ...]) -> type:
 
 def _digested(value: object) -> list[object]:
     """What `_Fingerprints` digests of a dataclass: its fields' values, in their order; of a
-    policy page, its HTML wherever the build keeps it (model.Page `html`: in the page, or in the
-    build's spool), not where (`spooled`, `search_spooled`: offsets in this build's spool), so a
-    page has the same digest spooled or not, in every build."""
+    policy page, its HTML by the SHA-256 the page holds of it (model.Page `html_sha256`, taken
+    where it was rendered), not the HTML itself, wherever the build keeps it (`body`: "" when
+    spooled) and where (`spooled`, `search_spooled`: offsets in this build's spool): a page has
+    the same digest spooled or not, in every build, and its HTML is not read from the spool and
+    hashed again for it (the pages an offering lists are digested with its page's key)."""
     fields = dataclasses.fields(value)  # type: ignore[arg-type]  # (a dataclass: `of` asked)
     if type(value) is not model.Page:
         return [getattr(value, f.name) for f in fields]
-    return [value.html if f.name == "body" else getattr(value, f.name) for f in fields if f.name not in _WHERE_KEPT]
+    return [getattr(value, f.name) for f in fields if f.name not in _NOT_DIGESTED]
 
 
-_WHERE_KEPT = frozenset({"spooled", "search_spooled"})
+_NOT_DIGESTED = frozenset({"body", "spooled", "search_spooled"})  # see `_digested`
 
 
 class _Marked(Exception):
