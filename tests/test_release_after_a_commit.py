@@ -84,7 +84,7 @@ def test_a_release_file_edited_in_place_since_is_not_taken_for_the_next_commit(
     the next commit's release makes its own."""
     _untagged_release(run, repo)
     tree = next((repo.root / ".servicebook-cache/releases").glob(f"*/{repo.head()}"))
-    inputs = json.loads((tree / ".complete-inputs").read_text())
+    inputs = json.loads((tree / ".complete-inputs").read_text())["inputs"]
     fragments = [p for p in inputs if p.startswith("search/t/")]
     assert fragments  # (the search index's text fragments are recorded with their inputs)
     for path in fragments:
@@ -137,17 +137,20 @@ def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_e
     assert run("verify", "--source", repo.root).exit_code == 0
 
 
-def test_a_policy_page_is_keyed_by_its_html_s_digest_without_reading_its_html() -> None:
+def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_servicebook() -> None:
     """A stamped page that lists policy pages (an offering's) is keyed by each page's HTML as the
-    SHA-256 the page holds of it: the same key wherever the build keeps the HTML, and the HTML
-    not read back from the build's spool for it; another HTML is another key."""
+    SHA-256 the page holds of it: the same key wherever the build keeps the HTML. The HTML is
+    read (for the placeholders' character) only when no build of this servicebook read the same
+    HTML before (stamps.Carried `clean`, kept with each release's tree); another HTML is another
+    key, and one that holds the character is never stamped."""
     import dataclasses
     import hashlib
 
     from servicebook.catalog import model
-    from servicebook.site.stamps import _Fingerprints
+    from servicebook.site.stamps import Carried, _Fingerprints, _Marked
 
     html = "<h2>What we support</h2><p>CI pipelines.</p>"
+    sha256 = hashlib.sha256(html.encode()).hexdigest()
     held = model.Page(
         slug="welcome",
         source="content/welcome.md",
@@ -155,12 +158,20 @@ def test_a_policy_page_is_keyed_by_its_html_s_digest_without_reading_its_html() 
         body=html,
         text="What we support CI pipelines.",
         headings=(),
-        html_sha256=hashlib.sha256(html.encode()).hexdigest(),
+        html_sha256=sha256,
     )
     # kept where no build keeps it any more: reading its HTML raises (model.Page `html`)
     gone = dataclasses.replace(held, body="", spooled=(-987654, 0, 0))
     with pytest.raises(OSError, match="no longer where the build kept it"):
-        _ = gone.html
-    assert _Fingerprints().of(gone) == _Fingerprints().of(held)
+        _Fingerprints().of(gone)  # never looked at: read
+    looked = Carried()
+    assert _Fingerprints(carried=looked).of(held) == _Fingerprints().of(held)
+    assert looked.clean == {sha256}
+    assert _Fingerprints(carried=Carried(clean={sha256})).of(gone) == _Fingerprints().of(held)
     other = dataclasses.replace(held, body=html + "<p>More.</p>", html_sha256=hashlib.sha256(b"other").hexdigest())
     assert _Fingerprints().of(other) != _Fingerprints().of(held)
+    marked = html + "\ue0003\ue000"
+    with pytest.raises(_Marked):
+        _Fingerprints().of(
+            dataclasses.replace(held, body=marked, html_sha256=hashlib.sha256(marked.encode()).hexdigest())
+        )

@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 
 COMPLETE = ".complete"
 # beside the marker (a name the tree's listings pass over, as they pass over the marker's): the
-# declared inputs of each of the tree's complete data files, path → inputs (`_Donor`)
+# declared inputs of each of the tree's complete data files, path → inputs, and the SHA-256s of
+# its policy pages' HTML its build found without the stamp's placeholders (stamps.Carried
+# `clean`), for the first release a later build makes (`_Donor`)
 INPUTS = f"{COMPLETE}-inputs"
 # A release lives at v/<version>/: its banner links up to the site root and its versions page, and
 # the pages it publishes in place of those only the root has (routes.release_pointers) to the root's.
@@ -159,10 +161,12 @@ class _Donor:
     it is taken only while it is still the file the tree's record names (the size and
     modification time `_store` recorded: a published copy edited in place is not the file)."""
 
-    __slots__ = ("identities", "inputs", "tree")
+    __slots__ = ("clean", "identities", "inputs", "tree")
 
-    def __init__(self, tree: Path, inputs: Mapping[str, str], identities: Mapping[str, object]) -> None:
-        self.tree, self.inputs, self.identities = tree, inputs, identities
+    def __init__(
+        self, tree: Path, inputs: Mapping[str, str], identities: Mapping[str, object], clean: set[str]
+    ) -> None:
+        self.tree, self.inputs, self.identities, self.clean = tree, inputs, identities, clean
 
     def take(self, path: str, inputs: str) -> tuple[str, bytes, list[int]] | None:
         """The file at `path` as `LastMade.stored` holds one (its name, bytes and identity), when
@@ -210,13 +214,17 @@ def _donor(target: Path) -> _Donor | None:
         return None
     tree = target.parent / newest[1]
     try:
-        inputs = json.loads((tree / INPUTS).read_text("utf-8"))
+        record = json.loads((tree / INPUTS).read_text("utf-8"))
         identities = json.loads((tree / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if not (isinstance(inputs, dict) and isinstance(identities, dict)):
+    if not (isinstance(record, dict) and isinstance(identities, dict)):
         return None
-    return _Donor(tree, {k: v for k, v in inputs.items() if isinstance(v, str)}, identities)
+    inputs, clean = record.get("inputs"), record.get("clean")
+    if not (isinstance(inputs, dict) and isinstance(clean, list)):
+        return None
+    kept = {k: v for k, v in inputs.items() if isinstance(v, str)}
+    return _Donor(tree, kept, identities, {c for c in clean if isinstance(c, str)})
 
 
 class _Reuse:
@@ -470,7 +478,10 @@ def _build_release(
             ]
         reuse = None
         if last is not None:  # the first release a build makes takes what it can of the last build's
-            reuse = _Reuse(last, _donor(target) if not last.data and not last.stored else None)
+            donor = _donor(target) if not last.data and not last.stored else None
+            reuse = _Reuse(last, donor)
+            if donor is not None and carried is not None:
+                carried.clean |= donor.clean
         try:
             files = render_site(
                 loaded.site,
@@ -521,9 +532,12 @@ def _build_release(
             ]
     add_published_outputs(files)
     stored = last.stored if last is not None else None
-    inputs = reuse.asked if reuse is not None else None
+    record = None
+    if reuse is not None:  # (a build with a store: see INPUTS)
+        clean = carried.clean if carried is not None else set()
+        record = (reuse.asked, sorted({p.html_sha256 for p in loaded.site.pages} & clean))
     written, witness = _store(
-        files, target, cache_root, stored, staging, keep=last is not None and last.more, inputs=inputs
+        files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
     )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
 
@@ -548,7 +562,7 @@ def _store(
     staging: Path | None = None,
     *,
     keep: bool = True,
-    inputs: Mapping[str, str] | None = None,
+    record: tuple[Mapping[str, str], list[str]] | None = None,
 ) -> tuple[dict[str, list[int]], tuple[int, ...] | None]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
@@ -558,8 +572,9 @@ def _store(
     `stored` becomes this release's (or, not to `keep`, empty: no release is built after it).
     `staging`: the folder to write into (`_staging`), where the files that `files` has there are
     already (one of them that is the stored file's bytes is linked to it all the same).
-    `inputs`: the declared inputs of its complete data files (`_Reuse.asked`), kept beside the
-    marker (INPUTS) for the first release a later build makes (`_Donor`)."""
+    `record`: the declared inputs of its complete data files (`_Reuse.asked`) and the SHA-256s
+    of its pages' HTML found without the stamp's placeholders, kept beside the marker (INPUTS)
+    for the first release a later build makes (`_Donor`)."""
     given = staging is not None
     if staging is None:
         staging = _staging(target, cache_root)
@@ -590,8 +605,9 @@ def _store(
                 dropped = [entry.path for entry in entries if entry.name not in names]
             for path in dropped:
                 os.unlink(path)  # noqa: PTH108 - plain strings, as above
-        if inputs is not None:
-            (staging / INPUTS).write_text(json.dumps({p: inputs[p] for p in sorted(inputs) if p in written}), "utf-8")
+        if record is not None:
+            inputs = {path: record[0][path] for path in sorted(record[0]) if path in written}
+            (staging / INPUTS).write_text(json.dumps({"inputs": inputs, "clean": record[1]}), "utf-8")
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         witness = _renamed_in(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space

@@ -334,14 +334,19 @@ class _Fingerprints:
     immutable object (a frozen dataclass, a tuple) is kept by its identity, with the object itself
     (its id is not reused while it is kept).
     Every text is digested as it is, never as repr() writes it, so the digest is the same in every
-    process; a text holding the placeholders' character raises _Marked.
+    process; a text holding the placeholders' character raises _Marked. A policy page's HTML is
+    digested by its SHA-256 (`_digested`), and looked at for the character only when no build
+    of this servicebook looked at the same HTML before (`Carried.clean`: the SHA-256s of those
+    it found without it, kept with each release's tree): reading back the HTML of every page an
+    offering lists was most of a release's keys.
     """
 
-    __slots__ = ("_carried", "_kept", "_strict")
+    __slots__ = ("_carried", "_clean", "_kept", "_strict")
 
     def __init__(self, *, strict: bool = True, carried: Carried | None = None) -> None:
         self._kept: dict[int, tuple[object, str]] = {}
         self._strict = strict  # False: the stamped context itself, which holds the placeholders
+        self._clean: set[str] = carried.clean if carried is not None else set()
         # the release built before this one: what it digested (and holds) is digested already;
         # the stamped context's digests apart, since only they may hold the placeholders
         self._carried: dict[int, tuple[object, str]] = {}
@@ -371,6 +376,10 @@ class _Fingerprints:
         if isinstance(value, list):
             return digest("[", *(self.of(item) for item in value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if type(value) is model.Page and value.html_sha256 not in self._clean:
+                if _MARK in value.html and self._strict:
+                    raise _Marked
+                self._clean.add(value.html_sha256)
             made = digest(type(value).__qualname__, *map(self.of, _digested(value)))
             if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 return made
@@ -422,9 +431,12 @@ class Carried:
     60 MB, on top of its files), nor its digests and keys, let go once its pages are keyed,
     before they are rendered (tens of MB at 5,000 pages: each an object held with its digest)."""
 
-    __slots__ = ("chrome", "keys", "known", "last", "more", "names", "pages", "rows", "views")
+    __slots__ = ("chrome", "clean", "keys", "known", "last", "more", "names", "pages", "rows", "views")
 
-    def __init__(self) -> None:
+    def __init__(self, clean: set[str] | None = None) -> None:
+        # the SHA-256s of the policy pages' HTML found without the placeholders' character, by
+        # this build or (`clean`) one before it of this servicebook (see _Fingerprints)
+        self.clean: set[str] = clean if clean is not None else set()
         self.last: dict[int, tuple[object, str]] = {}
         self.views = ViewMemo()
         self.chrome: dict[int, tuple[object, str]] = {}  # the stamped context's digests (`stamping`)
