@@ -2,13 +2,10 @@
 checkout's code against another revision's, alternating old and new so that both meet the same
 machine load:
 
-    python bench/one_page_versus.py --against REV [--site bench/out/5k/site] [--pairs 5] [--commit]
+    python bench/one_page_versus.py --against REV [--site bench/out/5k/site] [--pairs 5]
 
 Each code builds a copy of the site of its own once (with its build cache), then, pair after
-pair, one policy page of its copy is edited and the site built again. With `--commit`, each copy
-is a git repository of its own (as bench/run.py's `own_repository`: one commit, no tag, so the
-catalog's version is released by its last commit) and each edit is committed before the build:
-the release of HEAD's version is then built anew every time, as in a team's CI after a merge. CPU is the user + system
+pair, one policy page of its copy is edited and the site built again. CPU is the user + system
 time of the command and its waited-for processes (not a detached remover's). The other
 revision's code runs from a temporary git worktree, put first on PYTHONPATH; everything else (Python,
 the installed dependencies) is shared. Prints each run and the medians.
@@ -46,26 +43,9 @@ def _build(src: Path, site: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _edit(site: Path, n: int, commit: bool = False) -> None:
+def _edit(site: Path, n: int) -> None:
     page = sorted((site / "content").glob("*.md"))[0]
     page.write_text(page.read_text() + f"\nEdited, run {n}.\n")
-    if commit:
-        _git(site, n + 1, "commit", "-q", "-a", "-m", f"Edited, run {n}.")
-
-
-def _git(site: Path, n: int, *args: str) -> None:
-    """git in `site`, as `own_repository` runs it: no user's configuration, the commit's dates
-    SOURCE_DATE_EPOCH plus `n` hours (each commit its own date, as a team's are)."""
-    when = f"@{int(EPOCH) + 3600 * n} +0000"
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-    }
-    who = ["-c", "user.name=Benchmark", "-c", "user.email=bench@example.org"]
-    subprocess.run(["git", *who, *args], cwd=site, env=env, check=True, capture_output=True)
 
 
 def main() -> None:
@@ -73,7 +53,6 @@ def main() -> None:
     parser.add_argument("--against", required=True, help="the revision to compare with")
     parser.add_argument("--site", type=Path, default=HERE / "out" / "5k" / "site")
     parser.add_argument("--pairs", type=int, default=5)
-    parser.add_argument("--commit", action="store_true", help="each copy a git repository, each edit committed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sb-one-page-") as tmp:
         old = Path(tmp) / "old"
@@ -88,18 +67,13 @@ def main() -> None:
                 sites[name].mkdir()
                 shutil.copy(args.site / "catalog.yaml", sites[name])
                 shutil.copytree(args.site / "content", sites[name] / "content")
-                if args.commit:
-                    (sites[name] / ".gitignore").write_text("public/\n.servicebook-cache/\n")
-                    _git(sites[name], 0, "init", "-q", "-b", "main")
-                    _git(sites[name], 0, "add", "-A")
-                    _git(sites[name], 0, "commit", "-q", "-m", "The catalog")
                 _build(src, sites[name])  # the full build, with its cache
-                _edit(sites[name], 0, args.commit)
+                _edit(sites[name], 0)
                 _build(src, sites[name])  # a spare site beside the output from now on, as every next build
             figures: dict[str, list[tuple[float, float]]] = {name: [] for name in versions}
             for n in range(1, args.pairs + 1):
                 for name, src in versions.items() if n % 2 else reversed(versions.items()):
-                    _edit(sites[name], n, args.commit)
+                    _edit(sites[name], n)
                     wall, cpu = _build(src, sites[name])
                     figures[name].append((wall, cpu))
                     print(f"pair {n} {name}: {wall:.3f} s wall, {cpu:.3f} CPU s", flush=True)
