@@ -171,7 +171,12 @@ def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_se
     other = dataclasses.replace(held, body=html + "<p>More.</p>", html_sha256=hashlib.sha256(b"other").hexdigest())
     assert _Fingerprints().of(other) != _Fingerprints().of(held)
     marked = html + "\ue0003\ue000"
+    holding = dataclasses.replace(held, body=marked, html_sha256=hashlib.sha256(marked.encode()).hexdigest())
     with pytest.raises(_Marked):
-        _Fingerprints().of(
-            dataclasses.replace(held, body=marked, html_sha256=hashlib.sha256(marked.encode()).hexdigest())
-        )
+        _Fingerprints().of(holding)
+    # digested where the placeholders are expected (the stamped context's own): never noted clean
+    seen = Carried()
+    _Fingerprints(strict=False, carried=seen).of(holding)
+    assert seen.clean == set()
+    with pytest.raises(_Marked):
+        _Fingerprints(carried=seen).of(holding)

@@ -377,9 +377,7 @@ class _Fingerprints:
             return digest("[", *(self.of(item) for item in value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             if type(value) is model.Page and value.html_sha256 not in self._clean:
-                if _MARK in value.html and self._strict:
-                    raise _Marked
-                self._clean.add(value.html_sha256)
+                self._look_at(value)
             made = digest(type(value).__qualname__, *map(self.of, _digested(value)))
             if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 return made
@@ -393,6 +391,14 @@ class _Fingerprints:
             return digest("?", type(value).__qualname__, text)
         self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
         return made
+
+    def _look_at(self, page: model.Page) -> None:
+        """`page`'s HTML, looked at for the placeholders' character (raises _Marked), and noted
+        clean when it does not hold it (see the class)."""
+        if _MARK not in page.html:
+            self._clean.add(page.html_sha256)
+        elif self._strict:
+            raise _Marked
 
     def kept(self, values: tuple[object, ...]) -> tuple[str, ...] | None:
         """The digests of `values` made already, if each is kept by its identity (immutable)."""
