@@ -547,8 +547,14 @@ def _sources_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _relative(read: list[str], site: Path) -> list[str]:
-    """Those of `read` in `site` (a release's build reads its sources elsewhere)."""
-    return sorted(Path(path).relative_to(site).as_posix() for path in read if Path(path).is_relative_to(site))
+    """Those of `read` in `site` (a release's build reads its sources elsewhere: in the cache's
+    `sources/`, cache.releases ReleaseTrees.sources)."""
+    cache = site / ".servicebook-cache"
+    return sorted(
+        Path(path).relative_to(site).as_posix()
+        for path in read
+        if Path(path).is_relative_to(site) and not Path(path).is_relative_to(cache)
+    )
 
 
 def test_a_fresh_checkout_with_the_cache_restored_reads_only_the_source_its_commit_changed(

@@ -323,3 +323,39 @@ def test_sources_in_a_submodule_checked_out_are_warned_of_before_any_release_is_
     assert run("check", "--source", git_site.root, "--strict").exit_code == 1
     shutil.rmtree(git_site.root / ".git")  # outside git there are no releases: nothing to say
     assert "submodule" not in run("check", "--source", git_site.root).output
+
+
+def test_a_folder_an_earlier_build_left_is_made_each_commits_export_without_one(tmp_path: Path, monkeypatch) -> None:
+    """The folder the last build left (cache.releases ReleaseTrees.sources) is trusted in nothing:
+    whatever it holds (another commit's sources, a file changed, one whose mode changed, files and
+    folders no commit has), the commit is reached by comparing each file with the commit's, and
+    the folder is then exactly that commit's export (files, bytes, modes, folders), no export made."""
+    site, commits = _history(tmp_path / "site")
+    repo = open_repo(site.root)
+    assert repo is not None
+    expected = {c: _exported(site.root, c, tmp_path) for c in commits}
+    folder = tmp_path / "kept"
+    export(repo, commits[1], folder)
+    (folder / "content/welcome.md").write_text("Changed since.\n")
+    os.chmod(folder / "catalog.yaml", 0o755)
+    (folder / "content/stray/deeper").mkdir(parents=True)
+    (folder / "content/stray/deeper/page.md").write_text("# In no commit\n")
+    (folder / "content/empty").mkdir()
+    monkeypatch.setattr(releases, "export", lambda *_args: pytest.fail("exported whole"))
+    for commit in [commits[3], commits[0], commits[4], commits[-1], commits[2]]:  # a folder ⇄ a file too
+        sources = Sources(folder, kept=True)
+        assert sources.at(repo, commit) == folder
+        assert _snapshot(folder) == expected[commit], commit
+
+
+def test_a_left_folder_holding_a_link_is_exported_whole(tmp_path: Path) -> None:
+    site, commits = _history(tmp_path / "site")
+    repo = open_repo(site.root)
+    assert repo is not None
+    folder = tmp_path / "kept"
+    export(repo, commits[0], folder)
+    (folder / "content/link.md").symlink_to("/etc/hostname")
+    sources = Sources(folder, kept=True)
+    sources.at(repo, commits[1])
+    assert _snapshot(folder) == _exported(site.root, commits[1], tmp_path)
+    assert sources.moved == 0  # exported, not compared

@@ -22,7 +22,7 @@ from servicebook.cli import main
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
 from servicebook.site import fresh
 from servicebook.site.links import check_links
-from servicebook.site.releases import COMPLETE
+from servicebook.site.releases import COMPLETE, INPUTS
 from servicebook.site.search.files import _text_file
 from servicebook.source.yaml import SourceText
 
@@ -849,11 +849,11 @@ def _release_trees(root: Path) -> list[Path]:
 
 def _stored(tree: Path) -> dict[str, Path]:
     """path → file of a cached release tree (flat: each file named by its path, but a path too
-    long for a name), its marker aside."""
+    long for a name), its marker and the record of its data files' inputs beside it aside."""
     from servicebook.cache.folder import flat_path
     from servicebook.site.releases import COMPLETE
 
-    found = {flat_path(p.name): p for p in tree.iterdir() if p.is_file() and p.name != COMPLETE}
+    found = {flat_path(p.name): p for p in tree.iterdir() if p.is_file() and not p.name.startswith(COMPLETE)}
     return {path: p for path, p in found.items() if path is not None}
 
 
@@ -1486,15 +1486,15 @@ def test_a_release_tree_holds_exactly_the_files_its_record_names_and_no_staging_
     run, repo: GitSite
 ) -> None:
     """A release's stamped pages are written into its tree's staging folder as each is made (not
-    held in memory until it is stored): the tree renamed in holds the release's files and its
-    record, nothing more, and is what `verify` builds again without the cache, byte for byte."""
+    held in memory until it is stored): the tree renamed in holds the release's files, its
+    record and its data files' inputs (INPUTS), nothing more, and is what `verify` builds again without the cache, byte for byte."""
     assert run("build", "--source", repo.root).exit_code == 0
     trees = _release_trees(repo.root)
     assert len(trees) == 3
     for tree in trees:
         recorded = json.loads((tree / COMPLETE).read_text())
         assert "index.html" in recorded and "404.html" not in recorded
-        assert sorted(p.name for p in tree.iterdir()) == sorted([COMPLETE, *map(flat_name, recorded)])
+        assert sorted(p.name for p in tree.iterdir()) == sorted([COMPLETE, INPUTS, *map(flat_name, recorded)])
     assert _staging_folders(repo.root) == []
     assert run("verify", "--source", repo.root).exit_code == 0
 

@@ -9,6 +9,8 @@ per servicebook code, cache/sets.py), and what a successful build removes of the
   build links the trees' files into its output;
 - what a killed build or a killed prune left (a staging folder, a tree or a set renamed away).
 
+Beside `releases/`, `sources/`: the releases' sources as the last build left them (`sources`).
+
 Failing to prune is never an error: it is only space, and the next build tries again.
 """
 
@@ -19,7 +21,9 @@ import fcntl
 import os
 import re
 import shutil
-from collections.abc import Iterable
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Self
 
@@ -29,6 +33,7 @@ from servicebook.cache.sets import GONE, KEEP_OTHERS, KEEP_SECONDS, Listing, Set
 __all__ = ["KEEP_OTHERS", "KEEP_SECONDS", "RELEASES", "ReleaseTrees", "code_folder", "remove_staging"]
 
 RELEASES = "releases"
+SOURCES = "sources"  # in the cache: the folder of the last build's releases' sources (`sources`)
 STAGING_LEFT_SECONDS = 3600  # a staging folder unchanged this long is a killed build's
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a tree's name: its commit (SHA-1 or SHA-256)
 
@@ -79,6 +84,39 @@ class ReleaseTrees:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    @contextlib.contextmanager
+    def sources(self) -> Iterator[tuple[Path, bool]]:
+        """A folder for the releases' sources while this build makes them (git.releases.Sources),
+        and whether it holds what the last build left in it: that build's folder (`sources/last`,
+        the same for every servicebook: sources are a commit's), renamed to one of this build's
+        own (a staging folder's name, `sources/.sources.<random>`: another build at the same time finds
+        none and starts from nothing; one a killed build left is removed, `remove_staging`), and
+        renamed back once the build is done with it, unless another build put one back first.
+        Its files are anything to the build (it compares each with the commit's), only likely
+        to be most of them. A cache that cannot be written: a temporary folder, empty."""
+        root = self.cache_root / SOURCES
+        try:
+            make_folder(root, self.cache_root)
+            remove_staging(root, time.time())
+            work = Path(tempfile.mkdtemp(prefix=f".{SOURCES}.", dir=root))
+        except OSError:
+            with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
+                yield Path(tmp) / "src", False
+            return
+        try:
+            last = root / "last"
+            taken = not last.is_symlink() and last.is_dir()
+            if taken:
+                try:
+                    os.rename(last, work)  # (onto the empty folder)
+                except OSError:
+                    taken = False
+            yield work, taken
+            with contextlib.suppress(OSError):
+                os.rename(work, last)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def stale(self, now: float) -> Listing:
         """`releases/` listed once, and the sets of other servicebooks that the policy

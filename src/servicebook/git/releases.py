@@ -4,10 +4,12 @@ folder for the release build (`export`; `Sources` moves one folder from release 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -267,19 +269,31 @@ class Sources:
     cannot write as `export` would (a symbolic link, a submodule, a path of another shape, git
     failing) and the first commit are exported whole, and so is every commit of a repository
     where git attributes could apply (line ends, `ident`, a filter: `git archive` writes a file as a
-    checkout would)."""
+    checkout would).
+    `kept`: the folder holds what an earlier build left in it (cache.releases `ReleaseTrees.sources`),
+    trusted in nothing: the first commit is reached by comparing each of its files with the
+    commit's (`_sync`: each file's git object id, of its bytes as they are now), and writing
+    or removing those that differ, rather than by an export (a commit to one page: one file)."""
 
-    __slots__ = ("commit", "folder", "moved")
+    __slots__ = ("commit", "folder", "kept", "moved")
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, kept: bool = False) -> None:
         self.folder = folder
         self.commit: str | None = None  # what `folder` holds, when it is exactly that and may be moved
         self.moved = 0  # how many commits were reached by a move rather than an export
+        self.kept = kept
 
     def at(self, repo: Repo, commit: str) -> Path:
         """The folder, holding the sources of `commit`."""
         last, self.commit = self.commit, None  # until it is so
+        kept, self.kept = self.kept, False
+        with contextlib.suppress(OSError):  # in use: see cache.releases `remove_staging`
+            os.utime(self.folder)
         if last is not None and _move(repo, last, commit, self.folder):
+            self.moved += 1
+            self.commit = commit
+            return self.folder
+        if last is None and kept and _sync(repo, commit, self.folder):
             self.moved += 1
             self.commit = commit
             return self.folder
@@ -327,6 +341,109 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _sync(repo: Repo, commit: str, folder: Path) -> bool:
+    """Turn `folder`, which holds anything (the sources of some commit, as an earlier build left
+    them), into the sources of `commit` as `export` writes them: each file whose git object id
+    (of its bytes now) or mode is not the commit's written again, each file the commit does not
+    hold removed, and the folders left empty. False (the folder then holds anything) when the
+    commit's sources are not all plain files of plain paths within the sizes `export` allows,
+    when git attributes could apply (a `.gitattributes` anywhere in the commit: `export` writes
+    files as a checkout would), or when the folder holds anything but plain files and folders."""
+    wanted = _plain_sources(repo, commit)
+    if wanted is None:
+        return False
+    found = _blobs_in(folder, len(next(iter(wanted.values()))[0]) if wanted else 40)
+    if found is None:
+        return False
+    written = {path: blob for path, blob in wanted.items() if found.get(path) != blob}
+    try:
+        blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()}), largest=LARGEST_SOURCE_FILE)
+    except UsageProblem:
+        return False
+    if any(blob not in blobs for blob, _ in written.values()):
+        return False
+    try:
+        for path in sorted(set(found) - set(wanted)):
+            (folder / path).unlink()
+            _prune(folder, path)
+        for path, (blob, mode) in sorted(written.items()):
+            target = folder / path
+            if target.is_dir() and not target.is_symlink():  # a folder that is a file now
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            target.write_bytes(blobs[blob])
+            os.chmod(target, mode)  # noqa: PTH101 - as `export` leaves it, whatever the umask
+        _remove_empty(folder)
+    except OSError:
+        return False
+    return True
+
+
+def _plain_sources(repo: Repo, commit: str) -> dict[str, tuple[str, int]] | None:
+    """path → (blob, mode) of each of the site's sources at `commit`; None when one is not a plain
+    file of a plain path within the sizes `export` allows (a link, a submodule: `export` writes
+    or refuses it), or when the commit holds a `.gitattributes` anywhere (see `_sync`)."""
+    listed = run(repo.root, ["ls-tree", "-r", "-l", "-z", "--full-tree", commit])
+    if listed is None or not listed.ok:
+        return None
+    wanted: dict[str, tuple[str, int]] = {}
+    total = 0
+    for entry in listed.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        whole = name.decode("utf-8", "surrogateescape")
+        if whole.rpartition("/")[2] == ".gitattributes":
+            return None
+        path = whole.removeprefix(repo.prefix)
+        if not entry or (path == whole and repo.prefix) or path.split("/", 1)[0] not in SOURCE_PATHS:
+            continue  # not a source of the site
+        fields = meta.decode("ascii", "replace").split()
+        if len(fields) != 4 or fields[1] != "blob" or fields[0] not in _FILE_MODES or not fields[3].isdigit():
+            return None
+        if not _plain_path(path) or int(fields[3]) > LARGEST_SOURCE_FILE:
+            return None
+        total += int(fields[3])
+        wanted[path] = (fields[2], _FILE_MODES[fields[0]])
+    return wanted if total <= LARGEST_SOURCES else None
+
+
+def _blobs_in(folder: Path, id_length: int) -> dict[str, tuple[str, int]] | None:
+    """path → (git object id, mode) of each file under `folder` (SHA-1 ids, or SHA-256 for ids of
+    64 digits); None when it holds anything but plain files and folders, or cannot be read."""
+    algorithm = "sha256" if id_length == 64 else "sha1"
+    found: dict[str, tuple[str, int]] = {}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for top, folders, names in os.walk(folder, onerror=_raise):
+            for name in (*folders, *names):
+                info = os.lstat(f"{top}/{name}")
+                if stat.S_ISDIR(info.st_mode):
+                    continue
+                if not stat.S_ISREG(info.st_mode):
+                    return None
+                with open(f"{top}/{name}", "rb") as file:
+                    data = file.read()
+                blob = hashlib.new(algorithm, b"blob %d\0" % len(data))
+                blob.update(data)
+                path = os.path.relpath(f"{top}/{name}", folder).replace(os.sep, "/")
+                found[path] = (blob.hexdigest(), stat.S_IMODE(info.st_mode))
+    except (OSError, ValueError):
+        return None
+    return found
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove the folders under `folder` that hold nothing (an export holds no empty folder)."""
+    for top, _, _ in sorted(os.walk(folder), key=lambda walked: -len(walked[0])):
+        if top != str(folder):
+            with contextlib.suppress(OSError):
+                os.rmdir(top)  # noqa: PTH106 - a folder that is not empty stays
 
 
 def _changes(raw: bytes, prefix: str) -> tuple[list[str], dict[str, tuple[str, int]]] | None:

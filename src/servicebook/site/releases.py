@@ -50,6 +50,11 @@ if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
 
 COMPLETE = ".complete"
+# beside the marker (a name the tree's listings pass over, as they pass over the marker's): the
+# declared inputs of each of the tree's complete data files, path → inputs, and the SHA-256s of
+# its policy pages' HTML its build found without the stamp's placeholders (stamps.Carried
+# `clean`), for the first release a later build makes (`_Donor`)
+INPUTS = f"{COMPLETE}-inputs"
 # A release lives at v/<version>/: its banner links up to the site root and its versions page, and
 # the pages it publishes in place of those only the root has (routes.release_pointers) to the root's.
 UP = "../" * routes.release("x").count("/")  # from a release's root up to the site's
@@ -145,14 +150,92 @@ def _witness(tree: Path) -> tuple[int, ...] | None:
     )
 
 
+class _Donor:
+    """A release tree an earlier build of this servicebook stored (the newest of its set but the
+    one being built), whose complete data files a release built first in a build may take: a
+    commit to one policy page changes one of the search index's text fragments, and the release
+    of HEAD's version (made from the last commit that carries it) is otherwise made again from
+    nothing, every fragment made anew of a page whose HTML is as it was. The tree's set is this
+    servicebook's code's (cache.releases `code_folder`), so a file of the same path and declared
+    inputs is these very bytes, as `LastMade.data` has it from one release to the next in a build;
+    it is taken only while it is still the file the tree's record names (the size and
+    modification time `_store` recorded: a published copy edited in place is not the file)."""
+
+    __slots__ = ("clean", "identities", "inputs", "tree")
+
+    def __init__(
+        self, tree: Path, inputs: Mapping[str, str], identities: Mapping[str, object], clean: set[str]
+    ) -> None:
+        self.tree, self.inputs, self.identities, self.clean = tree, inputs, identities, clean
+
+    def take(self, path: str, inputs: str) -> tuple[str, bytes, list[int]] | None:
+        """The file at `path` as `LastMade.stored` holds one (its name, bytes and identity), when
+        the donor's was made of the same `inputs` and is still as stored; None otherwise."""
+        recorded = self.identities.get(path)
+        if self.inputs.get(path) != inputs or not (isinstance(recorded, list) and len(recorded) == 3):
+            return None
+        name = f"{self.tree}/{flat_name(path)}"
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != recorded[:2]:
+                return None
+            data = os.read(fd, info.st_size + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if len(data) != info.st_size:
+            return None
+        return name, data, [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _donor(target: Path) -> _Donor | None:
+    """The tree of the set `target` is in that a build stored last (its INPUTS written last),
+    other than `target`, with its record and inputs; None when there is none that can be read."""
+    newest: tuple[int, str] | None = None
+    try:
+        with os.scandir(target.parent) as entries:
+            for entry in entries:
+                if entry.name == target.name or entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+                    continue
+                try:
+                    when = Path(entry.path, INPUTS).lstat().st_mtime_ns
+                except OSError:
+                    continue
+                if newest is None or (when, entry.name) > newest:
+                    newest = (when, entry.name)
+    except OSError:
+        return None
+    if newest is None:
+        return None
+    tree = target.parent / newest[1]
+    try:
+        record = json.loads((tree / INPUTS).read_text("utf-8"))
+        identities = json.loads((tree / COMPLETE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(record, dict) and isinstance(identities, dict)):
+        return None
+    inputs, clean = record.get("inputs"), record.get("clean")
+    if not (isinstance(inputs, dict) and isinstance(clean, list)):
+        return None
+    kept = {k: v for k, v in inputs.items() if isinstance(v, str)}
+    return _Donor(tree, kept, identities, {c for c in clean if isinstance(c, str)})
+
+
 class _Reuse:
     """render_site's `reuse` for a release: the data files of `LastMade.data` whose inputs are the
-    same, noting the declared inputs of every complete data file it is asked about."""
+    same, else of the `donor`'s (a release built first in a build: `_Donor`), noting the declared
+    inputs of every complete data file it is asked about."""
 
-    __slots__ = ("asked", "last")
+    __slots__ = ("asked", "donor", "last")
 
-    def __init__(self, last: LastMade) -> None:
-        self.last = last
+    def __init__(self, last: LastMade, donor: _Donor | None = None) -> None:
+        self.last, self.donor = last, donor
         self.asked: dict[str, str] = {}
 
     def __call__(self, job: PageSpec | DataSpec) -> bytes | None:
@@ -160,7 +243,13 @@ class _Reuse:
             return None
         self.asked[job.path] = job.inputs
         kept = self.last.data.get(job.path)
-        return kept[1] if kept is not None and kept[0] == job.inputs else None
+        if kept is not None and kept[0] == job.inputs:
+            return kept[1]
+        taken = self.donor.take(job.path, job.inputs) if self.donor is not None else None
+        if taken is None:
+            return None
+        self.last.stored[job.path] = taken  # linked to, not written again (`_store`)
+        return taken[1]
 
     def keep(self, files: Mapping[str, bytes]) -> None:
         """This release's complete data files, for the next."""
@@ -211,8 +300,8 @@ def build_releases(
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     last = LastMade() if store is not None else None
-    with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
-        sources = Sources(Path(tmp) / "src")  # moved from release to release by what changed
+    with trees.sources() as (folder, kept):
+        sources = Sources(folder, kept=kept)  # moved from release to release by what changed
         wanted = [c for c in found.choices if only is None or c.version in only]
         for n, choice in enumerate(wanted):
             carried.more = n + 1 < len(wanted)  # the last one's pages are carried to no release
@@ -387,7 +476,12 @@ def _build_release(
                     kind="release-not-built",
                 )
             ]
-        reuse = _Reuse(last) if last is not None else None
+        reuse = None
+        if last is not None:  # the first release a build makes takes what it can of the last build's
+            donor = _donor(target) if not last.data and not last.stored else None
+            reuse = _Reuse(last, donor)
+            if donor is not None and carried is not None:
+                carried.clean |= donor.clean
         try:
             files = render_site(
                 loaded.site,
@@ -438,7 +532,13 @@ def _build_release(
             ]
     add_published_outputs(files)
     stored = last.stored if last is not None else None
-    written, witness = _store(files, target, cache_root, stored, staging, keep=last is not None and last.more)
+    record = None
+    if reuse is not None:  # (a build with a store: see INPUTS)
+        clean = carried.clean if carried is not None else set()
+        record = (reuse.asked, sorted({p.html_sha256 for p in loaded.site.pages} & clean))
+    written, witness = _store(
+        files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
+    )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
 
 
@@ -462,6 +562,7 @@ def _store(
     staging: Path | None = None,
     *,
     keep: bool = True,
+    record: tuple[Mapping[str, str], list[str]] | None = None,
 ) -> tuple[dict[str, list[int]], tuple[int, ...] | None]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
@@ -470,7 +571,10 @@ def _store(
     path and bytes is linked to it while it is still the file written (its identity), and
     `stored` becomes this release's (or, not to `keep`, empty: no release is built after it).
     `staging`: the folder to write into (`_staging`), where the files that `files` has there are
-    already (one of them that is the stored file's bytes is linked to it all the same)."""
+    already (one of them that is the stored file's bytes is linked to it all the same).
+    `record`: the declared inputs of its complete data files (`_Reuse.asked`) and the SHA-256s
+    of its pages' HTML found without the stamp's placeholders, kept beside the marker (INPUTS)
+    for the first release a later build makes (`_Donor`)."""
     given = staging is not None
     if staging is None:
         staging = _staging(target, cache_root)
@@ -501,6 +605,9 @@ def _store(
                 dropped = [entry.path for entry in entries if entry.name not in names]
             for path in dropped:
                 os.unlink(path)  # noqa: PTH108 - plain strings, as above
+        if record is not None:
+            inputs = {path: record[0][path] for path in sorted(record[0]) if path in written}
+            (staging / INPUTS).write_text(json.dumps({"inputs": inputs, "clean": record[1]}), "utf-8")
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         witness = _renamed_in(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space

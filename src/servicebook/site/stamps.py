@@ -308,16 +308,18 @@ def _shown(fields: tuple[str, ...]) -> type:
 
 def _digested(value: object) -> list[object]:
     """What `_Fingerprints` digests of a dataclass: its fields' values, in their order; of a
-    policy page, its HTML wherever the build keeps it (model.Page `html`: in the page, or in the
-    build's spool), not where (`spooled`, `search_spooled`: offsets in this build's spool), so a
-    page has the same digest spooled or not, in every build."""
+    policy page, its HTML by the SHA-256 the page holds of it (model.Page `html_sha256`, taken
+    where it was rendered), not the HTML itself, wherever the build keeps it (`body`: "" when
+    spooled) and where (`spooled`, `search_spooled`: offsets in this build's spool): a page has
+    the same digest spooled or not, in every build, and its HTML is not read from the spool and
+    hashed again for it (the pages an offering lists are digested with its page's key)."""
     fields = dataclasses.fields(value)  # type: ignore[arg-type]  # (a dataclass: `of` asked)
     if type(value) is not model.Page:
         return [getattr(value, f.name) for f in fields]
-    return [value.html if f.name == "body" else getattr(value, f.name) for f in fields if f.name not in _WHERE_KEPT]
+    return [getattr(value, f.name) for f in fields if f.name not in _NOT_DIGESTED]
 
 
-_WHERE_KEPT = frozenset({"spooled", "search_spooled"})
+_NOT_DIGESTED = frozenset({"body", "spooled", "search_spooled"})  # see `_digested`
 
 
 class _Marked(Exception):
@@ -332,14 +334,19 @@ class _Fingerprints:
     immutable object (a frozen dataclass, a tuple) is kept by its identity, with the object itself
     (its id is not reused while it is kept).
     Every text is digested as it is, never as repr() writes it, so the digest is the same in every
-    process; a text holding the placeholders' character raises _Marked.
+    process; a text holding the placeholders' character raises _Marked. A policy page's HTML is
+    digested by its SHA-256 (`_digested`), and looked at for the character only when no build
+    of this servicebook looked at the same HTML before (`Carried.clean`: the SHA-256s of those
+    it found without it, kept with each release's tree): reading back the HTML of every page an
+    offering lists was most of a release's keys.
     """
 
-    __slots__ = ("_carried", "_kept", "_strict")
+    __slots__ = ("_carried", "_clean", "_kept", "_strict")
 
     def __init__(self, *, strict: bool = True, carried: Carried | None = None) -> None:
         self._kept: dict[int, tuple[object, str]] = {}
         self._strict = strict  # False: the stamped context itself, which holds the placeholders
+        self._clean: set[str] = carried.clean if carried is not None else set()
         # the release built before this one: what it digested (and holds) is digested already;
         # the stamped context's digests apart, since only they may hold the placeholders
         self._carried: dict[int, tuple[object, str]] = {}
@@ -369,6 +376,8 @@ class _Fingerprints:
         if isinstance(value, list):
             return digest("[", *(self.of(item) for item in value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if type(value) is model.Page and value.html_sha256 not in self._clean:
+                self._look_at(value)
             made = digest(type(value).__qualname__, *map(self.of, _digested(value)))
             if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 return made
@@ -382,6 +391,14 @@ class _Fingerprints:
             return digest("?", type(value).__qualname__, text)
         self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
         return made
+
+    def _look_at(self, page: model.Page) -> None:
+        """`page`'s HTML, looked at for the placeholders' character (raises _Marked), and noted
+        clean when it does not hold it (see the class)."""
+        if _MARK not in page.html:
+            self._clean.add(page.html_sha256)
+        elif self._strict:
+            raise _Marked
 
     def kept(self, values: tuple[object, ...]) -> tuple[str, ...] | None:
         """The digests of `values` made already, if each is kept by its identity (immutable)."""
@@ -420,9 +437,12 @@ class Carried:
     60 MB, on top of its files), nor its digests and keys, let go once its pages are keyed,
     before they are rendered (tens of MB at 5,000 pages: each an object held with its digest)."""
 
-    __slots__ = ("chrome", "keys", "known", "last", "more", "names", "pages", "rows", "views")
+    __slots__ = ("chrome", "clean", "keys", "known", "last", "more", "names", "pages", "rows", "views")
 
-    def __init__(self) -> None:
+    def __init__(self, clean: set[str] | None = None) -> None:
+        # the SHA-256s of the policy pages' HTML found without the placeholders' character, by
+        # this build or (`clean`) one before it of this servicebook (see _Fingerprints)
+        self.clean: set[str] = clean if clean is not None else set()
         self.last: dict[int, tuple[object, str]] = {}
         self.views = ViewMemo()
         self.chrome: dict[int, tuple[object, str]] = {}  # the stamped context's digests (`stamping`)

@@ -1,0 +1,182 @@
+"""A commit to the catalog's sources makes a new release of HEAD's version (the last commit that
+carries it, while it has no tag): what did not change is taken from that version's last build,
+and the release is, byte for byte, what a build from nothing of the same commit makes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from servicebook.cache.folder import flat_name
+from servicebook.site.search.files import _text_file
+
+from .conftest import GitSite, catalog_at
+from .searchstages import patch_stage
+
+pytestmark = pytest.mark.git
+
+PAGES = ("alpha", "beta", "gamma")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".servicebook-build"
+    }
+
+
+def _untagged_release(run, repo: GitSite) -> None:
+    """Version 3.0, with three policy pages more, released by its last commit (no tag), built."""
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    for name in PAGES:
+        page = f"---\ntitle: Page {name}\nsummary: A page.\n---\n\n## What {name} says\n\nIt says it at some length.\n"
+        repo.write(f"content/{name}.md", page)
+    repo.commit("Version 3.0")
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+
+
+def _commit_an_edit(repo: GitSite) -> None:
+    repo.write("content/alpha.md", (repo.root / "content/alpha.md").read_text() + "\nA committed edit.\n")
+    repo.commit("Edit alpha")
+
+
+def _cold_build_of_the_same_commit(run, repo: GitSite, tmp_path: Path) -> dict[str, bytes]:
+    """The output of a build with no cache and no output of a clone of the repository's HEAD."""
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", str(repo.root), str(clone))
+    assert run("build", "--source", clone).exit_code == 0
+    return _tree(clone / "public")
+
+
+def test_a_commit_to_one_page_takes_the_other_pages_search_texts_from_the_release_before(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _untagged_release(run, repo)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every file made in this process
+    made: list[str] = []
+
+    def text(page: object) -> bytes:
+        made.append(page.slug)  # type: ignore[attr-defined]
+        return _text_file(page)  # type: ignore[arg-type]
+
+    patch_stage(monkeypatch, "_text_file", text)
+    _commit_an_edit(repo)
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    assert re.search(r"^  releases +1 +3$", built.stdout, re.MULTILINE)  # 3.0 of the new commit; 1.0, 1.1, 2.0
+    # the edited page's text fragment alone is made (the current catalog's and 3.0's); the
+    # release's others are the last build's of 3.0, whose pages are as they were
+    assert sorted(set(made)) == ["alpha"]
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_release_file_edited_in_place_since_is_not_taken_for_the_next_commit(
+    run, repo: GitSite, tmp_path: Path
+) -> None:
+    """A published file is a hard link to its release's tree in the cache: one edited in place
+    (the same size: its modification time alone tells) is not the bytes the tree recorded, and
+    the next commit's release makes its own."""
+    _untagged_release(run, repo)
+    tree = next((repo.root / ".servicebook-cache/releases").glob(f"*/{repo.head()}"))
+    inputs = json.loads((tree / ".complete-inputs").read_text())["inputs"]
+    fragments = [p for p in inputs if p.startswith("search/t/")]
+    assert fragments  # (the search index's text fragments are recorded with their inputs)
+    for path in fragments:
+        published = repo.root / "public/v/3.0" / path
+        assert published.samefile(tree / flat_name(path))
+        data = published.read_bytes()
+        with published.open("r+b") as handle:
+            handle.write(data.replace(b"says", b"SAYS"))
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    built = _tree(repo.root / "public")
+    assert not any(b"SAYS" in data for data in built.values())
+    assert built == _cold_build_of_the_same_commit(run, repo, tmp_path)
+
+
+def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_export(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release's sources are those the last build left (`.servicebook-cache/sources/`), each
+    file compared with the commit's and the one that differs written: no `git archive` of them
+    all; and what is there is trusted in nothing (a file changed, one added, one removed)."""
+    from servicebook.git import releases
+
+    _untagged_release(run, repo)
+    exports: list[str] = []
+    real = releases.export
+
+    def export(repo_: object, commit: str, dest: Path) -> None:
+        exports.append(commit)
+        real(repo_, commit, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(releases, "export", export)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert exports == []
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    exports.clear()  # (the clone's build from nothing exports its sources)
+    # the sources left behind, damaged: the next commit's release is still its commit's
+    kept = repo.root / ".servicebook-cache/sources/last"
+    (kept / "content/beta.md").write_text("---\ntitle: Not beta\n---\n\nInjected.\n")
+    (kept / "content/stray.md").write_text("---\ntitle: Stray\n---\n\nNot in any commit.\n")
+    (kept / "content/gamma.md").unlink()
+    repo.write("content/alpha.md", (repo.root / "content/alpha.md").read_text() + "\nAnother edit.\n")
+    repo.commit("Edit alpha again")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert exports == []
+    built = _tree(repo.root / "public")
+    assert not any(b"Injected" in data or b"Not in any commit" in data for data in built.values())
+    assert built == _cold_build_of_the_same_commit(run, repo, tmp_path / "again")
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_servicebook() -> None:
+    """A stamped page that lists policy pages (an offering's) is keyed by each page's HTML as the
+    SHA-256 the page holds of it: the same key wherever the build keeps the HTML. The HTML is
+    read (for the placeholders' character) only when no build of this servicebook read the same
+    HTML before (stamps.Carried `clean`, kept with each release's tree); another HTML is another
+    key, and one that holds the character is never stamped."""
+    import dataclasses
+    import hashlib
+
+    from servicebook.catalog import model
+    from servicebook.site.stamps import Carried, _Fingerprints, _Marked
+
+    html = "<h2>What we support</h2><p>CI pipelines.</p>"
+    sha256 = hashlib.sha256(html.encode()).hexdigest()
+    held = model.Page(
+        slug="welcome",
+        source="content/welcome.md",
+        meta=model.PageMeta(title="How we work"),
+        body=html,
+        text="What we support CI pipelines.",
+        headings=(),
+        html_sha256=sha256,
+    )
+    # kept where no build keeps it any more: reading its HTML raises (model.Page `html`)
+    gone = dataclasses.replace(held, body="", spooled=(-987654, 0, 0))
+    with pytest.raises(OSError, match="no longer where the build kept it"):
+        _Fingerprints().of(gone)  # never looked at: read
+    looked = Carried()
+    assert _Fingerprints(carried=looked).of(held) == _Fingerprints().of(held)
+    assert looked.clean == {sha256}
+    assert _Fingerprints(carried=Carried(clean={sha256})).of(gone) == _Fingerprints().of(held)
+    other = dataclasses.replace(held, body=html + "<p>More.</p>", html_sha256=hashlib.sha256(b"other").hexdigest())
+    assert _Fingerprints().of(other) != _Fingerprints().of(held)
+    marked = html + "\ue0003\ue000"
+    holding = dataclasses.replace(held, body=marked, html_sha256=hashlib.sha256(marked.encode()).hexdigest())
+    with pytest.raises(_Marked):
+        _Fingerprints().of(holding)
+    # digested where the placeholders are expected (the stamped context's own): never noted clean
+    seen = Carried()
+    _Fingerprints(strict=False, carried=seen).of(holding)
+    assert seen.clean == set()
+    with pytest.raises(_Marked):
+        _Fingerprints(carried=seen).of(holding)
