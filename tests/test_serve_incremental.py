@@ -3136,3 +3136,50 @@ def test_a_serve_rebuild_counts_the_outputs_it_took_as_they_were_by_template_and
             assert report.work is not None and (report.work.unchanged or sum(report.work.kept.values()) > 0), what
             if what.startswith("a body edit"):
                 assert taken == [True], what  # the carried counts were used
+
+
+def test_a_serve_rebuild_told_what_changed_names_the_changed_inputs_from_those_files_alone(
+    site_copy, monkeypatch
+) -> None:
+    """Why a rebuild made a file again names the source files that changed since the last build
+    (tally.Tally). In `serve`, when its survey looked again only at the files its watcher named
+    (fresh.Survey `rescanned`), those are the only ones compared with the last build's sources,
+    not every source's hash twice (20,000 at 20,000 pages); told nothing, every source is
+    compared (`changed_between`). Either way the reasons name what changed: an edit, a page added,
+    renamed or deleted, catalog.yaml."""
+    site = site_copy("example")
+    told = {
+        "a page's body": {"content/change-approval.md"},
+        "a page added": {"content/on-call-handbook.md"},
+        "a page renamed": {"content/on-call-handbook.md", "content/paging-handbook.md"},
+        "a page deleted": {"content/paging-handbook.md"},
+        "an SLO's objective in catalog.yaml": {"catalog.yaml"},
+    }
+    real = tally_stage.changed_between
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        for what, change in CHANGES:
+            if what not in told:
+                continue
+            assert memory.manifest is not None and memory.scanned is not None
+            last_sources, last_hashes = memory.manifest.sources, memory.scanned[0]
+            change(site)
+            memory.changed = frozenset(told[what])  # as serve's file watcher tells it
+            with monkeypatch.context() as patched:
+                patched.setattr(tally_stage, "changed_between", lambda *_: pytest.fail("every source compared"))
+                report = build(options)
+            assert memory.scanned is not None
+            expected = real(last_sources, memory.scanned[0])
+            assert expected and set(expected) == {
+                p for p in told[what] if last_hashes.get(p) != memory.scanned[0].get(p)
+            }, what
+            assert report.work is not None and report.work.why, what
+            shown = ", ".join(expected[:3]) + (f" and {len(expected) - 3} more input" if len(expected) > 3 else "")
+            reasons = {reason for _, reason in report.work.why} - {"a new page"}
+            assert reasons and reasons <= {f"changed: {shown}", *(f"changed: {p} (its source)" for p in expected)}, what
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nTold nothing.\n\n")  # a full survey
+        report = build(options)
+        assert report.work is not None
+        assert ("policies/change-approval/index.html", "changed: content/change-approval.md (its source)") in (
+            report.work.why
+        )

@@ -23,7 +23,7 @@ import re
 import stat
 import weakref
 import zlib
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -562,6 +562,9 @@ class BuildCache:
         self.inputs = ""
         self.sources: Mapping[str, list[Any]] = {}
         self.previous: Manifest | None = None
+        # (serve) the survey's `rescanned`: the last survey's hashes and sources, and the files
+        # whose hash alone may differ from them now
+        self.rescanned: tuple[Mapping[str, str], Mapping[str, list[Any]], Collection[str]] | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self.restamped: set[str] = set()  # pages kept with another footer filled in (`reuse_restamped`)
@@ -593,6 +596,7 @@ class BuildCache:
         cache.inputs = survey.inputs
         cache.sources = survey.sources
         cache.previous = survey.previous
+        cache.rescanned = survey.rescanned
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
         cache.output_as_left()  # now, before the write stage swaps another marker in
