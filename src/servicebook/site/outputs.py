@@ -90,6 +90,8 @@ class FromPublished:
     hashed: dict[str, str] | None = None
     lines: ManifestLines | None = None  # `serve`: the lines of the last manifest.sha256 it made
     versions: VersionPages | None = None  # `serve`: each release's part of the last pages-by-version.json
+    # `serve`: the SHA-256 of files this build made and hashed as it made them (CatalogLines `digest`)
+    made: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +242,10 @@ def _manifest(made: FromPublished) -> bytes:
         return manifest(files, made.known, sha256)
     plain = sha256 or (lambda path: hashlib.sha256(files[path]).hexdigest())
 
+    given = made.made
+
     def noted(path: str) -> str:
-        found = hashed[path] = plain(path)
+        found = hashed[path] = given.get(path) or plain(path)
         return found
 
     if made.lines is not None:
@@ -382,14 +386,16 @@ def add_published_outputs(
     hashed: dict[str, str] | None = None,
     lines: ManifestLines | None = None,
     versions: VersionPages | None = None,
+    made: Mapping[str, str] | None = None,
 ) -> None:
     """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
-    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given, and the
-    manifest made from the `lines` of the last one (`serve`), when given, and pages-by-version.json
-    from each release's part of the last one (`versions`, `serve`), when given."""
-    made = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions)
+    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given (taken
+    from `made` for a file this build made and hashed as it did), and the manifest made from the
+    `lines` of the last one (`serve`), when given, and pages-by-version.json from each release's
+    part of the last one (`versions`, `serve`), when given."""
+    given = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions, made or {})
     for output in PUBLISHED:
-        data = output.make(made)
+        data = output.make(given)
         if data is not None:
             files[output.path] = data
 
@@ -474,6 +480,14 @@ class CatalogLines:
     encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
     records: dict[int, tuple[object, object, str]] = field(default_factory=dict)
+    # the SHA-256 of the last document `page_block` made (its `before` as given), and its states
+    # after each HASH_STEP bytes of it: the next document's is resumed from the last state before
+    # its first byte that differs (`_digest`)
+    hashed_before: bytes = b""
+    marks: list[Any] = field(default_factory=list)
+    # (its size, its SHA-256) of the document `page_block` made last, until the build that made it
+    # takes it (build.py: the manifest hashes it no more, outputs.FromPublished `made`)
+    digest: tuple[int, str] | None = None
 
     def of(self, catalog: model.Catalog) -> list[str]:
         if self.catalog is not catalog:
@@ -516,15 +530,48 @@ class CatalogLines:
                 self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
             lines = self.page_lines(pages)
             self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
-            return _joined(before, self.encoded, after)
+            return self._digest(_joined(before, self.encoded, after), before, 0)
         moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
         freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
+        first = len(encoded)  # the first line that differs from the last document's
         for i in moved:
             page = pages[i]
             found = freed.get(id(page))
             line = found[1] if found is not None and found[0] is page else _item(document_page(page)).encode("utf-8")
+            if line != encoded[i]:
+                first = min(first, i)
             order[i], encoded[i] = page, line
-        return _joined(before, encoded, after)
+        # the last document's bytes up to that line (`before`, then each line and its separator;
+        # with none, up to the end of the last line, `after` not counted)
+        same = len(before) + sum(map(len, itertools.islice(encoded, first))) + first * len(_SEPARATOR)
+        if first == len(encoded):
+            same -= len(_SEPARATOR)
+        return self._digest(_joined(before, encoded, after), before, same)
+
+    def _digest(self, made: bytes, before: bytes, same: int) -> bytes:
+        """`made` (a document that begins with `before`), its SHA-256 noted (`digest`), resumed
+        from the last state the last document's hash had before its bytes end being the same as
+        `made`'s (`same` of them, when `before` is the last one's): at 20,000 pages the document
+        is 8 MB, and a one-page edit changes one line of it."""
+        marks = self.marks
+        if not before:  # (the lines alone: no document)
+            self.digest = None
+            return made
+        if before != self.hashed_before:
+            same = 0
+        del marks[min(len(marks), same // HASH_STEP + 1) :]  # marks[n]: after the first n * HASH_STEP bytes
+        if not marks:
+            marks.append(hashlib.sha256())
+        state = marks[-1].copy()
+        view = memoryview(made)
+        at = (len(marks) - 1) * HASH_STEP
+        while at < len(made):
+            state.update(view[at : at + HASH_STEP])
+            at += HASH_STEP
+            if at < len(made):
+                marks.append(state.copy())
+        self.hashed_before, self.digest = before, (len(made), state.hexdigest())
+        return made
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""
@@ -539,6 +586,10 @@ class CatalogLines:
             lines.append(kept[1])
         self.pages = now
         return lines
+
+
+HASH_STEP = 256 * 1024  # bytes of catalog.json between two states of its SHA-256 that CatalogLines keeps
+_SEPARATOR = b",\n    "  # between two pages' lines in catalog.json
 
 
 def _joined(before: bytes, lines: list[bytes], after: bytes) -> bytes:

@@ -119,6 +119,16 @@ class SiteFiles(MutableMapping[str, bytes]):
                 made.update(view[:size])
         return made.hexdigest()
 
+    def size(self, path: str) -> int | None:
+        """The size of a file in bytes, a file on disk's as it is now; None when there is none."""
+        value = self._data.get(path)
+        if value is None or isinstance(value, bytes):
+            return None if value is None else len(value)
+        try:
+            return os.stat(value).st_size  # noqa: PTH116 - a str path, no pathlib
+        except OSError:
+            return None
+
     def __setitem__(self, path: str, value: bytes) -> None:
         self._data[path] = value
         self.spooled.discard(path)
