@@ -3217,3 +3217,29 @@ def test_a_serve_rebuild_takes_catalog_json_s_sha256_as_made_not_read_back_and_h
             build(options)
             assert routes.CATALOG_JSON not in asked, what
             assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_does_not_read_back_the_manifest_it_wrote(run, site_copy, tmp_path, monkeypatch) -> None:
+    """`serve` holds its last manifest in its memory and tells it by the memory's own, so its
+    rebuilds do not read the manifest.sha256 they wrote back to hash it (4 MB at 20,000 pages):
+    its `published` is no SHA-256 (buildcache.HELD), and an output that is not the one it swapped
+    in has no manifest it trusts. After each change, the output is a build from nothing's."""
+    site = site_copy("example")
+    output = site / "public"
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spied(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spied)
+    with serving(site, output) as (options, memory):
+        build(options)
+        for what, change in [*CHANGES[:3], CHANGES[7]]:
+            read.clear()
+            change(site)
+            build(options)
+            assert routes.MANIFEST not in read, what
+            assert memory.manifest is not None and memory.manifest.published == buildcache.HELD, what
+            assert tree(output) == clean_build(run, site, tmp_path), what

@@ -604,7 +604,9 @@ class Manifest:
     pages: int
     keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
     sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
-    published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
+    # SHA-256 of the output's manifest.sha256 as this build wrote it; `serve`'s, whose manifest is
+    # held in its memory alone, HELD (buildcache.BuildCache.record)
+    published: str = ""
     source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
     release_pages: int = 0  # of `pages`, the releases' (Report.release_pages)
     releases: tuple[str, ...] = ()  # their versions
