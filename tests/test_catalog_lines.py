@@ -197,3 +197,50 @@ def test_catalog_json_from_the_kept_lines_has_its_sha256_resumed_from_the_last_o
             assert 0 < count[0] < len(document) and (len(document) - count[0]) % 4096 == 0, what
         elif what != "a page near the start":
             assert count[0] == len(document), what
+
+
+def test_what_catalog_json_is_made_of_is_told_from_the_last_pages_hash_before_the_first_page_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """catalog.json is made of each page's html_sha256, the snapshots and the build's stamp, and
+    the digest of these (outputs._page_bodies_and_snapshots) says when it must be made again; in
+    `serve` (CatalogLines.bodies) it is resumed from the state its hash had every BODIES_STEP
+    pages, before the first page that is not the very page it was: pages near the end edited, only
+    those after the last state before them are hashed again. Always the digest made of every page:
+    the first page edited, pages added, taken away, none."""
+    loaded = load(generated_site(tmp_path / "site", pages=100), ENV)
+    assert loaded.site is not None, loaded.problems
+    site = loaded.site
+    count = [0]
+    real = hashlib.blake2b
+    monkeypatch.setattr(outputs, "hashlib", SimpleNamespace(blake2b=lambda **kw: _Counting(real(**kw), count)))
+    monkeypatch.setattr(outputs, "BODIES_STEP", 8)
+    lines = CatalogLines()
+
+    def expected(pages: tuple[model.Page, ...]) -> str:
+        parts = [*(p.html_sha256 for p in pages), repr(site.snapshots), repr(site.build)]
+        return real("\0".join(parts).encode(), digest_size=20).hexdigest()  # type: ignore[arg-type]
+
+    def edited(pages: tuple[model.Page, ...], at: int) -> tuple[model.Page, ...]:
+        page = dataclasses.replace(pages[at], html_sha256=f"{at:064x}")
+        return (*pages[:at], page, *pages[at + 1 :])
+
+    pages = site.pages
+    steps = [
+        ("every page", pages),
+        ("a page near the end", edited(pages, len(pages) - 2)),
+        ("the first page", edited(pages, 0)),
+        ("a page added", (*pages, pages[3])),
+        ("pages taken away", pages[:-5]),
+        ("none", ()),
+        ("every page again", pages),
+        ("the same pages", pages),
+    ]
+    for what, now in steps:
+        count[0] = 0
+        assert lines.bodies(now, repr(site.snapshots), repr(site.build)) == expected(now), what
+        after = len(repr(site.snapshots)) + 1 + len(repr(site.build))
+        if what in ("a page near the end", "the same pages"):  # the last 8 pages' at most, and the rest
+            assert count[0] - after <= 8 * 65 < len(pages) * 65 // 4, what
+        elif what == "every page again":
+            assert count[0] - after >= len(pages) * 65, what

@@ -157,7 +157,10 @@ def _page_bodies_and_snapshots(made: FromCatalog) -> str:
     """catalog.json has each page's content_sha256, what the snapshots measured (their files
     are build inputs too, but the data file says here what it is made from) and the build's stamp
     (which most pages do not show, see templates.shows_build)."""
-    parts = [*map(_HTML_SHA256, made.site.pages), repr(made.site.snapshots), repr(made.site.build)]  # (at once)
+    site = made.site
+    if made.catalog_lines is not None:  # serve: resumed from the last one's (CatalogLines.bodies)
+        return made.catalog_lines.bodies(site.pages, repr(site.snapshots), repr(site.build))
+    parts = [*map(_HTML_SHA256, site.pages), repr(site.snapshots), repr(site.build)]  # (at once)
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -488,6 +491,9 @@ class CatalogLines:
     # (its size, its SHA-256) of the document `page_block` made last, until the build that made it
     # takes it (build.py: the manifest hashes it no more, outputs.FromPublished `made`)
     digest: tuple[int, str] | None = None
+    # the pages the last `bodies` was made of, and its hash's states after each BODIES_STEP of them
+    bodies_of: list[model.Page] = field(default_factory=list)
+    bodies_marks: list[Any] = field(default_factory=list)
 
     def of(self, catalog: model.Catalog) -> list[str]:
         if self.catalog is not catalog:
@@ -573,6 +579,29 @@ class CatalogLines:
         self.hashed_before, self.digest = before, (len(made), state.hexdigest())
         return made
 
+    def bodies(self, pages: Sequence[model.Page], *after: str) -> str:
+        """What catalog.json is made of besides what every file is (`_page_bodies_and_snapshots`:
+        each page's html_sha256, then `after`, "\\0" between, the digest of their UTF-8 bytes),
+        resumed from the state its hash had after the last BODIES_STEP pages before the first
+        that is not the very page it was: a one-page edit does not join and hash 20,000 pages'
+        SHA-256 again."""
+        last, marks = self.bodies_of, self.bodies_marks
+        first = next(
+            itertools.compress(itertools.count(), map(operator.is_not, pages, last)), min(len(pages), len(last))
+        )
+        del marks[min(len(marks), first // BODIES_STEP + 1) :]  # marks[n]: after the first n * BODIES_STEP pages
+        if not marks:
+            marks.append(hashlib.blake2b(digest_size=20))
+        state = marks[-1].copy()
+        for start in range((len(marks) - 1) * BODIES_STEP, len(pages), BODIES_STEP):
+            shas = map(_HTML_SHA256, pages[start : start + BODIES_STEP])
+            state.update("".join([sha + "\0" for sha in shas]).encode())
+            if start + BODIES_STEP < len(pages):
+                marks.append(state.copy())
+        self.bodies_of = list(pages)
+        state.update("\0".join(after).encode())
+        return str(state.hexdigest())
+
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""
         last: dict[int, tuple[model.Page, str]] = self.pages
@@ -589,6 +618,7 @@ class CatalogLines:
 
 
 HASH_STEP = 256 * 1024  # bytes of catalog.json between two states of its SHA-256 that CatalogLines keeps
+BODIES_STEP = 512  # pages between two states of the hash of what catalog.json is made of (CatalogLines.bodies)
 _SEPARATOR = b",\n    "  # between two pages' lines in catalog.json
 
 
