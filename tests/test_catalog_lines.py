@@ -170,7 +170,7 @@ def test_catalog_json_from_the_kept_lines_has_its_sha256_resumed_from_the_last_o
     real = hashlib.sha256
     monkeypatch.setattr(outputs, "hashlib", SimpleNamespace(sha256=lambda: _Counting(real(), count)))
     monkeypatch.setattr(outputs, "HASH_STEP", 4096)
-    lines = CatalogLines()
+    lines = CatalogLines(hashes=True)  # (serve's)
 
     def edited(at: int, title: str) -> model.SiteContent:
         page = site.pages[at]
@@ -244,3 +244,14 @@ def test_what_catalog_json_is_made_of_is_told_from_the_last_pages_hash_before_th
             assert count[0] - after <= 8 * 65 < len(pages) * 65 // 4, what
         elif what == "every page again":
             assert count[0] - after >= len(pages) * 65, what
+
+
+def test_catalog_json_s_sha256_is_noted_only_for_serve(tmp_path: Path) -> None:
+    """Only `serve`'s CatalogLines (`hashes`) note the SHA-256 of catalog.json as they make it:
+    the releases' (releases.LastMade) are made and hashed as any build's files are."""
+    site = _site(tmp_path)
+    plain, served = CatalogLines(), CatalogLines(hashes=True)
+    _document(site, plain)
+    document = _document(site, served)
+    assert plain.digest is None and not plain.marks
+    assert served.digest == (len(document), hashlib.sha256(document).hexdigest())

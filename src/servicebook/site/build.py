@@ -468,7 +468,7 @@ def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:
     if memory is None:
         return None
     if memory.catalog_lines is None:
-        memory.catalog_lines = CatalogLines()
+        memory.catalog_lines = CatalogLines(hashes=True)  # (the manifest takes catalog.json's SHA-256 from it)
     memory.catalog_lines.digest = None  # (until this build makes catalog.json)
     return memory.catalog_lines
 

@@ -483,9 +483,10 @@ class CatalogLines:
     encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
     records: dict[int, tuple[object, object, str]] = field(default_factory=dict)
-    # the SHA-256 of the last document `page_block` made (its `before` as given), and its states
+    # (`serve`'s) the SHA-256 of the last document `page_block` made (its `before` as given), and its states
     # after each HASH_STEP bytes of it: the next document's is resumed from the last state before
     # its first byte that differs (`_digest`)
+    hashes: bool = False  # whether `page_block` notes the document's SHA-256 (`digest`): `serve`'s
     hashed_before: bytes = b""
     marks: list[Any] = field(default_factory=list)
     # (its size, its SHA-256) of the document `page_block` made last, until the build that made it
@@ -560,7 +561,7 @@ class CatalogLines:
         `made`'s (`same` of them, when `before` is the last one's): at 20,000 pages the document
         is 8 MB, and a one-page edit changes one line of it."""
         marks = self.marks
-        if not before:  # (the lines alone: no document)
+        if not before or not self.hashes:  # (the lines alone: no document; or not asked for)
             self.digest = None
             return made
         if before != self.hashed_before:
