@@ -7,8 +7,10 @@ made without them."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tracemalloc
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -134,3 +136,122 @@ def test_catalog_json_from_the_kept_lines_holds_one_copy_of_its_bytes_as_it_is_m
         tracemalloc.stop()
     assert document == catalog_json(site)
     assert peak < 2 * len(document)  # (the catalog's part before the pages' is copied a few times)
+
+
+class _Counting:
+    """A SHA-256 that counts the bytes it is given (its copies into the same count)."""
+
+    def __init__(self, made: object, count: list[int]) -> None:
+        self.made, self.count = made, count
+
+    def update(self, data: bytes) -> None:
+        self.count[0] += len(data)
+        self.made.update(data)  # type: ignore[attr-defined]
+
+    def copy(self) -> _Counting:
+        return _Counting(self.made.copy(), self.count)  # type: ignore[attr-defined]
+
+    def hexdigest(self) -> str:
+        return self.made.hexdigest()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_catalog_json_from_the_kept_lines_has_its_sha256_resumed_from_the_last_ones_before_the_edited_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` has the SHA-256 of the catalog.json it made (CatalogLines `digest`, for the
+    manifest) from the states the last document's hash had every HASH_STEP bytes: a page's line
+    changed, only the bytes from the last state before it are hashed again (at 20,000 pages the
+    document is 8 MB). The digest is always the document's, whatever changed: a page near the
+    end, the first, one near the start, the catalog's part, a page added and one taken away."""
+    loaded = load(generated_site(tmp_path / "site", pages=300), ENV)
+    assert loaded.site is not None, loaded.problems
+    site = loaded.site
+    count = [0]
+    real = hashlib.sha256
+    monkeypatch.setattr(outputs, "hashlib", SimpleNamespace(sha256=lambda: _Counting(real(), count)))
+    monkeypatch.setattr(outputs, "HASH_STEP", 4096)
+    lines = CatalogLines(hashes=True)  # (serve's)
+
+    def edited(at: int, title: str) -> model.SiteContent:
+        page = site.pages[at]
+        meta = dataclasses.replace(page.meta, title=title)
+        return dataclasses.replace(
+            site, pages=(*site.pages[:at], dataclasses.replace(page, meta=meta), *site.pages[at + 1 :])
+        )
+
+    document = _document(site, lines)
+    assert lines.digest == (len(document), real(document).hexdigest())
+    versions = [("a page near the end", edited(len(site.pages) - 3, "Near the end"))]
+    versions.append(("the first page", edited(0, "The first")))
+    versions.append(("a page near the start", edited(2, "Near the start")))
+    versions.append(("the catalog's part", _with(versions[-1][1])))
+    versions.append(("a page added", dataclasses.replace(site, pages=(*site.pages, site.pages[0]))))
+    versions.append(("a page taken away", dataclasses.replace(site, pages=site.pages[:-2])))
+    for what, version in versions:
+        count[0] = 0
+        document = _document(version, lines)
+        assert lines.digest == (len(document), real(document).hexdigest()), what
+        if what == "a page near the end":  # from the last state before the edited line: a few steps
+            assert 0 < count[0] <= 3 * 4096 < len(document) // 4, what
+        elif what == "the first page":  # the catalog's part before the pages is the same
+            assert 0 < count[0] < len(document) and (len(document) - count[0]) % 4096 == 0, what
+        elif what != "a page near the start":
+            assert count[0] == len(document), what
+
+
+def test_what_catalog_json_is_made_of_is_told_from_the_last_pages_hash_before_the_first_page_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """catalog.json is made of each page's html_sha256, the snapshots and the build's stamp, and
+    the digest of these (outputs._page_bodies_and_snapshots) says when it must be made again; in
+    `serve` (CatalogLines.bodies) it is resumed from the state its hash had every BODIES_STEP
+    pages, before the first page that is not the very page it was: pages near the end edited, only
+    those after the last state before them are hashed again. Always the digest made of every page:
+    the first page edited, pages added, taken away, none."""
+    loaded = load(generated_site(tmp_path / "site", pages=100), ENV)
+    assert loaded.site is not None, loaded.problems
+    site = loaded.site
+    count = [0]
+    real = hashlib.blake2b
+    monkeypatch.setattr(outputs, "hashlib", SimpleNamespace(blake2b=lambda **kw: _Counting(real(**kw), count)))
+    monkeypatch.setattr(outputs, "BODIES_STEP", 8)
+    lines = CatalogLines()
+
+    def expected(pages: tuple[model.Page, ...]) -> str:
+        parts = [*(p.html_sha256 for p in pages), repr(site.snapshots), repr(site.build)]
+        return real("\0".join(parts).encode(), digest_size=20).hexdigest()  # type: ignore[arg-type]
+
+    def edited(pages: tuple[model.Page, ...], at: int) -> tuple[model.Page, ...]:
+        page = dataclasses.replace(pages[at], html_sha256=f"{at:064x}")
+        return (*pages[:at], page, *pages[at + 1 :])
+
+    pages = site.pages
+    steps = [
+        ("every page", pages),
+        ("a page near the end", edited(pages, len(pages) - 2)),
+        ("the first page", edited(pages, 0)),
+        ("a page added", (*pages, pages[3])),
+        ("pages taken away", pages[:-5]),
+        ("none", ()),
+        ("every page again", pages),
+        ("the same pages", pages),
+    ]
+    for what, now in steps:
+        count[0] = 0
+        assert lines.bodies(now, repr(site.snapshots), repr(site.build)) == expected(now), what
+        after = len(repr(site.snapshots)) + 1 + len(repr(site.build))
+        if what in ("a page near the end", "the same pages"):  # the last 8 pages' at most, and the rest
+            assert count[0] - after <= 8 * 65 < len(pages) * 65 // 4, what
+        elif what == "every page again":
+            assert count[0] - after >= len(pages) * 65, what
+
+
+def test_catalog_json_s_sha256_is_noted_only_for_serve(tmp_path: Path) -> None:
+    """Only `serve`'s CatalogLines (`hashes`) note the SHA-256 of catalog.json as they make it:
+    the releases' (releases.LastMade) are made and hashed as any build's files are."""
+    site = _site(tmp_path)
+    plain, served = CatalogLines(), CatalogLines(hashes=True)
+    _document(site, plain)
+    document = _document(site, served)
+    assert plain.digest is None and not plain.marks
+    assert served.digest == (len(document), hashlib.sha256(document).hexdigest())

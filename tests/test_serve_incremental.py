@@ -3136,3 +3136,110 @@ def test_a_serve_rebuild_counts_the_outputs_it_took_as_they_were_by_template_and
             assert report.work is not None and (report.work.unchanged or sum(report.work.kept.values()) > 0), what
             if what.startswith("a body edit"):
                 assert taken == [True], what  # the carried counts were used
+
+
+def test_a_serve_rebuild_told_what_changed_names_the_changed_inputs_from_those_files_alone(
+    site_copy, monkeypatch
+) -> None:
+    """Why a rebuild made a file again names the source files that changed since the last build
+    (tally.Tally). In `serve`, when its survey looked again only at the files its watcher named
+    (fresh.Survey `rescanned`), those are the only ones compared with the last build's sources,
+    not every source's hash twice (20,000 at 20,000 pages); told nothing, every source is
+    compared (`changed_between`). Either way the reasons name what changed: an edit, a page added,
+    renamed or deleted, catalog.yaml."""
+    site = site_copy("example")
+    told = {
+        "a page's body": {"content/change-approval.md"},
+        "a page added": {"content/on-call-handbook.md"},
+        "a page renamed": {"content/on-call-handbook.md", "content/paging-handbook.md"},
+        "a page deleted": {"content/paging-handbook.md"},
+        "an SLO's objective in catalog.yaml": {"catalog.yaml"},
+    }
+    real = tally_stage.changed_between
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        for what, change in CHANGES:
+            if what not in told:
+                continue
+            assert memory.manifest is not None and memory.scanned is not None
+            last_sources, last_hashes = memory.manifest.sources, memory.scanned[0]
+            change(site)
+            memory.changed = frozenset(told[what])  # as serve's file watcher tells it
+            with monkeypatch.context() as patched:
+                patched.setattr(tally_stage, "changed_between", lambda *_: pytest.fail("every source compared"))
+                report = build(options)
+            assert memory.scanned is not None
+            expected = real(last_sources, memory.scanned[0])
+            assert expected and set(expected) == {
+                p for p in told[what] if last_hashes.get(p) != memory.scanned[0].get(p)
+            }, what
+            assert report.work is not None and report.work.why, what
+            shown = ", ".join(expected[:3]) + (f" and {len(expected) - 3} more input" if len(expected) > 3 else "")
+            reasons = {reason for _, reason in report.work.why} - {"a new page"}
+            assert reasons and reasons <= {f"changed: {shown}", *(f"changed: {p} (its source)" for p in expected)}, what
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nTold nothing.\n\n")  # a full survey
+        report = build(options)
+        assert report.work is not None
+        assert ("policies/change-approval/index.html", "changed: content/change-approval.md (its source)") in (
+            report.work.why
+        )
+
+
+@pytest.mark.parametrize("spooled", [True, False])
+def test_a_serve_rebuild_takes_catalog_json_s_sha256_as_made_not_read_back_and_hashed(
+    run, site_copy, tmp_path, monkeypatch, spooled
+) -> None:
+    """The manifest's line for catalog.json (8 MB at 20,000 pages) has the SHA-256 the rebuild
+    made with the document (outputs.CatalogLines `digest`, resumed from the last one's), not the
+    file's read back (spooled) or its bytes hashed again (write.SiteFiles.sha256). After each
+    change, the output is a build from nothing's."""
+    if spooled:
+        monkeypatch.setattr(build_stage, "SPOOL_FROM", 0)
+    site = site_copy("example")
+    output = site / "public"
+    asked: list[str] = []
+    real = write.SiteFiles.sha256
+
+    def spied(self: write.SiteFiles, path: str) -> str:
+        asked.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(write.SiteFiles, "sha256", spied)
+    edits = [
+        (f"a body edit {n}", lambda s, n=n: _edit(s / "content" / "change-approval.md", "\n\n", f"\n\nEdit {n}.\n\n"))
+        for n in range(2)
+    ]
+    with serving(site, output) as (options, _):
+        build(options)
+        for what, change in [*edits, CHANGES[1], CHANGES[2], CHANGES[7], *edits]:
+            asked.clear()
+            change(site)
+            build(options)
+            assert routes.CATALOG_JSON not in asked, what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+
+
+def test_a_serve_rebuild_does_not_read_back_the_manifest_it_wrote(run, site_copy, tmp_path, monkeypatch) -> None:
+    """`serve` holds its last manifest in its memory and tells it by the memory's own, so its
+    rebuilds do not read the manifest.sha256 they wrote back to hash it (4 MB at 20,000 pages):
+    its `published` is no SHA-256 (buildcache.HELD), and an output that is not the one it swapped
+    in has no manifest it trusts. After each change, the output is a build from nothing's."""
+    site = site_copy("example")
+    output = site / "public"
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spied(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spied)
+    with serving(site, output) as (options, memory):
+        build(options)
+        for what, change in [*CHANGES[:3], CHANGES[7]]:
+            read.clear()
+            change(site)
+            build(options)
+            assert routes.MANIFEST not in read, what
+            assert memory.manifest is not None and memory.manifest.published == buildcache.HELD, what
+            assert tree(output) == clean_build(run, site, tmp_path), what

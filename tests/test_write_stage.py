@@ -383,6 +383,26 @@ def test_the_paths_a_serve_write_stage_looks_at_are_told_at_once_as_they_are_pat
     assert write._changes(dict.fromkeys(have, b"x"), links, identities, set(differs), device, known) == one_by_one
 
 
+@given(paths=st.sets(_PATHS), have=st.sets(_PATHS), frozen=st.booleans())
+def test_the_kept_pages_are_told_files_of_the_site_and_of_the_record_by_lookups_in_their_dicts(
+    paths: set[str], have: set[str], frozen: bool
+) -> None:
+    """`_kept_links` asks whether every kept page is a file of the new site and of the last
+    build's record (42,000 of 45,000 at 20,000 pages) by a set's difference with the dicts that
+    hold them (`_within`: each looked up by the hash its string holds, not `<=` with the dicts'
+    keys, which takes the generic path): the same answer as `<=`, for a SiteFiles, a dict, and
+    any other mapping or set of paths."""
+    files = SiteFiles()
+    for path in have:
+        files[path] = b"x"
+    asked = frozenset(paths) if frozen else paths
+    expected = paths <= have
+    assert write._within(asked, files) is expected
+    assert write._within(asked, {path: [1, 2, 3] for path in have}) is expected
+    assert write._within(dict.fromkeys(paths).keys(), dict.fromkeys(have)) is expected
+    assert files.held() == dict.fromkeys(have, b"x")
+
+
 def test_a_serve_write_stage_makes_the_links_of_the_kept_pages_only_as_it_asks_for_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -468,7 +468,8 @@ def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:
     if memory is None:
         return None
     if memory.catalog_lines is None:
-        memory.catalog_lines = CatalogLines()
+        memory.catalog_lines = CatalogLines(hashes=True)  # (the manifest takes catalog.json's SHA-256 from it)
+    memory.catalog_lines.digest = None  # (until this build makes catalog.json)
     return memory.catalog_lines
 
 
@@ -539,7 +540,7 @@ def _finish(
     # 4. page images and attachments, as they are; the files made from the others
     known = cache.kept_hashes(routes.MANIFEST)
     hashed: dict[str, str] | None = {} if options.memory is not None else None  # serve: kept for the next build
-    _complete(options, loaded, files, releases, known, hashed)
+    _complete(options, loaded, files, releases, known, hashed, _made_hashes(options.memory, files))
     if hashed is not None:
         cache.published_hashes(known, hashed)
     trees = {r.release.path: r.tree for r in releases}
@@ -646,15 +647,30 @@ def _complete(
     releases: list[BuiltRelease],
     kept_hashes: Mapping[str, str],
     hashed: dict[str, str] | None = None,
+    made_hashes: Mapping[str, str] | None = None,
 ) -> None:
     """Stage 4, for build and check alike: the page assets, then the files made from all others
     (outputs.py: the version list with releases, and the manifest, last; the SHA-256 of the files
-    it hashed into `hashed`, when given)."""
+    it hashed into `hashed`, when given, those of `made_hashes` taken as they are)."""
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
     made = [(r.release, r.paths) for r in releases]
-    add_published_outputs(files, made, kept_hashes, hashed, _manifest_lines(options), _version_pages(options))
+    lines, versions = _manifest_lines(options), _version_pages(options)
+    add_published_outputs(files, made, kept_hashes, hashed, lines, versions, made_hashes)
+
+
+def _made_hashes(memory: PageMemory | None, files: Mapping[str, bytes]) -> dict[str, str]:
+    """(`serve`) The SHA-256 of catalog.json as this build made it (outputs.CatalogLines
+    `digest`, resumed from the last one's at the edited page's line), while the file this build
+    has is of its size: the manifest does not read it back and hash its 8 MB (20,000 pages) again."""
+    lines = memory.catalog_lines if memory is not None else None
+    if lines is None or lines.digest is None:
+        return {}
+    (size, sha256), lines.digest = lines.digest, None
+    if not isinstance(files, SiteFiles) or files.size(routes.CATALOG_JSON) != size:
+        return {}
+    return {routes.CATALOG_JSON: sha256}
 
 
 def _version_pages(options: Options) -> VersionPages | None:

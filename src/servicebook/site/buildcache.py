@@ -23,7 +23,7 @@ import re
 import stat
 import weakref
 import zlib
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -539,6 +539,9 @@ def _before_fork() -> None:
 os.register_at_fork(before=_before_fork)
 
 
+HELD = "held in the memory of the process that built it"  # (no SHA-256: fresh.Manifest `published`)
+
+
 class BuildCache:
     """One build's view of the store: a `load.PageStore` (pages and catalogs as loaded), a
     `stamps.RenderedStore` (release pages with placeholders), and, when the build replaces an
@@ -562,6 +565,9 @@ class BuildCache:
         self.inputs = ""
         self.sources: Mapping[str, list[Any]] = {}
         self.previous: Manifest | None = None
+        # (serve) the survey's `rescanned`: the last survey's hashes and sources, and the files
+        # whose hash alone may differ from them now
+        self.rescanned: tuple[Mapping[str, str], Mapping[str, list[Any]], Collection[str]] | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self.restamped: set[str] = set()  # pages kept with another footer filled in (`reuse_restamped`)
@@ -593,6 +599,7 @@ class BuildCache:
         cache.inputs = survey.inputs
         cache.sources = survey.sources
         cache.previous = survey.previous
+        cache.rescanned = survey.rescanned
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
         cache.output_as_left()  # now, before the write stage swaps another marker in
@@ -1242,10 +1249,17 @@ class BuildCache:
         if marker is None:
             return
         outputs = self.written if self.written is not None else tree_identity(self.output)
-        try:
-            published = hashlib.sha256((self.output / routes.MANIFEST).read_bytes()).hexdigest()
-        except OSError:
-            published = ""
+        if self.memory is not None:
+            # serve: the manifest it holds is told by the memory's own (`kept_hashes`), and one
+            # of an output that is not the one it swapped in is not trusted (`_recorded_hashes`:
+            # no SHA-256 is HELD), so its manifest.sha256 (4 MB at 20,000 pages) is not read
+            # back and hashed
+            published = HELD
+        else:
+            try:
+                published = hashlib.sha256((self.output / routes.MANIFEST).read_bytes()).hexdigest()
+            except OSError:
+                published = ""
         manifest = Manifest(
             self.inputs,
             marker,

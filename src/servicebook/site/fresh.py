@@ -604,7 +604,9 @@ class Manifest:
     pages: int
     keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
     sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
-    published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
+    # SHA-256 of the output's manifest.sha256 as this build wrote it; `serve`'s, whose manifest is
+    # held in its memory alone, HELD (buildcache.BuildCache.record)
+    published: str = ""
     source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
     release_pages: int = 0  # of `pages`, the releases' (Report.release_pages)
     releases: tuple[str, ...] = ()  # their versions
@@ -1174,6 +1176,10 @@ class Survey:
     tree: dict[str, list[int]] | None = None  # the output's files as listed by the survey, if it did
     listed: SourceList | None = None  # the source files as the survey listed them
     tags: str | None = None  # (serve) the tags as git listed them for the survey (repo.tag_refs); None: not asked
+    # (serve) when the survey looked again only at the files its watcher named: the last survey's
+    # hashes and sources (`sources` of the last survey: the very dicts) and those files, the only
+    # ones whose hash may differ (tally.Tally tells the changed inputs from them)
+    rescanned: tuple[Mapping[str, str], Mapping[str, list[Any]], Collection[str]] | None = None
 
     def unchanged(self) -> Report | None:
         """The last build's report when every input is as it saw it and the output is what it
@@ -1301,12 +1307,16 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
         store = Store.for_site(options.source)
         previous = _previous(store, output, options.source.resolve(), options.memory)
+        last = options.memory.scanned
         (hashes, sources), since = _scan(options, previous)
         if options.memory.source_lines is None:
             options.memory.source_lines = SourceLines()
         inputs = options.memory.source_lines.digest(context, hashes, since)
         listed_tags = context[5] if tags is not None else None
-        return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, tags=listed_tags)
+        rescanned = (since[0], last[1], since[1]) if since is not None and last is not None else None
+        return Survey(
+            options, output, repo, info, store, previous, inputs, hashes, sources, tags=listed_tags, rescanned=rescanned
+        )
     # the stamp, read without opening the store for writing (which counts a build): a build with
     # nothing to do neither opens it nor writes it
     stamp = Stamp.from_bytes(read_stamp(options.source, str(output)))

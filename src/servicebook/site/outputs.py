@@ -90,6 +90,8 @@ class FromPublished:
     hashed: dict[str, str] | None = None
     lines: ManifestLines | None = None  # `serve`: the lines of the last manifest.sha256 it made
     versions: VersionPages | None = None  # `serve`: each release's part of the last pages-by-version.json
+    # `serve`: the SHA-256 of files this build made and hashed as it made them (CatalogLines `digest`)
+    made: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,10 @@ def _page_bodies_and_snapshots(made: FromCatalog) -> str:
     """catalog.json has each page's content_sha256, what the snapshots measured (their files
     are build inputs too, but the data file says here what it is made from) and the build's stamp
     (which most pages do not show, see templates.shows_build)."""
-    parts = [*map(_HTML_SHA256, made.site.pages), repr(made.site.snapshots), repr(made.site.build)]  # (at once)
+    site = made.site
+    if made.catalog_lines is not None:  # serve: resumed from the last one's (CatalogLines.bodies)
+        return made.catalog_lines.bodies(site.pages, repr(site.snapshots), repr(site.build))
+    parts = [*map(_HTML_SHA256, site.pages), repr(site.snapshots), repr(site.build)]  # (at once)
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -240,8 +245,10 @@ def _manifest(made: FromPublished) -> bytes:
         return manifest(files, made.known, sha256)
     plain = sha256 or (lambda path: hashlib.sha256(files[path]).hexdigest())
 
+    given = made.made
+
     def noted(path: str) -> str:
-        found = hashed[path] = plain(path)
+        found = hashed[path] = given.get(path) or plain(path)
         return found
 
     if made.lines is not None:
@@ -382,14 +389,16 @@ def add_published_outputs(
     hashed: dict[str, str] | None = None,
     lines: ManifestLines | None = None,
     versions: VersionPages | None = None,
+    made: Mapping[str, str] | None = None,
 ) -> None:
     """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
-    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given, and the
-    manifest made from the `lines` of the last one (`serve`), when given, and pages-by-version.json
-    from each release's part of the last one (`versions`, `serve`), when given."""
-    made = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions)
+    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given (taken
+    from `made` for a file this build made and hashed as it did), and the manifest made from the
+    `lines` of the last one (`serve`), when given, and pages-by-version.json from each release's
+    part of the last one (`versions`, `serve`), when given."""
+    given = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions, made or {})
     for output in PUBLISHED:
-        data = output.make(made)
+        data = output.make(given)
         if data is not None:
             files[output.path] = data
 
@@ -474,6 +483,18 @@ class CatalogLines:
     encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
     records: dict[int, tuple[object, object, str]] = field(default_factory=dict)
+    # (`serve`'s) the SHA-256 of the last document `page_block` made (its `before` as given), and its states
+    # after each HASH_STEP bytes of it: the next document's is resumed from the last state before
+    # its first byte that differs (`_digest`)
+    hashes: bool = False  # whether `page_block` notes the document's SHA-256 (`digest`): `serve`'s
+    hashed_before: bytes = b""
+    marks: list[Any] = field(default_factory=list)
+    # (its size, its SHA-256) of the document `page_block` made last, until the build that made it
+    # takes it (build.py: the manifest hashes it no more, outputs.FromPublished `made`)
+    digest: tuple[int, str] | None = None
+    # the pages the last `bodies` was made of, and its hash's states after each BODIES_STEP of them
+    bodies_of: list[model.Page] = field(default_factory=list)
+    bodies_marks: list[Any] = field(default_factory=list)
 
     def of(self, catalog: model.Catalog) -> list[str]:
         if self.catalog is not catalog:
@@ -516,15 +537,71 @@ class CatalogLines:
                 self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
             lines = self.page_lines(pages)
             self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
-            return _joined(before, self.encoded, after)
+            return self._digest(_joined(before, self.encoded, after), before, 0)
         moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
         freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
+        first = len(encoded)  # the first line that differs from the last document's
         for i in moved:
             page = pages[i]
             found = freed.get(id(page))
             line = found[1] if found is not None and found[0] is page else _item(document_page(page)).encode("utf-8")
+            if line != encoded[i]:
+                first = min(first, i)
             order[i], encoded[i] = page, line
-        return _joined(before, encoded, after)
+        # the last document's bytes up to that line (`before`, then each line and its separator;
+        # with none, up to the end of the last line, `after` not counted)
+        same = len(before) + sum(map(len, itertools.islice(encoded, first))) + first * len(_SEPARATOR)
+        if first == len(encoded):
+            same -= len(_SEPARATOR)
+        return self._digest(_joined(before, encoded, after), before, same)
+
+    def _digest(self, made: bytes, before: bytes, same: int) -> bytes:
+        """`made` (a document that begins with `before`), its SHA-256 noted (`digest`), resumed
+        from the last state the last document's hash had before its bytes end being the same as
+        `made`'s (`same` of them, when `before` is the last one's): at 20,000 pages the document
+        is 8 MB, and a one-page edit changes one line of it."""
+        marks = self.marks
+        if not before or not self.hashes:  # (the lines alone: no document; or not asked for)
+            self.digest = None
+            return made
+        if before != self.hashed_before:
+            same = 0
+        del marks[min(len(marks), same // HASH_STEP + 1) :]  # marks[n]: after the first n * HASH_STEP bytes
+        if not marks:
+            marks.append(hashlib.sha256())
+        state = marks[-1].copy()
+        view = memoryview(made)
+        at = (len(marks) - 1) * HASH_STEP
+        while at < len(made):
+            state.update(view[at : at + HASH_STEP])
+            at += HASH_STEP
+            if at < len(made):
+                marks.append(state.copy())
+        self.hashed_before, self.digest = before, (len(made), state.hexdigest())
+        return made
+
+    def bodies(self, pages: Sequence[model.Page], *after: str) -> str:
+        """What catalog.json is made of besides what every file is (`_page_bodies_and_snapshots`:
+        each page's html_sha256, then `after`, "\\0" between, the digest of their UTF-8 bytes),
+        resumed from the state its hash had after the last BODIES_STEP pages before the first
+        that is not the very page it was: a one-page edit does not join and hash 20,000 pages'
+        SHA-256 again."""
+        last, marks = self.bodies_of, self.bodies_marks
+        first = next(
+            itertools.compress(itertools.count(), map(operator.is_not, pages, last)), min(len(pages), len(last))
+        )
+        del marks[min(len(marks), first // BODIES_STEP + 1) :]  # marks[n]: after the first n * BODIES_STEP pages
+        if not marks:
+            marks.append(hashlib.blake2b(digest_size=20))
+        state = marks[-1].copy()
+        for start in range((len(marks) - 1) * BODIES_STEP, len(pages), BODIES_STEP):
+            shas = map(_HTML_SHA256, pages[start : start + BODIES_STEP])
+            state.update("".join([sha + "\0" for sha in shas]).encode())
+            if start + BODIES_STEP < len(pages):
+                marks.append(state.copy())
+        self.bodies_of = list(pages)
+        state.update("\0".join(after).encode())
+        return str(state.hexdigest())
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""
@@ -539,6 +616,11 @@ class CatalogLines:
             lines.append(kept[1])
         self.pages = now
         return lines
+
+
+HASH_STEP = 256 * 1024  # bytes of catalog.json between two states of its SHA-256 that CatalogLines keeps
+BODIES_STEP = 512  # pages between two states of the hash of what catalog.json is made of (CatalogLines.bodies)
+_SEPARATOR = b",\n    "  # between two pages' lines in catalog.json
 
 
 def _joined(before: bytes, lines: list[bytes], after: bytes) -> bytes:

@@ -13,6 +13,7 @@ import itertools
 import operator
 from collections.abc import Callable, Mapping
 from functools import cached_property
+from typing import Any
 
 from servicebook.catalog.model import Page
 from servicebook.site.buildcache import BuildCache
@@ -101,9 +102,27 @@ class Tally:
         previous = self.cache.previous
         now: Mapping[str, str] = self.cache.hashes or {}
         sources = previous.sources if previous else {}
-        before = dict(zip(sources, map(operator.itemgetter(3), sources.values()), strict=True))
-        # those whose (path, hash) one side has and the other has not: found at once (20,000 at 20,000 pages)
-        return sorted({path for path, _ in before.items() ^ now.items()})
+        rescanned = self.cache.rescanned
+        if rescanned is not None and sources is rescanned[1] and len(sources) == len(rescanned[0]):
+            # `serve`, its survey told by the watcher: the last build's sources are the last
+            # survey's (the very dict), each file's hash the one the last survey's hashes say (as
+            # many: no file of those hashes without an entry of its own), and only the files
+            # looked at again may have another now: those alone compared (not 20,000 pairs twice)
+            return sorted({path for path in rescanned[2] if _hash(sources.get(path)) != now.get(path)})
+        return changed_between(sources, now)
+
+
+def changed_between(sources: Mapping[str, list[Any]], now: Mapping[str, str]) -> list[str]:
+    """The files whose hash in `now` is not the one their entry in `sources` (fresh.Manifest
+    `sources`) says, or that one of them has and the other has not, sorted."""
+    before = dict(zip(sources, map(operator.itemgetter(3), sources.values()), strict=True))
+    # those whose (path, hash) one side has and the other has not: found at once (20,000 at 20,000 pages)
+    return sorted({path for path, _ in before.items() ^ now.items()})
+
+
+def _hash(source: list[Any] | None) -> str | None:
+    """The hash a source's entry (fresh.Manifest `sources`) says, None for none."""
+    return None if source is None else source[3]
 
 
 class _Counted:

@@ -119,6 +119,16 @@ class SiteFiles(MutableMapping[str, bytes]):
                 made.update(view[:size])
         return made.hexdigest()
 
+    def size(self, path: str) -> int | None:
+        """The size of a file in bytes, a file on disk's as it is now; None when there is none."""
+        value = self._data.get(path)
+        if value is None or isinstance(value, bytes):
+            return None if value is None else len(value)
+        try:
+            return os.stat(value).st_size  # noqa: PTH116 - a str path, no pathlib
+        except OSError:
+            return None
+
     def __setitem__(self, path: str, value: bytes) -> None:
         self._data[path] = value
         self.spooled.discard(path)
@@ -137,6 +147,11 @@ class SiteFiles(MutableMapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def held(self) -> dict[str, bytes | str]:
+        """What it holds, by path (bytes, or where a file on disk is): for lookups at C speed
+        (write.py `_within`), not to be changed."""
+        return self._data
 
     def paths(self) -> KeysView[str]:
         """The paths, as a plain view (`in` without a call into this class: the write stage asks
@@ -1028,15 +1043,27 @@ def _kept_links(
     if isinstance(files, Mapping):
         have = files.paths() if isinstance(files, SiteFiles) else files.keys()
         # every kept page a file of the new site (as a rebuild keeps them): the set itself, once
-        # `<=` has looked each up (a view's `&` makes a set of all 45,000 files first; a copy is
-        # a pass over them all again, and the links live only while this stage writes)
-        kept: Set[str] = unchanged if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
+        # each is looked up (a view's `&` makes a set of all 45,000 files first; a copy is a pass
+        # over them all again, and the links live only while this stage writes)
+        kept: Set[str] = (
+            unchanged if isinstance(unchanged, Set) and _within(unchanged, files) else set(have & unchanged)
+        )
     else:
         kept = set(files).intersection(unchanged)
-    if not kept <= known.keys():
+    if not _within(kept, known):
         return None
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
     return _KeptLinks(kept, known, device, made, placed=bool(made))
+
+
+def _within(paths: Set[str], files: Mapping[str, object]) -> bool:
+    """Whether every one of `paths` is a key of `files`: a set's difference with a dict looks
+    each up by the hash the string holds (42,000 kept pages at 20,000 pages: 1.6–1.8 ms, where
+    `<=` with the dict's keys took the generic path, 2.4–5.5)."""
+    found = files.held() if isinstance(files, SiteFiles) else files
+    if isinstance(paths, set | frozenset) and isinstance(found, dict):
+        return not paths.difference(found)
+    return paths <= found.keys()
 
 
 def _at_places(links: Mapping[str, _Link], output: Mapping[str, list[int]], device: int) -> bool:
