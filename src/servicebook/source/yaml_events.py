@@ -123,10 +123,11 @@ def _unreadable(source: SourceText, text: str, line_offset: int, exc: yaml.YAMLE
     return problems or [Problem(SourceLocation(source.path), f"invalid YAML: {reason}")]
 
 
-# What source/text.py refuses in a file, and the Unicode line breaks refused above, written in a
-# double-quoted value as an escape ("\e[31m", "\u0000", "\u202e"), which puts it in the value
-# without putting it in the file.
-_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
+# What source/text.py refuses in a file, the Unicode line breaks refused above and what YAML's reader
+# refuses (the C1 controls, U+009B a terminal's 8-bit CSI, and the noncharacters U+FFFE, U+FFFF),
+# written in a double-quoted value as an escape ("\e[31m", "\u0000", "\u202e", "\x9b"), which puts
+# it in the value without putting it in the file.
+_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def escaped_character(value: str) -> tuple[str, str] | None:
@@ -134,14 +135,16 @@ def escaped_character(value: str) -> tuple[str, str] | None:
     if found is None:
         return None
     kind = (
-        "bidirectional control"
+        "bidirectional control character"
         if found[0] in BIDI_CONTROLS
-        else "line break"
+        else "line break character"
         if found[0] in _UNICODE_BREAKS
-        else "control"
+        else "noncharacter"
+        if found[0] in "\ufffe\uffff"
+        else "control character"
     )
     return (
-        f"{kind} character U+{ord(found[0]):04X}, written as an escape, is not allowed",
+        f"{kind} U+{ord(found[0]):04X}, written as an escape, is not allowed",
         "delete the escape: it can make the text show differently from what it says (a terminal escape, Trojan Source)",
     )
 
