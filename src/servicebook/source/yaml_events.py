@@ -40,11 +40,13 @@ def parse(source: SourceText, text: str | None, line_offset: int, bounds: Bounds
     return builder.root
 
 
-def documents(source: SourceText, max_documents: int, *, aliases: bool = False, merges: bool = False) -> list[Document]:
+def documents(
+    source: SourceText, max_documents: int, *, aliases: bool = False, merges: bool = False, bounds: Bounds | None = None
+) -> list[Document]:
     """`parse_yaml_documents`: every document of the stream, with the same refusals (anchors and
     aliases read as the value they name with `aliases`, merge keys merged with `merges`)."""
     _refuse_unicode_breaks(source, source.text, 0)
-    builder = _TreeBuilder(source, 0, several=max_documents, aliases=aliases, merges=merges)
+    builder = _TreeBuilder(source, 0, several=max_documents, aliases=aliases, merges=merges, bounds=bounds)
     try:
         for event in yaml.parse(source.text, Loader=_Parser):
             builder.feed(event)
