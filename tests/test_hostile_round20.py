@@ -5,6 +5,9 @@ did."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,70 @@ def test_an_import_past_its_bounds_is_refused_as_it_is_read_not_after(run, tmp_p
     assert "Traceback" not in result.output
     assert f"{path}:{where}: error: {message}" in result.stderr
     assert "hint: split the file (one service, system or namespace a file) and import each" in result.stderr
+
+
+CPU_SECONDS = 40  # for a check of the catalog below: it takes about 5 (on a loaded machine)
+
+
+def _cpu_limited(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """`servicebook ARGS` under a limit of CPU seconds of its own (not the wall clock): SIGXCPU past it."""
+    command = [sys.executable, "-m", "servicebook", *args]
+    return subprocess.run(
+        ["sh", "-c", f'ulimit -t {CPU_SECONDS} && exec "$0" "$@"', *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SERVICEBOOK_WORKERS": "1"},
+    )
+
+
+@pytest.mark.slow
+def test_20000_misspelt_references_to_5000_alike_ids_check_in_seconds_every_one_reported(site_copy) -> None:
+    """A "did you mean" measured the unknown name against every known one by difflib (~30 CPU ms
+    against 5,000 alike tool ids, and their look-alike forms made again each time): a catalog of
+    5,000 tools and 20,000 misspelt references to them ran for hours. The known ids are indexed
+    once; a name is measured against those sharing most runs of letters with it, and past 1,000
+    unknown references the hint names the first known ids instead. Every error is still said."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    tools = [f"{('redis', 'tempo', 'zipkin', 'yarn')[i % 4]}-{i:05d}" for i in range(5_000)]
+    written = "".join(
+        f"  - id: {t}\n    name: Tool {t}\n    category: ci\n    status: supported\n"
+        "    reason: It works.\n    since: 2026-01-01\n"
+        for t in tools
+    )
+    refs = ", ".join([t.replace("-", "", 1) for t in tools] * 4)  # 'redis00001' for 'redis-00001'
+    text = catalog.read_text().replace("    tools: [shared-pipelines, hand-rolled-scripts]", f"    tools: [{refs}]")
+    catalog.write_text(text + written)
+
+    done = _cpu_limited(["check", "--source", str(site)])
+
+    assert done.returncode == 1, f"{done.returncode}: {done.stderr[-2000:]}"  # -SIGXCPU past the limit
+    assert "Traceback" not in done.stderr
+    assert done.stderr.endswith("check failed: 20000 errors.\n"), done.stderr[-500:]
+    first, last = done.stderr.split("error: unknown tool ")[1], done.stderr.split("error: unknown tool ")[-1]
+    assert first.startswith("'redis00000'") and "hint: did you mean 'redis-00000'?" in first
+    assert last.startswith("'yarn04999'") and "hint: known tools: hand-rolled-scripts, redis-00000," in last
+    assert done.stderr.count("hint: did you mean") == 1_000
+
+
+@pytest.mark.slow
+def test_27000_links_to_missing_headings_of_a_page_of_20000_check_in_seconds(site_copy) -> None:
+    """Each broken link to another page's heading read its page again and looked through it from the
+    start (to say where the link was written), and copied and sorted the 20,000 headings of the page
+    it named (for the hint): three pages of 9,000 such links (under the limit of `[`) ran for hours.
+    Each page is read once for all its broken links, and the headings sorted once."""
+    site = site_copy("minimal")
+    content = site / "content"
+    (content / "many.md").write_text("---\ntitle: Many\n---\n" + "".join(f"# h {i}\n\n" for i in range(20_000)))
+    links = "".join(f"[x](many.md#h-{i}x)\n" for i in range(9_000))
+    for k in range(3):
+        (content / f"links-{k}.md").write_text(f"---\ntitle: Links {k}\n---\n{links}")
+
+    done = _cpu_limited(["check", "--source", str(site)])
+
+    assert done.returncode == 1, f"{done.returncode}: {done.stderr[-2000:]}"  # -SIGXCPU past the limit
+    assert "Traceback" not in done.stderr
+    assert done.stderr.endswith("check failed: 27000 errors.\n"), done.stderr[-500:]
+    said = "content/links-2.md:8348:5: error: broken link: page 'many' has no heading '#h-8344x'\n"
+    assert f"{said} 8348 | [x](many.md#h-8344x)\n      |     ^\n  hint: did you mean 'h-8344'?\n" in done.stderr
