@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.git import members as git_members
+
+from .conftest import GitSite
+
 
 @pytest.mark.parametrize(
     ("where", "written", "message"),
@@ -170,3 +174,32 @@ def test_27000_links_to_missing_headings_of_a_page_of_20000_check_in_seconds(sit
     assert done.stderr.endswith("check failed: 27000 errors.\n"), done.stderr[-500:]
     said = "content/links-2.md:8348:5: error: broken link: page 'many' has no heading '#h-8344x'\n"
     assert f"{said} 8348 | [x](many.md#h-8344x)\n      |     ^\n  hint: did you mean 'h-8344'?\n" in done.stderr
+
+
+@pytest.mark.git
+def test_a_member_commit_of_more_files_than_a_member_folder_may_hold_is_refused_unpacked(tmp_path: Path) -> None:
+    """git keeps 300,000 empty files in a few kilobytes (one blob, one tree), and their archive fits
+    the bound on a member folder's bytes (a 512-byte header each): `federate update` took 47 CPU s,
+    3 minutes and 300,000 files of the cache to unpack it. The files are counted in git's listing
+    first, and a folder of over 100,000 is not archived."""
+    (tmp_path / "member").mkdir()
+    work = GitSite(tmp_path / "member")
+    work.write("catalog.yaml", "format: 1\n")
+    work.commit("A member's folder")
+    empty = work.git("hash-object", "-w", "--stdin", stdin="").strip()
+    listing = "".join(f"100644 blob {empty}\tf{i:06d}\n" for i in range(git_members.MAX_TREE_FILES))
+    junk = work.git("mktree", stdin=listing).strip()
+    root = work.git("mktree", stdin=work.git("ls-tree", "HEAD") + f"040000 tree {junk}\tjunk\n").strip()
+    commit = work.git("commit-tree", root, "-p", "HEAD", "-m", "100,001 files").strip()
+    store = tmp_path / "store.git"  # as `federate` makes a member's store: `git init --bare`, then a fetch
+    work.git("init", "-q", "--bare", str(store))
+    work.git("push", "-q", str(store), f"{commit}:refs/heads/main")
+
+    with pytest.raises(git_members.MemberGitError) as refused:
+        git_members.export(store, commit, ".", tmp_path / "tree")
+
+    assert (refused.value.reason, refused.value.message) == (
+        "tree",
+        "it holds 100,001 files, more than 100,000: not read",
+    )
+    assert not (tmp_path / "tree").exists()
