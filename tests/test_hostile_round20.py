@@ -5,7 +5,9 @@ did."""
 
 from __future__ import annotations
 
+import difflib
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.git import members as git_members
+from servicebook.source import lookalike
 
 from .conftest import GitSite
 
@@ -203,3 +206,40 @@ def test_a_member_commit_of_more_files_than_a_member_folder_may_hold_is_refused_
         "it holds 100,001 files, more than 100,000: not read",
     )
     assert not (tmp_path / "tree").exists()
+
+
+def _closest_by_difflib(word: str, choices: list[str], cutoff: float = 0.6) -> list[str]:
+    """Every choice as close to `word` as the closest, measured against each (as main measured)."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    scored = []
+    for choice in choices:
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
+            scored.append((matcher.ratio(), choice))
+    best = max((ratio for ratio, _ in scored), default=None)
+    return sorted(choice for ratio, choice in scored if ratio == best)
+
+
+def test_a_long_lists_did_you_mean_is_one_of_the_closest_of_all() -> None:
+    """Of a list longer than lookalike.EXACT_UP_TO, a mistaken name is measured only against the
+    names sharing most runs of letters with it: for a slip of one letter in one of 5,000 alike ids,
+    what it names is still among the closest of all 5,000 by difflib (all of them, but for a few
+    equally close), and never nothing where difflib finds one."""
+    rng = random.Random(3)
+    bases = ["redis", "tempo", "zipkin", "yarn", "github-actions", "terraform", "vs-code", "playwright"]
+    ids = sorted({f"{rng.choice(bases)}-{rng.randrange(100_000):05d}" for _ in range(5_000)})
+    assert len(ids) > lookalike.EXACT_UP_TO
+    same = 0
+    for _ in range(100):
+        word = rng.choice(ids)
+        at, letter = rng.randrange(len(word)), rng.choice("abcxyz019-")
+        word = rng.choice(
+            [word[:at] + word[at + 1 :], word[:at] + letter + word[at:], word[:at] + letter + word[at + 1 :]]
+        )
+        if word in ids:
+            continue
+        named, closest = lookalike.close_to(word, ids), _closest_by_difflib(word, ids)
+        assert named and set(named) <= set(closest), (word, named, closest)
+        same += named == closest
+    assert same > 80
