@@ -1109,6 +1109,6 @@ def _suggest(word: str, known: Container[str], what: str) -> str | None:
     """'did you mean …', else the first known names (as front-matter references do)."""
     if not isinstance(known, Collection) or isinstance(known, str):
         return None
-    names = sorted(known)
+    names = in_order(known)  # sorted once for a site's pages (lookalike), not once a broken link
     listed = f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}"
-    return did_you_mean_id(word, names) or listed
+    return did_you_mean_id(word, known) or listed
