@@ -63,10 +63,15 @@ def _runs(word: str) -> set[str]:
     return {marked[i : i + 3] for i in range(len(marked) - 2)}
 
 
-@functools.lru_cache(maxsize=16)
-def _known(choices: frozenset[str]) -> _Known:
-    """The index of `choices`, made once for a list asked about again and again (a catalog's tool
-    ids, once for each unknown reference; a pure function of them, kept while asked)."""
+def _index(choices: Iterable[str]) -> _Known:
+    """The index of `choices`: a long list's made once (_known), a short one's made each time (as
+    cheap as looking at each; nor can many short lists push the long ones out of _known's cache)."""
+    names = frozenset(choices)
+    return _known(names) if len(names) > EXACT_UP_TO else _made(names)
+
+
+def _made(choices: frozenset[str]) -> _Known:
+    """The index of `choices`."""
     names = tuple(sorted(choices))
     by_skeleton: dict[str, list[str]] = {}
     by_run: dict[str, list[int]] = {}
@@ -86,6 +91,10 @@ def _known(choices: frozenset[str]) -> _Known:
     )
 
 
+# made once for a long list asked about again and again (a catalog's tool ids, once for each
+# unknown reference; a pure function of them, kept while asked)
+_known = functools.lru_cache(maxsize=16)(_made)
+
 _PARTS = re.compile(r"[-/]")
 
 
@@ -93,7 +102,7 @@ def begun_or_part(word: str, choices: Iterable[str]) -> list[str]:
     """The choices `word` begins, or is a part of between dashes or slashes ('ci' of
     'ci-pipelines', 'scanning' of 'security/scanning'), in sorted order, found in the index of
     the choices (_known) rather than by looking at each."""
-    known = _known(frozenset(choices))
+    known = _index(choices)
     start = bisect.bisect_left(known.names, word)
     found = set(known.by_part.get(word, ()))
     for name in known.names[start:]:
@@ -106,7 +115,7 @@ def begun_or_part(word: str, choices: Iterable[str]) -> list[str]:
 def in_order(choices: Iterable[str]) -> tuple[str, ...]:
     """`choices` sorted, each once: sorted once for a list asked about again and again (_known;
     a frozenset is its own key, found again without being read)."""
-    return _known(frozenset(choices)).names
+    return _index(choices).names
 
 
 def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
@@ -120,7 +129,7 @@ def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     import difflib
 
-    known = _known(frozenset(choices))
+    known = _index(choices)
     alike = [c for c in known.by_skeleton.get(_skeleton(word), ()) if c != word]
     if alike:
         return alike
