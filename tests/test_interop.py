@@ -316,7 +316,9 @@ def test_a_fragment_value_reads_back_as_exactly_what_it_was(text: str) -> None:
 
 
 # what a value may not hold, even written as an escape (source/yaml_events.py)
-_REFUSED = frozenset([*map(chr, range(0x20)), "\x7f", "\x85", "\u2028", "\u2029", *BIDI_CONTROLS]) - {"\t", "\n"}
+_REFUSED = frozenset(
+    [*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0)), "\u2028", "\u2029", "\ufffe", "\uffff", *BIDI_CONTROLS]
+) - {"\t", "\n"}
 
 
 # --- check --against ----------------------------------------------------------------------------

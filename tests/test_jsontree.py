@@ -60,7 +60,7 @@ def test_anything_else_is_a_located_error(text: str) -> None:
 
 
 _REFUSED = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff\ufffe\uffff]"
 )
 
 

@@ -35,7 +35,7 @@ from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, did_you_mean_id, shown
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.source.lookalike import close_to, meant_any
+from servicebook.source.lookalike import close_to, in_order, meant_any
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -444,7 +444,7 @@ def render(  # noqa: C901 - one branch per token type, in document order
                 token.info = ""
             text_parts.append(token.content)
     out.text = _beginning(text_parts, TEXT_CHARS)
-    own_anchors = {a for _, _, a in out.headings}
+    own_anchors = frozenset(a for _, _, a in out.headings)
     for ref in [r for r in out.anchor_refs if r.slug == slug]:
         if ref.anchor not in own_anchors:
             at = locate_ref(ref, lines, source, line_offset, index)
@@ -686,8 +686,8 @@ def _missing_anchor(
 ) -> Problem:
     hint = None
     if isinstance(anchors, (set, frozenset, list, tuple)):
-        names = sorted(anchors)
-        hint = did_you_mean(ref.anchor, names) or (
+        names = in_order(anchors)  # made once for a page's headings (lookalike), not once a broken link
+        hint = did_you_mean(ref.anchor, anchors) or (
             "its headings: "
             + ", ".join(f"#{a}" for a in names[:SHOWN_HEADINGS])
             + (", …" if len(names) > SHOWN_HEADINGS else "")
@@ -706,7 +706,7 @@ def check_anchor_refs(
     """Links into other pages' headings, once every page's headings are known; `locate` gives
     where a broken one was written and that source line (see `locate_ref`)."""
     return [
-        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())), *locate(ref))
+        _missing_anchor(ref, anchors_by_slug.get(ref.slug, frozenset()), *locate(ref))
         for ref in refs
         if ref.anchor not in anchors_by_slug.get(ref.slug, ())
     ]
@@ -1109,6 +1109,6 @@ def _suggest(word: str, known: Container[str], what: str) -> str | None:
     """'did you mean …', else the first known names (as front-matter references do)."""
     if not isinstance(known, Collection) or isinstance(known, str):
         return None
-    names = sorted(known)
+    names = in_order(known)  # sorted once for a site's pages (lookalike), not once a broken link
     listed = f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}"
-    return did_you_mean_id(word, names) or listed
+    return did_you_mean_id(word, known) or listed

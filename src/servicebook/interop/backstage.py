@@ -20,6 +20,7 @@ from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import (
+    IMPORT_BOUNDS,
     STDIN_NAME,
     Report,
     child,
@@ -391,7 +392,9 @@ def _shown(values: list[str]) -> str:
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
     found: list[_Entity] = []
     try:
-        documents = parse_yaml_documents(source, aliases=True)  # as Backstage's YAML 1.2 reads them: no merge keys
+        documents = parse_yaml_documents(
+            source, aliases=True, bounds=IMPORT_BOUNDS
+        )  # as Backstage reads: no merge keys
     except SourceError as exc:
         report.problems += exc.problems
         return found
@@ -1335,8 +1338,10 @@ def _read_substitution(key: Scalar, path: str, source: SourceText, report: Repor
             # without the file's last line end, which a one-line description written in a file has
             return Scalar(read.text.rstrip("\n"), SourceLocation(path, 1, 1), False)
         if key.value == "$json":
-            return parse_json(read)
-        documents = [d.node for d in parse_yaml_documents(read, aliases=True) if d.node is not None]
+            return parse_json(read, bounds=IMPORT_BOUNDS)
+        documents = [
+            d.node for d in parse_yaml_documents(read, aliases=True, bounds=IMPORT_BOUNDS) if d.node is not None
+        ]
     except SourceError as exc:
         first = exc.problems[0]
         hint = "Backstage refuses the entity too: fix the file, or write the value"

@@ -23,7 +23,7 @@ from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_for
 from servicebook.catalog.validate import MAX_PERCENT_PLACES
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import closed
-from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
+from servicebook.interop.fragment import IMPORT_BOUNDS, MAX_IMPORT_BYTES, listed_objects, read_file
 from servicebook.interop.openslo import PREFIX
 from servicebook.source.yaml import (
     Mapping,
@@ -658,7 +658,7 @@ def read_files(
             else:
                 source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
                 source = SourceText(shown, source.text)
-            documents = parse_yaml_documents(source, aliases=True, merges=True)  # as Go's YAML reads them
+            documents = parse_yaml_documents(source, aliases=True, merges=True, bounds=IMPORT_BOUNDS)  # as Go's YAML
         except SourceError as exc:
             templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
             reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import operator
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 # Letters of other scripts drawn like Latin ones (from Unicode's confusables), and the dashes drawn
 # like '-': a Cyrillic keyboard layout or a pasted word puts them in an id or a key, where they look
@@ -30,32 +36,133 @@ def looks_alike(a: str, b: str) -> bool:
     return " ".join(_skeleton(a).casefold().split()) == " ".join(_skeleton(b).casefold().split())
 
 
+# Up to this many known names a mistaken one is measured against each (difflib, ~8 µs a name);
+# past it, against the SHORTLIST that share the most runs of three letters with it, counted in an
+# index of the names made once per list (_known), over the names holding its rarest runs, at most
+# COUNTED: 20,000 misspelt references to 5,000 alike tool ids measured each against all 5,000 (~30
+# CPU ms each, by difflib and the names' look-alike forms) and ran for hours.
+EXACT_UP_TO = 200
+SHORTLIST = 30
+COUNTED = 3_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A list of known names as close_to asks it: sorted, by look-alike form, by run of three letters."""
+
+    names: tuple[str, ...]  # sorted, each once
+    by_skeleton: dict[str, tuple[str, ...]]  # the names that look like each form (_skeleton)
+    by_run: dict[str, tuple[int, ...]]  # the places in `names` of those holding each run of three letters
+    folded: tuple[tuple[str, str], ...]  # (name casefolded, name), sorted: _shortened's prefixes
+    by_part: dict[str, tuple[str, ...]]  # the names holding each part between dashes or slashes
+
+
+def _runs(word: str) -> set[str]:
+    """The runs of three letters of `word`, its start and end marked (so 'ab' has two)."""
+    marked = f"\0{word}\0"
+    return {marked[i : i + 3] for i in range(len(marked) - 2)}
+
+
+def _index(choices: Iterable[str]) -> _Known:
+    """The index of `choices`: a long list's made once (_known), a short one's made each time (as
+    cheap as looking at each; nor can many short lists push the long ones out of _known's cache)."""
+    names = frozenset(choices)
+    return _known(names) if len(names) > EXACT_UP_TO else _made(names)
+
+
+def _made(choices: frozenset[str]) -> _Known:
+    """The index of `choices`."""
+    names = tuple(sorted(choices))
+    by_skeleton: dict[str, list[str]] = {}
+    by_run: dict[str, list[int]] = {}
+    by_part: dict[str, list[str]] = {}
+    for n, name in enumerate(names):
+        by_skeleton.setdefault(_skeleton(name), []).append(name)
+        for run in _runs(name):
+            by_run.setdefault(run, []).append(n)
+        for part in dict.fromkeys(_PARTS.split(name)):
+            by_part.setdefault(part, []).append(name)
+    return _Known(
+        names,
+        {k: tuple(v) for k, v in by_skeleton.items()},
+        {k: tuple(v) for k, v in by_run.items()},
+        tuple(sorted((name.casefold(), name) for name in names)),
+        {k: tuple(v) for k, v in by_part.items()},
+    )
+
+
+# made once for a long list asked about again and again (a catalog's tool ids, once for each
+# unknown reference; a pure function of them, kept while asked)
+_known = functools.lru_cache(maxsize=16)(_made)
+
+_PARTS = re.compile(r"[-/]")
+
+
+def begun_or_part(word: str, choices: Iterable[str]) -> list[str]:
+    """The choices `word` begins, or is a part of between dashes or slashes ('ci' of
+    'ci-pipelines', 'scanning' of 'security/scanning'), in sorted order, found in the index of
+    the choices (_known) rather than by looking at each."""
+    known = _index(choices)
+    start = bisect.bisect_left(known.names, word)
+    found = set(known.by_part.get(word, ()))
+    for name in known.names[start:]:
+        if not name.startswith(word):
+            break
+        found.add(name)
+    return sorted(found)
+
+
+def in_order(choices: Iterable[str]) -> tuple[str, ...]:
+    """`choices` sorted, each once: sorted once for a list asked about again and again (_known;
+    a frozenset is its own key, found again without being read)."""
+    return _index(choices).names
+
+
 def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
     """The choices most like `word`, if any is close enough (difflib's measure, imported here: a
     mistake's hint alone needs it, and a one-page rebuild would pay for it on every run): every
     one as close as the closest, in sorted order, so that the hint does not depend on the order
     the choices came in (difflib's own pick among equals is the one that sorts last). One that
-    looks the same comes first: difflib finds 'gа' (a Cyrillic 'а') no closer to 'ga' than to 'beta'."""
+    looks the same comes first: difflib finds 'gа' (a Cyrillic 'а') no closer to 'ga' than to 'beta'.
+    Of more than EXACT_UP_TO choices, only the SHORTLIST sharing most runs of three letters with `word`
+    are measured."""
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     import difflib
 
-    choices = sorted(set(choices))
-    looks = _skeleton(word)
-    alike = [c for c in choices if c != word and _skeleton(c) == looks]
+    known = _index(choices)
+    alike = [c for c in known.by_skeleton.get(_skeleton(word), ()) if c != word]
     if alike:
         return alike
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word)
     scored: list[tuple[float, str]] = []
-    for choice in choices:  # as difflib.get_close_matches measures
+    for choice in _measured(word, known):  # as difflib.get_close_matches measures
         matcher.set_seq1(choice)
         if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
             ratio = matcher.ratio()
             if ratio >= cutoff:
                 scored.append((ratio, choice))
     best = max((ratio for ratio, _ in scored), default=None)
-    closest = [choice for ratio, choice in scored if ratio == best]
-    return closest or _shortened(word, choices)
+    closest = sorted(choice for ratio, choice in scored if ratio == best)
+    return closest or _shortened(word, known)
+
+
+def _measured(word: str, known: _Known) -> Sequence[str]:
+    """The names `word` is measured against: all of a short list, else the SHORTLIST sharing the
+    most runs of three letters with it, of the names holding its rarest runs (COUNTED at most, but
+    those of the rarest run)."""
+    if len(known.names) <= EXACT_UP_TO:
+        return known.names
+    holding = sorted((len(known.by_run.get(run, ())), run) for run in _runs(word))
+    shared: Counter[int] = Counter()
+    counted = 0
+    for size, run in holding:  # in one order, as the names are: ties stay in one order
+        if counted and counted + size > COUNTED:
+            break
+        shared.update(known.by_run.get(run, ()))
+        counted += size
+    most = sorted(shared.items(), key=operator.itemgetter(1), reverse=True)[:SHORTLIST]
+    return [known.names[n] for n, _ in most]
 
 
 def meant_any(word: str, close: Sequence[str], shown: Callable[[str], str] = str) -> str:
@@ -67,7 +174,7 @@ def meant_any(word: str, close: Sequence[str], shown: Callable[[str], str] = str
     return f"did you mean {', '.join(named[:-1])} or {named[-1]}?"
 
 
-def _shortened(word: str, choices: list[str]) -> list[str]:
+def _shortened(word: str, known: _Known) -> list[str]:
     """The one choice `word` is a short form of ('dev', 'devs' for 'developers'; 'desc' for
     'description'), which difflib finds too unlike the whole word: three letters or more that
     begin exactly one of the choices, a plural's 's' aside."""
@@ -75,8 +182,17 @@ def _shortened(word: str, choices: list[str]) -> list[str]:
     stem = stem[:-1] if stem.endswith("s") and len(stem) > 3 else stem
     if len(stem) < 3:
         return []
-    begun = [c for c in choices if c.casefold().startswith(stem) and c.casefold() != word.casefold()]
-    return begun if len(begun) == 1 else []
+    folded = known.folded
+    start = bisect.bisect_left(folded, (stem, ""))
+    begun = []
+    for name_folded, name in folded[start:]:
+        if not name_folded.startswith(stem):
+            break
+        if name_folded != word.casefold():
+            begun.append(name)
+        if len(begun) > 1:
+            return []
+    return begun
 
 
 def meant(word: str, close: str) -> str:

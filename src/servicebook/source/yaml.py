@@ -198,17 +198,23 @@ def _block_list(path: str, text: str, pos: int, line: int) -> tuple[Scalar, Sequ
 
 
 def parse_yaml_documents(
-    source: SourceText, *, max_documents: int = 10_000, aliases: bool = False, merges: bool = False
+    source: SourceText,
+    *,
+    max_documents: int = 10_000,
+    aliases: bool = False,
+    merges: bool = False,
+    bounds: Bounds | None = None,
 ) -> list[Document]:
     """Parse a stream of `---`-separated documents (as Kubernetes and OpenSLO files are written)
     into located nodes, with the same refusals as `parse_yaml` (anchors, aliases, tags, duplicate
     keys, absurd nesting), but where another tool's files are read as that tool reads them: an
     alias as the value its anchor names (`aliases`, within a bound), a merge key's mappings merged
     into the mapping that has it (`merges`). Raises `SourceError` with the first structural problem
-    found."""
+    found (with `bounds`, at the first value past one of them, counted over the whole stream, before
+    the rest is read)."""
     from servicebook.source import yaml_events  # PyYAML: imported where used, as in _parse_events
 
-    return yaml_events.documents(source, max_documents, aliases=aliases, merges=merges)
+    return yaml_events.documents(source, max_documents, aliases=aliases, merges=merges, bounds=bounds)
 
 
 # --- Indentation, the commonest mistake in a hand-edited catalog -------------------------------

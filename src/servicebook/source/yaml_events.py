@@ -40,11 +40,13 @@ def parse(source: SourceText, text: str | None, line_offset: int, bounds: Bounds
     return builder.root
 
 
-def documents(source: SourceText, max_documents: int, *, aliases: bool = False, merges: bool = False) -> list[Document]:
+def documents(
+    source: SourceText, max_documents: int, *, aliases: bool = False, merges: bool = False, bounds: Bounds | None = None
+) -> list[Document]:
     """`parse_yaml_documents`: every document of the stream, with the same refusals (anchors and
     aliases read as the value they name with `aliases`, merge keys merged with `merges`)."""
     _refuse_unicode_breaks(source, source.text, 0)
-    builder = _TreeBuilder(source, 0, several=max_documents, aliases=aliases, merges=merges)
+    builder = _TreeBuilder(source, 0, several=max_documents, aliases=aliases, merges=merges, bounds=bounds)
     try:
         for event in yaml.parse(source.text, Loader=_Parser):
             builder.feed(event)
@@ -123,10 +125,11 @@ def _unreadable(source: SourceText, text: str, line_offset: int, exc: yaml.YAMLE
     return problems or [Problem(SourceLocation(source.path), f"invalid YAML: {reason}")]
 
 
-# What source/text.py refuses in a file, and the Unicode line breaks refused above, written in a
-# double-quoted value as an escape ("\e[31m", "\u0000", "\u202e"), which puts it in the value
-# without putting it in the file.
-_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
+# What source/text.py refuses in a file, the Unicode line breaks refused above and what YAML's reader
+# refuses (the C1 controls, U+009B a terminal's 8-bit CSI, and the noncharacters U+FFFE, U+FFFF),
+# written in a double-quoted value as an escape ("\e[31m", "\u0000", "\u202e", "\x9b"), which puts
+# it in the value without putting it in the file.
+_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def escaped_character(value: str) -> tuple[str, str] | None:
@@ -134,14 +137,16 @@ def escaped_character(value: str) -> tuple[str, str] | None:
     if found is None:
         return None
     kind = (
-        "bidirectional control"
+        "bidirectional control character"
         if found[0] in BIDI_CONTROLS
-        else "line break"
+        else "line break character"
         if found[0] in _UNICODE_BREAKS
-        else "control"
+        else "noncharacter"
+        if found[0] in "\ufffe\uffff"
+        else "control character"
     )
     return (
-        f"{kind} character U+{ord(found[0]):04X}, written as an escape, is not allowed",
+        f"{kind} U+{ord(found[0]):04X}, written as an escape, is not allowed",
         "delete the escape: it can make the text show differently from what it says (a terminal escape, Trojan Source)",
     )
 
