@@ -100,6 +100,7 @@ class ForeignSLO:
     window_begins: str | None = None
     window_begins_at: SourceLocation | None = None  # the field that says where (OpenSLO's startTime)
     measurement: model.Measurement | None = None
+    measurement_at: SourceLocation | None = None  # where its queries are (Sloth's sli, Pyrra's indicator, the SLI)
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
     # the format it is written in, when read as another tool reads it ("OpenSLO v1alpha", which Sloth reads)

@@ -1105,6 +1105,7 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
         if p.slo.description is None:
             p.slo.description = indicator.annotations.get("sli") or indicator.description
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
+        p.slo.measurement_at = indicator.location
 
 
 # `op` on a ratio's objective: OpenSLO compares an SLI with a `value` by `op` for a thresholdMetric only

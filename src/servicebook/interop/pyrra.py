@@ -87,7 +87,7 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
     description = spec.text("description")
     slo.description = description.value if description and description.value.strip() else None
-    slo.measurement = _indicator(spec, source, reading)
+    slo.measurement, slo.measurement_at = _indicator(spec, source, reading), spec.at("indicator")
     if spec.has("alerting"):
         spec.node_of("alerting")
         reading.note(source, spec.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")

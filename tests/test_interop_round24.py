@@ -1,0 +1,113 @@
+"""interop24: what round 23 left (the drift check blind to queries, a Backstage Group named otherwise than the
+team claimed as existing, a rename chain `promised` did not follow), and real files of the projects read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from servicebook.catalog import model
+from servicebook.interop.same_query import difference, normalised
+from tests.test_interop_round16 import _monitoring
+
+
+def _exported(run, site: Path, tmp_path: Path) -> Path:
+    monitoring = _monitoring(tmp_path, {})
+    for fmt in ("sloth", "pyrra", "openslo"):
+        extra = ("--period", "28d") if fmt == "sloth" else ()
+        result = run("export", fmt, "--source", site, *extra, "--output", monitoring / f"{fmt}.yaml")
+        assert result.exit_code == 0, result.output
+    return monitoring
+
+
+def test_check_against_says_a_query_that_differs_from_the_catalog_s_measurement(run, site_copy, tmp_path) -> None:
+    # objectives and windows were compared, queries not: a monitoring counting other errors than the catalog's
+    # measurement passed as "measured there as the catalog promises"
+    site = site_copy("example")
+    monitoring = _exported(run, site, tmp_path)
+    result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
+    assert result.exit_code == 0, result.output
+    assert " query is " not in result.stderr  # its own exports, Sloth's sum(rate(…)) of a selector included
+    agreeing = result.stdout.splitlines()[-1]
+    # white space moved about (a query folded over lines, spaces inside brackets) is the same query
+    for fmt in ("sloth", "pyrra", "openslo"):
+        path = monitoring / f"{fmt}.yaml"
+        text = path.read_text()
+        assert 'failure_reason="runner_system_failure"' in text
+        path.write_text(
+            text.replace('{failure_reason="runner_system_failure"}', '{ failure_reason = "runner_system_failure" }')
+        )
+    result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
+    assert result.exit_code == 0, result.output
+    assert " query is " not in result.stderr
+    assert result.stdout.splitlines()[-1] == agreeing
+
+    for fmt in ("sloth", "pyrra", "openslo"):
+        path = monitoring / f"{fmt}.yaml"
+        path.write_text(path.read_text().replace('"runner_system_failure"', '"script_failure"'))
+    result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
+    assert result.exit_code == 0, result.output  # a warning: two texts may be one query PromQL reads alike
+    promised = 'gitlab_runner_failed_jobs_total{failure_reason="runner_system_failure"}'
+    for fmt, name, theirs in (
+        ("Sloth", "runner-failures", 'sum(rate(gitlab_runner_failed_jobs_total{ failure_reason = "script_failure" }'),
+        (
+            "Pyrra",
+            "build-runners-runner-failures",
+            'gitlab_runner_failed_jobs_total{ failure_reason = "script_failure" }',
+        ),
+        (
+            "OpenSLO",
+            "build-runners-runner-failures",
+            'gitlab_runner_failed_jobs_total{ failure_reason = "script_failure" }',
+        ),
+    ):
+        assert (
+            f"warning: build-runners/runner-failures: the catalog's errors query is {promised}, but {fmt} SLO '{name}' ("
+        ) in result.stderr
+        assert f"has {theirs}" in result.stderr
+    assert "change the monitoring's query, or the catalog's measurement" in result.stderr
+    assert result.stdout.splitlines()[-1] != agreeing  # no longer counted as measured as promised
+    strict = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d", "--strict")
+    assert strict.exit_code == 1
+
+
+def test_check_against_says_a_file_measuring_another_shape_than_the_catalog(run, site_copy, tmp_path) -> None:
+    site = site_copy("example")
+    monitoring = _monitoring(
+        tmp_path,
+        {
+            "pyrra.yaml": """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: pickup
+  namespace: build-runners
+spec:
+  target: "99.5"
+  window: 28d
+  indicator:
+    ratio:
+      errors:
+        metric: gitlab_runner_jobs_total{state="failed"}
+      total:
+        metric: gitlab_runner_jobs_total
+"""
+        },
+    )
+    result = run("check", "--source", site, "--against", monitoring)
+    assert (
+        "warning: build-runners/pickup: the catalog's measurement counts good events over total, but Pyrra SLO "
+        f"'pickup' ({monitoring / 'pyrra.yaml'}:9:3) measures errors over total\n"
+    ) in result.stderr
+
+
+def test_queries_are_compared_with_white_space_aside_but_inside_strings() -> None:
+    assert normalised('sum by (le) (rate(x{a = "b"}[ {{ .window }} ]))') == 'sum by(le)(rate(x{a="b"}[{{.window}}]))'
+    assert normalised("a  or\n  b") == "a or b"
+    assert normalised('x{a="b c"}') != normalised('x{a="bc"}')
+    promised = model.Measurement(errors='x{code="5.."}', total="x")
+    assert (
+        difference(
+            promised, model.Measurement(errors='sum(increase(x{code="5.."}[{{.window}}]))', total="x"), sloth=False
+        )
+        is None
+    )
+    assert difference(promised, model.Measurement(errors='x{code="4.."}', total="x"), sloth=False) is not None
