@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from servicebook.catalog import model
 from servicebook.interop.same_query import difference, normalised
 from tests.test_interop_round16 import _monitoring
+from tests.test_interop_round22 import _file
 
 
 def _exported(run, site: Path, tmp_path: Path) -> Path:
@@ -111,3 +114,70 @@ def test_queries_are_compared_with_white_space_aside_but_inside_strings() -> Non
         is None
     )
     assert difference(promised, model.Measurement(errors='x{code="4.."}', total="x"), sloth=False) is not None
+
+
+TEAM_GROUP = """apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: Team_A
+spec:
+  type: team
+  profile:
+    displayName: Team A
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: web
+  description: The web
+spec:
+  type: service
+  lifecycle: production
+  owner: group:Team_A
+"""
+
+
+def test_a_team_group_the_export_cannot_refer_to_is_not_claimed_as_existing(run, tmp_path) -> None:
+    # existing: [group] was guessed of a Group named Team_A, which portals.backstage.group cannot name (no catalog
+    # id): the export then wrote neither that Group nor its own team-a, and its System's owner, group:default/team-a,
+    # named a Group Backstage has not
+    file = _file(tmp_path, TEAM_GROUP)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
+    assert "existing" not in backstage and "group" not in backstage
+    assert backstage["owners"] == [{"owner": "Team A", "ref": "group:Team_A"}]
+    assert (
+        f"{file}:1:1: warning: guessed portals.backstage.existing without group: Group 'Team_A' is not the team's "
+        "Group `export backstage` refers to, group:default/team-a (its name is no catalog id), so the export writes "
+        "that Group for the team and its System; the team's offerings keep group:Team_A as their owner\n"
+        "  hint: to refer to this Group instead, name it with a catalog id in Backstage"
+    ) in result.stderr
+
+    # in another namespace than the offerings: the export's group:default/team-a-platform is not it either
+    other = _file(
+        tmp_path,
+        TEAM_GROUP.replace("  name: Team_A\n", "  name: team-a-platform\n  namespace: platform\n").replace(
+            "owner: group:Team_A", "owner: group:platform/team-a-platform"
+        ),
+        "other.yaml",
+    )
+    result = run("import", "backstage", other)
+    assert result.exit_code == 0, result.output
+    backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
+    assert "existing" not in backstage
+    assert "(it is in namespace platform)" in result.stderr
+    assert (
+        "hint: to refer to this Group instead, put the entities in its namespace (portals.backstage.namespace: platform)"
+        in result.stderr
+    )
+
+    # a name Backstage finds by the export's reference (it compares names in lower case) is claimed, as it was
+    for name, group in (("Team-A", None), ("Team-A-Platform", "team-a-platform")):
+        found = _file(tmp_path, TEAM_GROUP.replace("Team_A", name), f"{name}.yaml")
+        result = run("import", "backstage", found)
+        assert result.exit_code == 0, result.output
+        backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
+        assert backstage["existing"] == ["group"]
+        assert backstage.get("group") == group
