@@ -9,6 +9,7 @@ import yaml
 
 from servicebook.catalog import model
 from servicebook.interop.same_query import difference, normalised
+from tests.test_interop_round15 import INTEROP, _pasted
 from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round22 import _file
 
@@ -181,3 +182,33 @@ def test_a_team_group_the_export_cannot_refer_to_is_not_claimed_as_existing(run,
         backstage = yaml.safe_load(result.stdout)["portals"]["backstage"]
         assert backstage["existing"] == ["group"]
         assert backstage.get("group") == group
+
+
+def test_a_pyrra_objective_without_its_api_group_is_read_as_pyrra_s_filesystem_mode_reads_it(run, tmp_path) -> None:
+    # rhobs/configuration's objectives, written from Pyrra's Go types, say `apiVersion: v1alpha1`: Pyrra's
+    # filesystem mode reads them (it unmarshals the file without looking at apiVersion), the import skipped
+    # them as "not a Pyrra ServiceLevelObjective" and the drift check found nothing measured
+    file = INTEROP / "pyrra-rhobs-api-write-latency.yaml"
+    result = run("import", "pyrra", "--offering", "observatorium-api", file)
+    assert result.exit_code == 0, result.output
+    slo = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]
+    assert slo["objective"] == 90 and slo["window"] == "28d"
+    assert slo["measurement"] == {
+        "good": 'http_request_duration_seconds_bucket{job="observatorium-api", handler="receive", code=~"^2..$", le="5"}',
+        "total": 'http_request_duration_seconds_count{job="observatorium-api", handler="receive", code=~"^2..$"}',
+    }
+    assert (
+        f"{file}:1:13: warning: read apiVersion v1alpha1 as Pyrra's filesystem mode reads it (it does not check "
+        "apiVersion); Kubernetes refuses it\n"
+    ) in result.stderr
+    assert "hint: write apiVersion: pyrra.dev/v1alpha1" in result.stderr
+    # the drift check reads it the same way: the imported SLO, annotated, is found measured there as promised
+    site = _pasted(yaml.safe_load(result.stdout)["offerings"], tmp_path)
+    text = file.read_text().replace(
+        "  annotations:\n", "  annotations:\n    servicebook.dev/slo: observatorium-api/api-metrics-write-latency-slo\n"
+    )
+    monitoring = _monitoring(tmp_path, {"slo.yaml": text})
+    checked = run("check", "--source", site, "--against", monitoring)
+    assert checked.exit_code == 0, checked.output
+    assert "measures observatorium-api/" not in checked.stderr and " query is " not in checked.stderr
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout  # the site's own ci/availability

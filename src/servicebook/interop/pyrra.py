@@ -32,6 +32,7 @@ from servicebook.interop.foreign import (
 from servicebook.source.yaml import Scalar, SourceText
 from servicebook.source.yaml import Sequence as YamlSequence
 
+API_VERSION = "pyrra.dev/v1alpha1"
 ANNOTATION = "servicebook.dev/slo"
 # what Pyrra's webhook takes (kubernetes/api/v1alpha1 validate: "target must be between 0 and 100")
 PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
@@ -49,8 +50,16 @@ _OFFSET = re.compile(r"(?P<selector>.*?)\s+offset\s+(?P<by>-?[0-9][0-9a-z]*)\s*"
 
 
 def read(root: Fields, source: SourceText, reading: Reading) -> None:
-    root.text("apiVersion")
-    root.text("kind")
+    api = root.text("apiVersion")
+    kind = root.text("kind")
+    if api is None or api.value != API_VERSION:
+        reading.note(
+            source,
+            api.location if api is not None else (kind.location if kind is not None else root.location),
+            f"read {f'apiVersion {api.value}' if api is not None else 'a ServiceLevelObjective without apiVersion'} "
+            f"as Pyrra's filesystem mode reads it (it does not check apiVersion); Kubernetes refuses it",
+            f"write apiVersion: {API_VERSION}, as Pyrra's resources are, to apply it with kubectl",
+        )
     root.node_of("status")  # what Pyrra's controller reports (`kubectl get -o yaml` has it), not the objective
     meta = root.fields("metadata", required=True)
     assert meta is not None
