@@ -69,6 +69,14 @@ def test_check_against_says_a_query_that_differs_from_the_catalog_s_measurement(
         ) in result.stderr
         assert f"has {theirs}" in result.stderr
     assert "change the monitoring's query, or the catalog's measurement" in result.stderr
+    # said at the catalog's query that differs
+    catalog = (site / "catalog.yaml").read_text()
+    at = catalog.index("errors: gitlab_runner_failed_jobs_total") + len("errors: ")
+    line, col = catalog.count("\n", 0, at) + 1, at - catalog.rfind("\n", 0, at)
+    assert (
+        f"{site / 'catalog.yaml'}:{line}:{col}: warning: build-runners/runner-failures: the catalog's errors query"
+        in (result.stderr)
+    )
     assert result.stdout.splitlines()[-1] != agreeing  # no longer counted as measured as promised
     strict = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d", "--strict")
     assert strict.exit_code == 1

@@ -151,6 +151,9 @@ def catalog_places(root: Path, max_bytes: int) -> Places:
             s = _scalar(slo, "id")
             if o is not None and s is not None and isinstance(slo, YamlMapping):
                 found[(o, s)] = {k.value: v.location for k, v in slo.items}
+                for k, v in slo.items:  # each query of the measurement, where a difference in it is said
+                    if k.value == "measurement" and isinstance(v, YamlMapping):
+                        found[(o, s)].update((f"measurement.{q.value}", w.location) for q, w in v.items)
     return Places(source, found)
 
 
@@ -382,10 +385,11 @@ def _query_difference(
             f"{key[0]}/{key[1]}: the catalog's {found.field} query{found.told} is {found.promised}, but {there}{where} "
             f"has {found.measured}"
         )
+    written = f"measurement.{found.field}"  # the catalog's query that differs, where the catalog writes it
     return [
         places.problem(
             key,
-            "measurement",
+            written if written in places.slos.get(key, {}) else "measurement",
             message,
             "make them agree (queries are compared as text, white space aside): change the monitoring's query, or "
             "the catalog's measurement, which `servicebook measure` counts",
