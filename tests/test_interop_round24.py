@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from servicebook.catalog import model
+from servicebook.catalog import model, portals
 from servicebook.interop.same_query import difference, normalised
 from tests.test_interop_round15 import INTEROP, _pasted
 from tests.test_interop_round16 import _monitoring
@@ -220,3 +220,36 @@ def test_a_pyrra_objective_without_its_api_group_is_read_as_pyrra_s_filesystem_m
     assert checked.exit_code == 0, checked.output
     assert "measures observatorium-api/" not in checked.stderr and " query is " not in checked.stderr
     assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout  # the site's own ci/availability
+
+
+def test_check_warns_of_an_existing_team_group_the_team_s_offerings_are_not_owned_by(run, site_copy) -> None:
+    # what the import wrote of a Group named Team_A before it stopped claiming it: existing: [group] beside the
+    # team's name mapped to group:Team_A; the export's System was owned by group:default/<the team's id>, which
+    # nothing wrote, and `check` said nothing
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    team = catalog["team"]["name"]
+    catalog["portals"] = {
+        "backstage": {
+            "owners": [{"owner": team, "ref": "group:Team_A"}]
+            + [{"owner": o, "ref": "group:others"} for o in {x["owner"] for x in catalog["offerings"]} - {team}],
+            "existing": ["group"],
+        }
+    }
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    group = f"group:default/{portals.slug(team)}"
+    assert (
+        f"warning: the team's offerings are owned by group:Team_A, but existing: [group] says Backstage has the "
+        f"team's Group {group}, which the export refers to as its System's owner and does not write\n"
+    ) in result.stderr
+    # the Group the export names, in Backstage's spelling (it compares names in lower case), is no such case
+    catalog["portals"]["backstage"]["owners"][0]["ref"] = (
+        group.replace("group:default/", "group:").upper().replace("GROUP:", "group:")
+    )
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert "existing: [group] says" not in result.stderr
