@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook.catalog import model, portals
 from servicebook.interop.same_query import difference, normalised
@@ -253,3 +255,49 @@ def test_check_warns_of_an_existing_team_group_the_team_s_offerings_are_not_owne
     result = run("check", "--source", site)
     assert result.exit_code == 0, result.output
     assert "existing: [group] says" not in result.stderr
+
+
+_TOKENS = st.sampled_from(
+    [
+        "sum",
+        "rate",
+        "by",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "=",
+        "=~",
+        "x_total",
+        "le",
+        '"a b"',
+        "'5..'",
+        "{{.window}}",
+        "/",
+        "-",
+        "or",
+    ]
+)
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char in "_:."
+
+
+@given(st.lists(st.tuples(_TOKENS, st.sampled_from(["", " ", "\n  ", "\t"])), max_size=20))
+def test_white_space_between_tokens_does_not_change_a_query_but_parts_words(tokens) -> None:
+    # the same tokens with white space added or removed where PromQL ignores it normalise alike; two words
+    # never run together (`a or b` is not `aorb`), and a string's own spaces are kept
+    spaced = ""
+    for token, space in tokens:  # no space at all only where a side is no word: `sum(`, not `sumsum`
+        if spaced[-1:] and _word(spaced[-1]) and _word(token[0]):
+            spaced += " "
+        spaced += token + space
+    plain = " ".join(token for token, _ in tokens)
+    assert normalised(spaced) == normalised(plain)
+    assert normalised(normalised(plain)) == normalised(plain)
+    if '"a b"' in plain:
+        assert '"a b"' in normalised(plain)
