@@ -116,6 +116,8 @@ def called_then(then: model.Catalog, since: Iterable[model.Catalog], offering: s
             if o.id in newer:
                 for old in o.renamed_from:
                     newer.setdefault(old, o.id)
+        if len(newer) == 1:  # the newest catalog names no id it had before (an id mistyped): no history read
+            return ()
         found = next((name for name in newer if name in ids and name != offering), None)
         if found is not None:
             path = [found]
