@@ -13,7 +13,7 @@ from servicebook.catalog import model, portals
 from servicebook.interop.same_query import difference, normalised
 from tests.test_interop_round15 import INTEROP, _pasted
 from tests.test_interop_round16 import _monitoring
-from tests.test_interop_round22 import _file
+from tests.test_interop_round22 import _file, _key
 
 
 def _exported(run, site: Path, tmp_path: Path) -> Path:
@@ -301,3 +301,59 @@ def test_white_space_between_tokens_does_not_change_a_query_but_parts_words(toke
     assert normalised(normalised(plain)) == normalised(plain)
     if '"a b"' in plain:
         assert '"a b"' in normalised(plain)
+
+
+# OpenSLO/OpenSLO examples/budgeting-method/ratio-timeslices.yaml at 9ce42c6 (Apache-2.0): the example as it was
+# before its slips were mended (ratioMethic, objective)
+OPENSLO_OLD_EXAMPLE = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: main-page
+  displayName: Main page availability
+spec:
+  description: Our main page should be available always
+  service: web-shop
+  indicator:
+    metadata:
+      name: response-code
+      displayName: Response codes of requests to main page
+    spec:
+      ratioMethic:
+        good:
+          metricSource:
+            type: Any
+            spec:
+        total:
+          metricSource:
+            type: Any
+            spec:
+  timeWindow:
+   - duration: 2w
+     isRolling: true
+  budgetingMethod: RatioTimeslices
+  objective:
+    - displayName: Good
+      op: gt
+      timeSliceWindow: 1m
+      target: 0.99
+"""
+
+
+def test_a_slip_in_a_required_openslo_key_is_said_where_it_is_with_the_key_meant(run, tmp_path) -> None:
+    # 'an SLI gives exactly one of ratioMetric and thresholdMetric' at the SLI's first key, and 'an SLO needs
+    # objectives' at the spec's, left the reader to find ratioMethic and objective
+    file = _file(tmp_path, OPENSLO_OLD_EXAMPLE)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:{_key(OPENSLO_OLD_EXAMPLE, 'ratioMethic')}: error: an SLI gives one of ratioMetric and "
+        "thresholdMetric: 'ratioMethic' is not read\n"
+    ) in result.stderr
+    assert "hint: did you mean 'ratioMetric'?" in result.stderr
+    mended = _file(tmp_path, OPENSLO_OLD_EXAMPLE.replace("ratioMethic", "ratioMetric"), "mended.yaml")
+    result = run("import", "openslo", mended)
+    assert result.exit_code == 1
+    assert (
+        f"{mended}:{_key(OPENSLO_OLD_EXAMPLE, 'objective')}: error: an SLO needs objectives: 'objective' is not read\n"
+    ) in result.stderr
+    assert "hint: did you mean 'objectives'?" in result.stderr
