@@ -83,6 +83,16 @@ def test_check_against_says_a_query_that_differs_from_the_catalog_s_measurement(
     strict = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d", "--strict")
     assert strict.exit_code == 1
 
+    # good events over total, as a Sloth file has them (errors: the total minus the good), compared so
+    sloth = monitoring / "sloth.yaml"
+    sloth.write_text(sloth.read_text().replace('le="60"', 'le="30"').replace('le="60"', 'le="30"'))
+    result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
+    assert (
+        "warning: build-runners/pickup: the catalog's errors query (as `export sloth` writes it) is "
+        "sum(rate(gitlab_runner_job_queue_duration_seconds_count[{{.window}}])) - "
+        "sum(rate(gitlab_runner_job_queue_duration_seconds_bucket{le=\"60\"}[{{.window}}])), but Sloth SLO 'pickup'"
+    ) in result.stderr
+
 
 def test_check_against_says_a_file_measuring_another_shape_than_the_catalog(run, site_copy, tmp_path) -> None:
     site = site_copy("example")
