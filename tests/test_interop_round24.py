@@ -367,3 +367,23 @@ def test_a_slip_in_a_required_openslo_key_is_said_where_it_is_with_the_key_meant
         f"{mended}:{_key(OPENSLO_OLD_EXAMPLE, 'objective')}: error: an SLO needs objectives: 'objective' is not read\n"
     ) in result.stderr
     assert "hint: did you mean 'objectives'?" in result.stderr
+
+
+def test_a_pyrra_objective_without_a_namespace_names_its_service_by_the_label_pyrra_dev_service(run, tmp_path) -> None:
+    # rhobs/configuration's objectives name no namespace (Pyrra's filesystem mode reads them) and label their
+    # service pyrra.dev/service: the import put them under `imported`, which check --against then did not find
+    file = INTEROP / "pyrra-rhobs-api-query-availability.yaml"
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    offerings = yaml.safe_load(result.stdout)["offerings"]
+    assert [o["id"] for o in offerings] == ["observatorium-api"]
+    assert (
+        f"{file}:10:3: warning: read the label pyrra.dev/service observatorium-api as the objective's service: it "
+        "names no namespace\n"
+    ) in result.stderr
+    assert "will not find" not in result.stderr
+    site = _pasted(offerings, tmp_path)
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"slo.yaml": file.read_text()}))
+    assert checked.exit_code == 0, checked.output
+    assert "measures observatorium-api/" not in checked.stderr
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout

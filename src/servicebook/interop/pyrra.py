@@ -22,6 +22,7 @@ from servicebook.interop.foreign import (
     Located,
     ObjectiveRule,
     Reading,
+    label_id,
     objective_up_to_100,
     prometheus_seconds,
     refuse,
@@ -37,6 +38,7 @@ ANNOTATION = "servicebook.dev/slo"
 # what Pyrra's webhook takes (kubernetes/api/v1alpha1 validate: "target must be between 0 and 100")
 PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
+SERVICE = "pyrra.dev/service"  # a label rhobs/configuration's objectives name their service with
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound inside a selector's braces, its value in any of PromQL's
 # quotes, as Pyrra's PromQL parser reads it: `le="0.1"`, `le='0.1'`, `le=`0.1``
@@ -70,6 +72,15 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     labels = meta.strings("labels")
     meta.used.update(meta.items)
     service = namespace.value if namespace and namespace.value != DEFAULT_NAMESPACE else None
+    labelled = labels.get(SERVICE, "").strip()
+    if service is None and labelled and label_id(labelled) == labelled:
+        # Pyrra has no service; files that name no namespace (read by its filesystem mode) may label one
+        service = labelled
+        reading.note(
+            source,
+            meta.at("labels"),
+            f"read the label {SERVICE} {labelled} as the objective's service: it names no namespace",
+        )
     _team(labels, meta, service, source, reading)
     slo = ForeignSLO("Pyrra", name.location, name.value, service=service)
     slo.service_guessed = True
