@@ -6,7 +6,8 @@ indicator: `ratio` (errors over total), `latency` (successes over total), `laten
 `bool_gauge`, each a selector of a metric, summed over its series or, with `grouping`, for each
 group on its own: the worst group's error ratio. It has no
 service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
-guessed from its namespace (but Kubernetes' `default`, which names no service) and name.
+guessed from its namespace (but Kubernetes' `default`, which names no service; without one, its label
+`pyrra.dev/service`) and name. Its apiVersion is not required: Pyrra's filesystem mode does not read it.
 """
 
 from __future__ import annotations
