@@ -471,6 +471,7 @@ def test_a_real_file_imported_and_pasted_is_found_by_the_check_against_it_or_the
         assert DIFFERS_SAID[name] in imported.stderr
         return
     assert ": error: " not in result.stderr, result.stderr
+    assert " query is " not in result.stderr and "measurement counts" not in result.stderr, result.stderr
     for offering in offerings:
         for slo in offering["slos"]:
             key = f"{offering['id']}/{slo['id']}"

@@ -10,6 +10,7 @@ import http.server
 import json
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -637,3 +638,48 @@ def test_a_calendar_year_so_far_is_measured_from_new_year_in_its_time_zone(serve
     new_year = T0 + 5 * 3600  # midnight in New York, 05:00 UTC
     assert year["start"] == "2026-01-01T05:00:00Z"
     _expect_counts(year, API_ERR.count(new_year, END), API_OK.count(new_year, END) + API_ERR.count(new_year, END), 99.9)
+
+
+class _PartialAnswers(http.server.BaseHTTPRequestHandler):
+    """Thanos Query in front of the Prometheus: each answer as the Prometheus gave it, with the warning
+    Thanos gives where a store did not answer (a partial response: status success, figures incomplete)."""
+
+    upstream = ""
+
+    def do_GET(self) -> None:
+        with urllib.request.urlopen(f"{self.upstream}{self.path}") as answer:
+            document = json.loads(answer.read())
+        document["warnings"] = ["No StoreAPIs matched for this query", "No StoreAPIs matched for this query"]
+        body = json.dumps(document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_measure_says_the_warnings_a_partial_response_gives_with_its_figures(server, site, run) -> None:
+    # Thanos and Mimir answer a query some of whose stores did not answer with status success, the figures of
+    # the stores that did, and warnings: measure wrote those figures as the SLO's, without a word
+    handler = type("Partial", (_PartialAnswers,), {"upstream": server})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        result = run(
+            "measure", "--source", site.root, "--prometheus", f"http://127.0.0.1:{proxy.server_address[1]}", "--at", AT
+        )
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.exit_code == 3, result.output  # as without the warnings: one SLO of the site cannot be measured
+    availability = {e["slo"]: e for e in _snapshot(site.root)["slos"]}["availability"]
+    assert availability["attainment"] is not None
+    warned = [n for n in availability["notes"] if "warned" in n]
+    assert warned == [
+        "the server warned with its answer to the total, total resets, errors and errors resets queries (the figures "
+        "may be incomplete): No StoreAPIs matched for this query"
+    ]
+    assert "note: the server warned with its answer to the total, total resets" in result.output

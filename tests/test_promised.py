@@ -330,6 +330,38 @@ def test_an_offering_asked_for_by_its_new_id_before_its_rename_is_answered_under
     assert "no such offering in the catalog on 2026-03-15" in unknown.stderr
 
 
+def test_an_offering_renamed_twice_is_followed_back_through_the_catalogs_between(run, tmp_path) -> None:
+    """ci was renamed pipelines, then pipelines build-pipelines, whose renamed_from lists pipelines alone (the
+    rename before is the catalog of then's to say): asked for by its id now on a day before both, the answer was
+    "no such offering", the chain not followed back."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    for day, old, new in (("2026-04-01", "ci", "pipelines"), ("2026-05-01", "pipelines", "build-pipelines")):
+        at(site, f"{day}T11:00")
+        before = "" if old == "ci" else "    renamed_from: [ci]\n"
+        site.edit(
+            f"  - id: {old}\n{before}    name: CI pipelines",
+            f"  - id: {new}\n    renamed_from: [{old}]\n    name: CI pipelines",
+        )
+        site.edit(f"offerings: [{old}]", f"offerings: [{new}]", "content/welcome.md")
+        site.edit(f"(offering:{old})", f"(offering:{new})", "content/welcome.md")
+        site.commit(f"Rename {old} to {new}")
+    result = run("promised", "--source", site.root, "--at", "2026-03-15", "--offering", "build-pipelines")
+    assert result.exit_code == 0, result.output
+    assert "Offering CI pipelines (ci): ga, tier 1" in result.stdout
+    assert (
+        "note: offering build-pipelines was called ci on 2026-03-15 (renamed ci → pipelines → build-pipelines "
+        "since, as the catalogs' renamed_from say): this is what was promised under ci\n"
+    ) in result.stderr
+    between = run("promised", "--source", site.root, "--at", "2026-04-15", "--offering", "build-pipelines")
+    assert between.exit_code == 0, between.output
+    assert "Offering CI pipelines (pipelines)" in between.stdout
+    assert "(its renamed_from lists pipelines)" in between.stderr
+
+
 @pytest.mark.git
 def test_a_member_offering_asked_for_by_its_new_id_before_its_rename_is_answered_under_its_id_then(
     run, tmp_path

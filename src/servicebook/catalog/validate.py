@@ -1663,6 +1663,31 @@ def backstage_export(source: SourceText, checked: Checked[model.Catalog]) -> lis
     return c.problems
 
 
+def _existing_group_unowned(c: _Check, catalog: model.Catalog, backstage: model.BackstagePortal) -> None:
+    """A warning where `existing: [group]` says Backstage has the team's Group, which the export refers to
+    (its System's owner), while portals.backstage.owners maps the team's own name to another Group: that
+    one is the Group Backstage has (an import before 7 Dec 2026 wrote both of a Group named `Team_A`, which
+    no catalog id can name), and the System would be owned by a Group nobody writes."""
+    if model.BackstageEntity.GROUP not in backstage.existing:
+        return
+    j, mapping = next(((j, m) for j, m in enumerate(backstage.owners) if m.owner == catalog.team.name), (-1, None))
+    parsed = portals.parse_entity_ref(mapping.ref) if mapping is not None else None
+    if mapping is None or not isinstance(parsed, portals.EntityRef) or (parsed.kind or "group").lower() != "group":
+        return
+    group, space = portals.group_name(catalog), backstage.namespace
+    if parsed.name.lower() == group.lower() and (parsed.namespace or space).lower() == space.lower():
+        return
+    c.report(
+        ("portals", "backstage", "owners", j, "ref"),
+        f"the team's offerings are owned by {shown(mapping.ref)}, but existing: [group] says Backstage has the "
+        f"team's Group group:{space}/{group}, which the export refers to as its System's owner and does not write",
+        f"if {shown(mapping.ref)} is the team's Group, take group out of existing (the export then writes "
+        f"group:{space}/{group} for the System), or give the Group a catalog id for a name in Backstage and set "
+        "portals.backstage.group to it",
+        Severity.WARNING,
+    )
+
+
 def _check_portals(
     c: _Check,
     catalog: model.Catalog,
@@ -1697,6 +1722,7 @@ def _check_portals(
                     f"(first at line {c.checked.at(*at, 'owners', seen[mapping.owner], 'owner').line})",
                 )
             seen.setdefault(mapping.owner, j)
+        _existing_group_unowned(c, catalog, backstage)
         _unmapped_owners(c, catalog, backstage.namespace)
         for j, resource in enumerate(backstage.resources):
             c.ref(resource, offerings, (*at, "resources", j), "offering")

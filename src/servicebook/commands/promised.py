@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
-from servicebook.git.in_effect import NEWEST, catalog_at
+from servicebook.git.in_effect import NEWEST, CatalogAt, catalog_at, catalogs_since
 from servicebook.git.promised import (
     not_yet_note,
     offerings_shown,
@@ -65,7 +66,7 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     now = source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
     found = organisation_at(source, catalog_at(source, when, also=(LOCK_FILE,)), when)
-    offerings = offerings_shown(found, when, offering, lambda: _newest(source))
+    offerings, renames = offerings_shown(found, when, offering, lambda: _since(source, found))
     snapshots, problems = read_all(source)  # as the working tree has them
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)
@@ -76,10 +77,19 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     else:
         click.echo(to_text(found, when, offerings, measured), nl=False)
     # on stderr: the answer on stdout (a JSON document too) stays as it is
-    renamed = renamed_note(offering, offerings, when) if offering is not None else None
+    renamed = renamed_note(offering, renames, when) if offering is not None else None
     for note in (not_yet_note(when, now), renamed, uncommitted_note(uncommitted)):
         if note is not None:
             click.echo(note, err=True)
+
+
+def _since(source: Path, found: CatalogAt) -> Iterator[Catalog]:
+    """The catalogs since the one `found`, the newest first: the one in effect now (with its members),
+    then the site's own as each commit changed it, newest first (read as they are asked for)."""
+    newest = _newest(source)
+    if newest is not None:
+        yield newest
+    yield from catalogs_since(source, found.catalog_commit or found.commit)
 
 
 def _newest(source: Path) -> Catalog | None:

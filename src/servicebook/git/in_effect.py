@@ -4,6 +4,7 @@ the same first-parent history the changes page shows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +162,32 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
         f"{said}, nor does any since commit {oldest[0][:12]} of {utc_minute(oldest[1])} added it again after commit "
         f"{removed.commit[:12]} ({removed.message}) removed it: nothing valid was in effect {at.on}"
     )
+
+
+def catalogs_since(root: Path, commit: str) -> Iterator[model.Catalog]:
+    """The valid catalogs of the commits after `commit` on the first-parent history of HEAD that changed
+    catalog.yaml, newest first, each read only when asked for (`promised` follows an offering's renames
+    back through them, and stops where it finds its id then)."""
+    repo = open_repo(root)
+    if repo is None:
+        return
+    files: dict[str, str] = {}
+    changed: list[tuple[str, str | None, tuple[str, ...]]] = []
+    catalog_path = repo.path(CATALOG_FILE)
+    after = False
+    for c in read_log(repo):
+        apply_raw(files, c.raw, repo.prefix)
+        if after and any(catalog_path in (path, new) for _, _, path, new in c.raw):
+            slugs = tuple(sorted(page_slug(p) for p in files if is_page(p)))
+            changed.append((c.commit, files.get(CATALOG_FILE), slugs))
+        after = after or c.commit == commit
+    for sha, blob, slugs in reversed(changed):
+        if blob is None:
+            continue
+        data = read_blobs(repo.root, [blob], largest=MAX_CATALOG_BYTES).get(blob, b"")
+        catalog, _ = read_catalog(data, slugs, f"{sha[:12]}:{CATALOG_FILE}")
+        if catalog is not None:
+            yield catalog
 
 
 def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:

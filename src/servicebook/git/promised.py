@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_start, effective_support, error_budget, format_minutes, format_percent
@@ -70,20 +70,23 @@ def uncommitted_note(paths: Sequence[str]) -> str | None:
 
 
 def offerings_shown(
-    found: CatalogAt, at: Moment, offering: str | None, newest: Callable[[], model.Catalog | None] | None = None
-) -> tuple[model.Offering, ...]:
-    """Every offering of the catalog, or the one asked for. An id the catalog did not have yet, whose
-    offering in the `newest` catalog (asked for only then) was renamed since (`renamed_from` lists
-    an id the catalog had), is the offering of that id (`called_then` says so). Any other unknown
-    id is an error naming the commit whose catalog was searched, with a "did you mean": the
-    offering whose `renamed_from` lists it, as `check` says, else the ids spelt alike."""
+    found: CatalogAt, at: Moment, offering: str | None, since: Callable[[], Iterable[model.Catalog]] | None = None
+) -> tuple[tuple[model.Offering, ...], tuple[str, ...]]:
+    """Every offering of the catalog, or the one asked for; and, where it was asked for by an id it had not
+    then, the ids it has had since (`called_then`). An id the catalog did not have yet, whose offering
+    in the catalogs `since` (asked for only then: the newest first) was renamed since, from an id the
+    catalog had (`renamed_from`, followed from catalog to catalog: a→b→c where c lists b alone), is the
+    offering of that id. Any other unknown id is an error naming the commit whose catalog was searched,
+    with a "did you mean": the offering whose `renamed_from` lists it, as `check` says, else the ids
+    spelt alike."""
     offerings = found.catalog.offerings
     if offering is None:
-        return offerings
+        return offerings, ()
     chosen = tuple(o for o in offerings if o.id == offering)
-    if not chosen and newest is not None and (now := newest()) is not None:
-        then = called_then(found.catalog, now, offering)
-        chosen = tuple(o for o in offerings if o.id == then)
+    renames: tuple[str, ...] = ()
+    if not chosen and since is not None:
+        renames = called_then(found.catalog, since(), offering)
+        chosen = tuple(o for o in offerings if renames and o.id == renames[0])
     if not chosen:
         ids = [o.id for o in offerings]
         renamed = next((o.id for o in offerings if offering in o.renamed_from), None)
@@ -98,29 +101,44 @@ def offerings_shown(
             f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
         )
-    return chosen
+    return chosen, renames
 
 
-def called_then(then: model.Catalog, now: model.Catalog, offering: str) -> str | None:
-    """The id that offering `offering` of the catalog `now` had in the catalog `then`, when it was
-    renamed since: the one of its `renamed_from` that `then` has; None when there is none."""
-    current = next((o for o in now.offerings if o.id == offering), None)
-    if current is None:
-        return None
+def called_then(then: model.Catalog, since: Iterable[model.Catalog], offering: str) -> tuple[str, ...]:
+    """The ids offering `offering` has had since the catalog `then`, from the one `then` has to `offering`,
+    when it was renamed since: each catalog of `since` (the newest first) says, by an offering's
+    `renamed_from`, which ids the one it was had before, so a rename chain (a→b→c, c listing b alone) is
+    followed back; () when none of them is an id `then` has."""
     ids = {o.id for o in then.offerings}
-    return next((old for old in current.renamed_from if old in ids), None)
+    newer: dict[str, str] = {offering: offering}  # each id reached → the id it became
+    for catalog in since:
+        for o in catalog.offerings:
+            if o.id in newer:
+                for old in o.renamed_from:
+                    newer.setdefault(old, o.id)
+        if len(newer) == 1:  # the newest catalog names no id it had before (an id mistyped): no history read
+            return ()
+        found = next((name for name in newer if name in ids and name != offering), None)
+        if found is not None:
+            path = [found]
+            while path[-1] != offering:
+                path.append(newer[path[-1]])
+            return tuple(path)
+    return ()
 
 
-def renamed_note(asked: str, shown: Sequence[model.Offering], at: Moment) -> str | None:
+def renamed_note(asked: str, renames: Sequence[str], at: Moment) -> str | None:
     """Said when the offering asked for had another id then (`offerings_shown`): the answer is
     under that id, which an auditor must not take for another offering."""
-    if len(shown) != 1 or shown[0].id == asked:
+    if len(renames) < 2:
         return None
-    old = shown[0].id
-    return (
-        f"note: offering {asked} was called {old} {at.on} (its renamed_from lists {old}): this is what was "
-        f"promised under {old}"
+    old = renames[0]
+    how = (
+        f"its renamed_from lists {old}"
+        if len(renames) == 2
+        else f"renamed {' → '.join(renames)} since, as the catalogs' renamed_from say"
     )
+    return f"note: offering {asked} was called {old} {at.on} ({how}): this is what was promised under {old}"
 
 
 def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:

@@ -866,7 +866,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         "names": names,
         **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
     }
-    _with_existing(backstage, found, read, team_group, report)
+    _with_existing(backstage, found, read, team_group, fragment.get("team"), report)
     backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
@@ -881,16 +881,55 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
 
 
 def _with_existing(
-    backstage: dict[str, Any], found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report
+    backstage: dict[str, Any],
+    found: list[_Entity],
+    read: list[_Entity],
+    group: _Entity | None,
+    team: dict[str, Any] | None,
+    report: Report,
 ) -> None:
     """portals.backstage.existing (and the group and system it names) as servicebook's own export says it,
     else as the entities read show it (_existing)."""
     ours = _existing_of_ours(read)
+    if ours is None and group is not None and team is not None and not _refers_to(group, team, backstage, report):
+        group = None  # the export's reference to the team's Group does not find this one: not claimed
     existing = list(ours) if ours is not None else _existing(found, read, group, report) if read else []
     for kind, name in (ours or {}).items():  # as the catalog exported wrote them: the Group and System it names
         backstage.setdefault(kind, name)
     if existing:
         backstage["existing"] = existing
+
+
+def _refers_to(group: _Entity, team: dict[str, Any], backstage: dict[str, Any], report: Report) -> bool:
+    """Whether the reference `export backstage` writes to the team's Group (group:NAMESPACE/NAME, of
+    portals.backstage's group, else the team's name as an id, and its namespace) finds the Group read as
+    the team, as Backstage compares references (in lower case). Where it does not (a name that is no
+    catalog id, `Team_A`; another namespace), the Group is not claimed as existing, which would leave the
+    export's System owned by a Group nobody writes: said, with what the export writes and how to map it."""
+    name = backstage.get("group") or portals.slug(team["name"])
+    namespace = backstage.get("namespace") or "default"
+    theirs = _namespace(group)
+    if group.name.casefold() == name.casefold() and theirs.casefold() == namespace.casefold():
+        return True
+    named = group.name.casefold() == name.casefold()
+    why = f"it is in namespace {theirs}" if named else "its name is no catalog id"
+    owned = [o["ref"] for o in backstage.get("owners", ()) if o["owner"] == team["name"]]
+    kept = f"; the team's offerings keep {owned[0]} as their owner" if owned else ""
+    report.guessed(
+        group.at,
+        f"portals.backstage.existing without group: Group '{group.name}' is not the team's Group `export "
+        f"backstage` refers to, group:{namespace}/{name} ({why}), so the export writes that Group for the team and "
+        f"its System{kept}",
+        (
+            f"to refer to this Group instead, put the entities in its namespace (portals.backstage.namespace: "
+            f"{theirs}) and add existing: [group]"
+            if named
+            else "to refer to this Group instead, name it with a catalog id in Backstage (lower-case letters, digits "
+            "and '-'; Backstage compares names in lower case), then set portals.backstage.group to that id and "
+            "existing: [group]"
+        ),
+    )
+    return False
 
 
 def _existing_of_ours(read: list[_Entity]) -> dict[str, str] | None:
@@ -966,15 +1005,11 @@ def _entities_of_the_team(
     as the team, in their namespace) rather than new ones named after the team: the System every
     offering names (one: the catalog is one System; the others said dropped), the namespace they share."""
     out: dict[str, str] = {}
-    if group is not None and team is not None and group.name != portals.slug(team["name"]):
-        if ID_RE.fullmatch(group.name):
-            out["group"] = group.name
-        else:
-            report.guessed(
-                group.at,
-                f"Group '{group.name}': `export backstage` names the team's Group {portals.slug(team['name'])}, "
-                "as its name is no catalog id (portals.backstage.group)",
-            )
+    # Backstage finds `Team-A` by team-a (its references compare in lower case); a name that is no id even so
+    # (Team_A) the export cannot refer to: said where existing is guessed (_refers_to)
+    lowered = group.name.lower() if group is not None else ""
+    if team is not None and lowered != portals.slug(team["name"]) and ID_RE.fullmatch(lowered):
+        out["group"] = lowered
     systems: dict[str, tuple[str, SourceLocation]] = {}
     for entity in read:
         spec = child(entity.node, "spec")

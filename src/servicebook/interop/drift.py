@@ -6,7 +6,8 @@ resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: 
 Pyrra objective's namespace) and name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
 `servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
 from the catalog's is an error, reported at the catalog's line with the other file's place in
-the message; a promised SLO that nothing matches is a warning (an error under --strict). A
+the message; one whose queries differ from the catalog's measurement a warning (same_query); a
+promised SLO that nothing matches is a warning (an error under --strict). A
 document servicebook cannot read or compare (another vendor's format, a version not read) is an
 error (one it cannot read) or a warning (one it cannot compare) when it names an offering or SLO of
 the catalog, and otherwise someone else's: a notice, shown but not failing --strict, which a
@@ -25,7 +26,7 @@ from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.interop import importing, openslo
+from servicebook.interop import importing, openslo, same_query
 from servicebook.interop.foreign import CALENDAR_PERIODS, ForeignSLO, Reading, yaml_files
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Scalar, Sequence, SourceError, SourceText, parse_yaml, read_text
@@ -150,6 +151,9 @@ def catalog_places(root: Path, max_bytes: int) -> Places:
             s = _scalar(slo, "id")
             if o is not None and s is not None and isinstance(slo, YamlMapping):
                 found[(o, s)] = {k.value: v.location for k, v in slo.items}
+                for k, v in slo.items:  # each query of the measurement, where a difference in it is said
+                    if k.value == "measurement" and isinstance(v, YamlMapping):
+                        found[(o, s)].update((f"measurement.{q.value}", w.location) for q, w in v.items)
     return Places(source, found)
 
 
@@ -327,6 +331,8 @@ def _differences(
                 foreign.window_begins_at or foreign.window_at,
                 hint=f"{CALENDAR_PERIODS}: begin the monitoring's there (startTime), or promise another window",
             )
+    if slo.measurement is not None and foreign.measurement is not None:
+        out += _query_difference(key, slo.measurement, foreign, there, read_as, places)
     if foreign.budgeting is not None and foreign.budgeting is not slo.budgeting:
         differ("budgeting", "budgeting", slo.budgeting.value, foreign.budgeting.value, foreign.budgeting_at)
     elif slo.budgeting is not model.Budgeting.OCCURRENCES:
@@ -354,6 +360,43 @@ def _differences(
                 foreign.timeslice_window_at or foreign.budgeting_at,
             )
     return out
+
+
+def _query_difference(
+    key: Key, promised: model.Measurement, foreign: ForeignSLO, there: str, read_as: str, places: Places
+) -> list[Problem]:
+    """A warning where the file measures with other queries than the catalog's measurement (white space
+    aside: the queries are compared as text, PromQL is not parsed), at the catalog's measurement: the
+    monitoring then alerts on other events than `servicebook measure` counts. A warning, not an error,
+    as two texts may be one query (`sum by (le)` before or after its argument)."""
+    assert foreign.measurement is not None
+    found = same_query.difference(promised, foreign.measurement, sloth=foreign.format == "Sloth")
+    if found is None:
+        return []
+    at = foreign.measurement_at or foreign.location
+    where = f" ({at}{read_as})"
+    if found.field is None:
+        message = (
+            f"{key[0]}/{key[1]}: the catalog's measurement counts {found.promised}, but {there}{where} measures "
+            f"{found.measured}"
+        )
+    else:
+        message = (
+            f"{key[0]}/{key[1]}: the catalog's {found.field} query{found.told} is {found.promised}, but {there}{where} "
+            f"has {found.measured}"
+        )
+    written = f"measurement.{found.field}"  # the catalog's query that differs, where the catalog writes it
+    return [
+        places.problem(
+            key,
+            written if written in places.slos.get(key, {}) else "measurement",
+            message,
+            "make them agree (queries are compared as text, white space aside): change the monitoring's query, or "
+            "the catalog's measurement, which `servicebook measure` counts",
+            Severity.WARNING,
+            kind="query-differs",
+        )
+    ]
 
 
 def _rolling_hint(foreign: ForeignSLO, promised: str) -> str:

@@ -100,6 +100,7 @@ class ForeignSLO:
     window_begins: str | None = None
     window_begins_at: SourceLocation | None = None  # the field that says where (OpenSLO's startTime)
     measurement: model.Measurement | None = None
+    measurement_at: SourceLocation | None = None  # where its queries are (Sloth's sli, Pyrra's indicator, the SLI)
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
     # the format it is written in, when read as another tool reads it ("OpenSLO v1alpha", which Sloth reads)
@@ -561,7 +562,10 @@ _OPENSLO_READ = {
     OPENSLO_V2ALPHA: "OpenSLO v2alpha {kind}",
     OPENSLO_V2ALPHA1: "OpenSLO {kind} (openslo/v2alpha1, the draft of v2alpha)",
 }
-GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
+GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")
+# Pyrra's filesystem mode reads a file into its ServiceLevelObjective without looking at apiVersion, and files
+# written from its Go types without their group (rhobs/configuration's) say `v1alpha1`: read as Pyrra reads them
+PYRRA_FILE_VERSIONS = ("v1alpha1", "")  # Google Cloud Managed Service for Prometheus' rule kinds
 
 
 def recognise(root: Fields) -> tuple[str, str]:
@@ -597,6 +601,8 @@ def recognise(root: Fields) -> tuple[str, str]:
         return "refused", what
     if api_v == "pyrra.dev/v1alpha1":
         return ("pyrra", "Pyrra ServiceLevelObjective") if kind_v == "ServiceLevelObjective" else ("refused", what)
+    if api_v in PYRRA_FILE_VERSIONS and kind_v == "ServiceLevelObjective":  # as Pyrra's filesystem mode reads it
+        return "pyrra", f"Pyrra ServiceLevelObjective ({api_v or 'no apiVersion'})"
     if api_v.startswith("pyrra.dev/"):
         return "refused", what
     if (

@@ -48,8 +48,8 @@ class Report:
     def dropped(self, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         self.notes.append(Problem(loc, f"dropped {message}", hint, severity=Severity.WARNING))
 
-    def guessed(self, loc: SourceLocation, message: str) -> None:
-        self.notes.append(Problem(loc, f"guessed {message}", severity=Severity.WARNING))
+    def guessed(self, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        self.notes.append(Problem(loc, f"guessed {message}", hint, severity=Severity.WARNING))
 
     def text(self, every: str | None = None) -> str:
         """`file:line:col: warning: …` a line each, as the SLO imports report, in file order; of many

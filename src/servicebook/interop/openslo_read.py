@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form
+from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
@@ -479,6 +480,16 @@ def _metric_v2alpha(f: Fields, draft: Reading | None = None) -> _Source:
     return _Source(kind.value if kind else None, ref.value if ref else None, query, f.location, query_location)
 
 
+def _missing(fields: Fields, source: SourceText, wanted: tuple[str, ...], message: str) -> Refused:
+    """`message` (a field required is missing), said where a key is written that is a slip for it (`objective`,
+    `ratioMethic`, as older OpenSLO examples write them), with the key meant; else where the mapping is."""
+    for key in fields.items:
+        near = did_you_mean(key, wanted)
+        if near is not None and key not in wanted:
+            return refuse(source, fields.at(key), f"{message}: '{key}' is not read", near)
+    return refuse(source, fields.location, message)
+
+
 def _indicator(
     spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str], version: _Version = _V1
 ) -> _Indicator:
@@ -487,7 +498,11 @@ def _indicator(
     sources: dict[str, _Source] = {}
     shape = ""
     counter = None
-    if (ratio is None) == (threshold is None):
+    if ratio is None and threshold is None:
+        raise _missing(
+            spec, source, ("ratioMetric", "thresholdMetric"), "an SLI gives one of ratioMetric and thresholdMetric"
+        )
+    if ratio is not None and threshold is not None:
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
         shape = "threshold"
@@ -559,7 +574,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         reading.note(source, spec.at("alertPolicies"), "dropped 'alertPolicies' (alerting is not part of the catalog)")
     objectives = spec.items_of("objectives")
     if not objectives:
-        raise refuse(source, spec.location, "an SLO needs objectives")
+        raise _missing(spec, source, ("objectives",), "an SLO needs objectives")
     for i, node in enumerate(objectives):
         objective = Fields(node, source, "an objective")
         slo_name = name.value
@@ -1105,6 +1120,7 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
         if p.slo.description is None:
             p.slo.description = indicator.annotations.get("sli") or indicator.description
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
+        p.slo.measurement_at = indicator.location
 
 
 # `op` on a ratio's objective: OpenSLO compares an SLI with a `value` by `op` for a thresholdMetric only

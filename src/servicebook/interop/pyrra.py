@@ -6,7 +6,8 @@ indicator: `ratio` (errors over total), `latency` (successes over total), `laten
 `bool_gauge`, each a selector of a metric, summed over its series or, with `grouping`, for each
 group on its own: the worst group's error ratio. It has no
 service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
-guessed from its namespace (but Kubernetes' `default`, which names no service) and name.
+guessed from its namespace (but Kubernetes' `default`, which names no service; without one, its label
+`pyrra.dev/service`) and name. Its apiVersion is not required: Pyrra's filesystem mode does not read it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from servicebook.interop.foreign import (
     Located,
     ObjectiveRule,
     Reading,
+    label_id,
     objective_up_to_100,
     prometheus_seconds,
     refuse,
@@ -32,10 +34,12 @@ from servicebook.interop.foreign import (
 from servicebook.source.yaml import Scalar, SourceText
 from servicebook.source.yaml import Sequence as YamlSequence
 
+API_VERSION = "pyrra.dev/v1alpha1"
 ANNOTATION = "servicebook.dev/slo"
 # what Pyrra's webhook takes (kubernetes/api/v1alpha1 validate: "target must be between 0 and 100")
 PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
+SERVICE = "pyrra.dev/service"  # a label rhobs/configuration's objectives name their service with
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound inside a selector's braces, its value in any of PromQL's
 # quotes, as Pyrra's PromQL parser reads it: `le="0.1"`, `le='0.1'`, `le=`0.1``
@@ -49,8 +53,16 @@ _OFFSET = re.compile(r"(?P<selector>.*?)\s+offset\s+(?P<by>-?[0-9][0-9a-z]*)\s*"
 
 
 def read(root: Fields, source: SourceText, reading: Reading) -> None:
-    root.text("apiVersion")
-    root.text("kind")
+    api = root.text("apiVersion")
+    kind = root.text("kind")
+    if api is None or api.value != API_VERSION:
+        reading.note(
+            source,
+            api.location if api is not None else (kind.location if kind is not None else root.location),
+            f"read {f'apiVersion {api.value}' if api is not None else 'a ServiceLevelObjective without apiVersion'} "
+            f"as Pyrra's filesystem mode reads it (it does not check apiVersion); Kubernetes refuses it",
+            f"write apiVersion: {API_VERSION}, as Pyrra's resources are, to apply it with kubectl",
+        )
     root.node_of("status")  # what Pyrra's controller reports (`kubectl get -o yaml` has it), not the objective
     meta = root.fields("metadata", required=True)
     assert meta is not None
@@ -61,6 +73,15 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     labels = meta.strings("labels")
     meta.used.update(meta.items)
     service = namespace.value if namespace and namespace.value != DEFAULT_NAMESPACE else None
+    labelled = labels.get(SERVICE, "").strip()
+    if service is None and labelled and label_id(labelled) == labelled:
+        # Pyrra has no service; files that name no namespace (read by its filesystem mode) may label one
+        service = labelled
+        reading.note(
+            source,
+            meta.at("labels"),
+            f"read the label {SERVICE} {labelled} as the objective's service: it names no namespace",
+        )
     _team(labels, meta, service, source, reading)
     slo = ForeignSLO("Pyrra", name.location, name.value, service=service)
     slo.service_guessed = True
@@ -87,7 +108,7 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
     description = spec.text("description")
     slo.description = description.value if description and description.value.strip() else None
-    slo.measurement = _indicator(spec, source, reading)
+    slo.measurement, slo.measurement_at = _indicator(spec, source, reading), spec.at("indicator")
     if spec.has("alerting"):
         spec.node_of("alerting")
         reading.note(source, spec.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")

@@ -249,6 +249,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
     sli = f.fields("sli", required=True)
     assert sli is not None
+    slo.measurement_at = sli.location
     events, raw, plugin = sli.fields("events"), sli.fields("raw"), sli.fields("plugin")
     if sum(x is not None for x in (events, raw, plugin)) != 1:
         raise refuse(source, sli.location, "an SLI gives exactly one of events, raw and plugin")
@@ -383,6 +384,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         slo.window, slo.window_at, slo.window_assumed = window or period, window_at or name.location, window is None
         slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
         slo.measurement = model.Measurement(error_ratio=_v1alpha_ratio(o, source, reading))
+        slo.measurement_at = o.location
         o.dropped(reading, "not read by Sloth")
         reading.slos.append(slo)
     reading.note(

@@ -91,6 +91,9 @@ def without_credentials(url: str) -> str:
     return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
+MAX_WARNINGS = 5  # of one answer, said in the snapshot: a partial response's first few tell what was missing
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     labels: Mapping[str, str]
@@ -111,9 +114,12 @@ class Prometheus:
     # it): a run none of whose queries was answered so asked no Prometheus at all (a mistyped port)
     answered: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
-    def query(self, promql: str, at: float) -> tuple[Sample, ...]:
-        """An instant query evaluated at `at` (unix seconds): its vector (a scalar as one sample)."""
-        data = self._get("query", {"query": promql, "time": _time(at)})
+    def query(self, promql: str, at: float, warned: list[str] | None = None) -> tuple[Sample, ...]:
+        """An instant query evaluated at `at` (unix seconds): its vector (a scalar as one sample). The
+        warnings the server gives with its answer (Thanos' and Mimir's partial responses, a store that
+        did not answer; Prometheus' own PromQL warnings) are added to `warned`: the figures may be
+        incomplete, which the snapshot says."""
+        data = self._get("query", {"query": promql, "time": _time(at)}, warned)
         kind, result = data.get("resultType"), data.get("result")
         if kind == "scalar" and isinstance(result, list):
             return (Sample({}, _number(result)),)
@@ -135,7 +141,7 @@ class Prometheus:
             series.append(Series(_labels(item), tuple((_time_of(v), _number(v)) for v in values)))
         return tuple(series)
 
-    def _get(self, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+    def _get(self, endpoint: str, params: dict[str, str], warned: list[str] | None = None) -> dict[str, Any]:
         params = {**params, "timeout": f"{max(1, int(self.timeout))}s"}
         address = f"{self.url.rstrip('/')}/api/v1/{endpoint}?{urllib.parse.urlencode(params)}"
         request = urllib.request.Request(  # noqa: S310 - check_url allowed only http and https
@@ -178,6 +184,9 @@ class Prometheus:
         data = document.get("data")
         if not isinstance(data, dict):
             raise QueryFailed("the server's answer has no data")
+        warnings = document.get("warnings")
+        if warned is not None and isinstance(warnings, list):
+            warned += [told(w) for w in warnings[:MAX_WARNINGS] if isinstance(w, str) and w.strip()]
         return data
 
 

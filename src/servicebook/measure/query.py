@@ -101,10 +101,12 @@ def measure_slo(
     asking: list[str] = []  # the name of the query asked last: a refusal is said of it
     notes: list[str] = []
 
+    warned: dict[str, list[str]] = {}  # query name → the server's warnings with its answers
+
     def ask(name: str, promql: str, when: float | None = None, whole: str | None = None) -> tuple[Sample, ...]:
         sent[name] = whole or promql
         asking[:] = [name]
-        return prometheus.query(promql, at if when is None else when)
+        return prometheus.query(promql, at if when is None else when, warned.setdefault(name, []))
 
     base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None, timezone=timezone)
     m = slo.measurement
@@ -157,6 +159,7 @@ def measure_slo(
             raise
         what = f"the {asking[0]} query over the {format_duration(seconds)} window" if asking else "a query"
         return Measured(replace(base, reason=printable(f"query failed: {exc}{_what_to_do(exc, what)}")), sent, shape)
+    notes += _warnings(warned)
     result = replace(
         base,
         attainment=figures.attainment,
@@ -167,6 +170,20 @@ def measure_slo(
         notes=tuple(map(printable, notes)),
     )
     return Measured(result, sent, shape)
+
+
+def _warnings(warned: dict[str, list[str]]) -> list[str]:
+    """A note for each warning the server gave with its answers (a partial response), naming the queries
+    it was given with: the figures are from what the server had."""
+    by_warning: dict[str, list[str]] = {}
+    for name, said in warned.items():
+        for warning in dict.fromkeys(said):
+            by_warning.setdefault(warning, []).append(name)
+    notes = []
+    for warning, names in by_warning.items():
+        named = f"{', '.join(names[:-1])} and {names[-1]} queries" if len(names) > 1 else f"{names[0]} query"
+        notes.append(f"the server warned with its answer to the {named} (the figures may be incomplete): {warning}")
+    return notes
 
 
 def _counted_share(name: str, part: str, total: str) -> Callable[[str], str]:
