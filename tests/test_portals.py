@@ -84,8 +84,8 @@ def _descriptor_rule_breaches(entity: dict[str, Any]) -> list[str]:
     for tag in meta.get("tags", []):
         if not (len(tag) <= 63 and TAG.fullmatch(tag)):
             out.append(f"tag {tag!r}")
-    for link in meta.get("links", []):
-        if not link["url"].startswith("https://"):
+    for link in meta.get("links", []):  # "a url in a standard uri format": Backstage's own file has http://
+        if not re.match(r"https?://[^\s/]", link["url"]):
             out.append(f"link {link['url']!r}")
     return out
 
