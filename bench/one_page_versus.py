@@ -2,10 +2,12 @@
 checkout's code against another revision's, alternating old and new so that both meet the same
 machine load:
 
-    python bench/one_page_versus.py --against REV [--site bench/out/5k/site] [--pairs 5]
+    python bench/one_page_versus.py --against REV [--site bench/out/5k/site] [--pairs 5] [--git]
 
 Each code builds a copy of the site of its own once (with its build cache), then, pair after
-pair, one policy page of its copy is edited and the site built again. CPU is the user + system
+pair, one policy page of its copy is edited and the site built again. With --git each copy is a
+repository of its own with its sources committed once, and the edits are left uncommitted (a
+DevOps engineer's checkout: the history shows them as the working tree's changes). CPU is the user + system
 time of the command and its waited-for processes (not a detached remover's). The other
 revision's code runs from a temporary git worktree, put first on PYTHONPATH; everything else (Python,
 the installed dependencies) is shared. Prints each run and the medians.
@@ -48,11 +50,21 @@ def _edit(site: Path, n: int) -> None:
     page.write_text(page.read_text() + f"\nEdited, run {n}.\n")
 
 
+def _commit(site: Path) -> None:
+    """Make `site` a repository of one commit holding its sources (the output and cache ignored)."""
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "The sources"]):
+        subprocess.run(["git", "-C", str(site), *args], env=env, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--against", required=True, help="the revision to compare with")
     parser.add_argument("--site", type=Path, default=HERE / "out" / "5k" / "site")
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--git", action="store_true", help="each copy a repository, the edits uncommitted")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sb-one-page-") as tmp:
         old = Path(tmp) / "old"
@@ -67,6 +79,8 @@ def main() -> None:
                 sites[name].mkdir()
                 shutil.copy(args.site / "catalog.yaml", sites[name])
                 shutil.copytree(args.site / "content", sites[name] / "content")
+                if args.git:
+                    _commit(sites[name])
                 _build(src, sites[name])  # the full build, with its cache
                 _edit(sites[name], 0)
                 _build(src, sites[name])  # a spare site beside the output from now on, as every next build

@@ -24,8 +24,9 @@ from servicebook.cache import store as store_module
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.store import Entry, Store, _key, store_file
 from servicebook.cache.store import checksum as checksum_of
-from servicebook.content.markdown import Outline
+from servicebook.content.markdown import NO_OUTLINE, Outline
 from servicebook.routes import relative_url, relative_urls
+from servicebook.site.buildcache import _kept_sections, _sections
 from servicebook.site.fresh import Manifest
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, GitSite, add_broken_layout_link
@@ -1856,3 +1857,30 @@ def test_a_pages_row_in_the_store_holds_its_html_after_what_a_rebuild_reads_of_i
     with sqlite3.connect(tmp_path / "store.sqlite") as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
     assert columns[-1] == "html" and set(columns) == {"key", "data", "text", "checksum", "html"}
+
+
+def test_a_kept_pages_outline_is_read_back_as_decode_page_reads_it_with_its_names_shared() -> None:
+    """A kept page's outline (a site in git: the history's sections of every page) read back by a
+    build of the command line (buildcache `_kept_sections`) equals the one `decode_page` reads
+    (`_sections`), each anchor and title the one string the build's spool keeps of it, and is
+    refused cut short or with a digest that is not a SHA-256."""
+    digests = ["d1" * 32, "d2" * 32, "d3" * 32]
+    stored = json.loads(
+        json.dumps(["scope", "Scope", digests[0], "rules", "Rules", digests[1], "scope-1", "Scope", digests[2]])
+    )
+    assert stored[1] is not stored[7]  # (two strings, as JSON reads them)
+    names: dict[str, str] = {}
+    kept = _kept_sections(list(stored), names.setdefault)
+    assert kept == _sections(stored)
+    assert list(kept) == [
+        ("scope", "Scope", b"\xd1" * 32),
+        ("rules", "Rules", b"\xd2" * 32),
+        ("scope-1", "Scope", b"\xd3" * 32),
+    ]
+    again = _kept_sections(json.loads(json.dumps(["rules-2", "Rules", "d4" * 32])), names.setdefault)
+    assert again.names[1] is kept.names[3] and kept.names[1] is kept.names[5]  # one string each
+    assert _kept_sections([], names.setdefault) is NO_OUTLINE
+    with pytest.raises(ValueError, match="cut short"):
+        _kept_sections(stored[:-1], names.setdefault)
+    with pytest.raises(ValueError, match="SHA-256"):
+        _kept_sections(["scope", "Scope", "d1" * 31], names.setdefault)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from servicebook.git import snapshots
+from servicebook.git import history, snapshots
 from servicebook.git.history import Timeline, load_timeline
-from servicebook.git.repo import build_info, open_repo
+from servicebook.git.repo import BUILD_INPUTS, build_info, open_repo
+from servicebook.site.fresh import scan_sources
+
+from .sitefiles import clean_build, tree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 REPO_LINES = (
@@ -505,3 +509,90 @@ def test_a_build_after_new_commits_replays_only_those_and_equals_a_replay_from_n
     assert run("build", "--source", git_site.root).exit_code == 0
     assert replayed == [1]
     assert tree(git_site.root / "public") == clean_build(run, git_site.root, tmp_path)
+
+
+def _worktree_steps(git_site) -> list[tuple[str, Callable[[], object], set[str]]]:
+    """Uncommitted changes to a site of thirty committed notes, in order, each with the files that
+    differ from the commit after it (what the history's working-tree entry must read)."""
+    site = git_site.root
+    return [
+        ("a page edited", lambda: git_site.edit("Note 4.", "Note four.", "content/note-04.md"), {"content/note-04.md"}),
+        (
+            "another page edited",
+            lambda: git_site.edit("Note 9.", "Note nine.", "content/note-09.md"),
+            {"content/note-04.md", "content/note-09.md"},
+        ),
+        (
+            "a page added",
+            lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\n## Hours\n\nHi.\n"),
+            {"content/note-04.md", "content/note-09.md", "content/paging.md"},
+        ),
+        (
+            "a page removed",
+            (site / "content" / "note-12.md").unlink,
+            {"content/note-04.md", "content/note-09.md", "content/paging.md"},
+        ),
+        (
+            "an SLO edited",
+            lambda: git_site.edit("objective: 99.5", "objective: 99.0"),
+            {"content/note-04.md", "content/note-09.md", "content/paging.md"},
+        ),
+        (
+            "a page as committed again",
+            lambda: git_site.git("checkout", "--", "content/note-04.md"),
+            {"content/note-09.md", "content/paging.md"},
+        ),
+    ]
+
+
+def _thirty_notes(git_site) -> None:
+    (git_site.root / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    for n in range(30):
+        git_site.write(f"content/note-{n:02d}.md", f"---\ntitle: Note {n}\n---\n\nNote {n}.\n")
+    git_site.commit("Thirty notes")
+
+
+@pytest.mark.git
+def test_a_command_line_rebuild_reads_for_the_history_only_the_working_tree_files_not_as_committed(
+    git_site, run, tmp_path, monkeypatch
+) -> None:
+    """The history's working-tree entry (history._worktree_ids) is made of the ids of catalog.yaml
+    and every page as they are on disk. A build of the command line takes a page whose hash (the
+    survey's: git's id of its bytes) is the blob the commit holds as that blob, unread, and reads
+    only catalog.yaml and the pages that differ from the commit, not every page of the site
+    (5,000 files read and hashed at 5,000 pages, for a one-page edit). Each output is a build from
+    nothing's."""
+    _thirty_notes(git_site)
+    site = git_site.root
+    read: list[int] = []  # each file the history read from the working tree (hashed as it is read)
+    real = history.worktree_blob_id
+    monkeypatch.setattr(history, "worktree_blob_id", lambda data: read.append(len(data)) or real(data))
+    assert run("build", "--source", site).exit_code == 0
+    for what, change, differ in _worktree_steps(git_site):
+        change()
+        read.clear()
+        result = run("build", "--source", site)
+        assert result.exit_code == 0, (what, result.output)
+        assert len(read) == len(differ) + 1, (what, len(read))  # and catalog.yaml
+        assert tree(site / "public") == clean_build(run, site, tmp_path), what
+
+
+@pytest.mark.git
+def test_the_working_tree_entry_made_from_the_surveys_hashes_is_the_one_made_from_every_file(git_site) -> None:
+    """The history's working-tree entry made with the survey's hashes (reading only the files not
+    as committed) equals the one made by reading every page, after each uncommitted change; and
+    hidden pages, which the build skips, are left out of both."""
+    _thirty_notes(git_site)
+    repo = open_repo(git_site.root)
+    steps = [
+        *_worktree_steps(git_site),
+        ("a hidden page", lambda: git_site.write("content/.draft.md", "---\ntitle: Draft\n---\n\nNot yet.\n"), set()),
+    ]
+    for what, change, _ in steps:
+        change()
+        hashes, _ = scan_sources(git_site.root, BUILD_INPUTS)
+        info = build_info(repo, {})
+        surveyed = load_timeline(repo, info, use_disk_cache=False, hashes=hashes)
+        every = load_timeline(repo, info, use_disk_cache=False)
+        assert surveyed.entries[0].commit is None and surveyed.entries[0].changes, what  # the working tree's
+        assert surveyed == every, what

@@ -518,7 +518,7 @@ def _worktree_entry(
     """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
     ids = _worktree_ids(reader, root, memo, hashes, state.pages)
     pages = None
-    if memo is not None and hashes is not None:  # (catalog.yaml and the pages alone: see _worktree_ids)
+    if hashes is not None:  # (catalog.yaml and the pages alone: see _worktree_ids)
         pages = dict(ids)
         pages.pop(CATALOG_FILE, None)
     if more is not None:
@@ -548,27 +548,28 @@ def _worktree_ids(
     committed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The ids of catalog.yaml and the pages in the working tree (snapshots.worktree_files), with
-    the bytes of those the reader may need to parse in `reader.known`. Given the hashes the build's
-    survey found (`hashes`, by path) and a memo of the last build's, only the files whose hash
-    changed are read: the others are the bytes the last build read, whose pages the reader holds.
+    the bytes of those the reader may need to parse in `reader.known`. Without the hashes the
+    build's survey found, every such file is read.
 
-    A page whose hash is the blob the last commit holds at its path (`committed`: path → blob;
-    the survey's hash is the id git gives the file's bytes) is that blob, by git's id and unread:
-    the entry then compares, parses and diffs only the pages that differ from the commit, not
-    every page of a site with one uncommitted edit. With the memo's ids of the last build made
+    Given them (`hashes`, by path), a page whose hash is the blob the last commit holds at its
+    path (`committed`: path → blob; the survey's hash is the id git gives the file's bytes) is
+    that blob, by git's id and unread: the entry then reads, compares, parses and diffs only
+    catalog.yaml and the pages that differ from the commit, not every page of a site with one
+    uncommitted edit (a build of the command line: 5,000 files read and hashed at 5,000 pages).
+    With a memo of the last build's (`serve`), a file whose hash is the one it saw is not read
+    again either (the reader holds its page); and with the memo's ids of the last build made
     against the same committed pages, only the paths whose hash is not the one it saw (a file
     edited, added or removed) and those not as committed (a few) are looked at again."""
-    committed = committed if committed is not None and hashes is not None else {}
-    if memo is None or hashes is None:
+    if hashes is None:
         files = worktree_files(root)
         ids = {path: worktree_blob_id(data) for path, data in files.items()}
         reader.known.update({ids[p]: d for p, d in files.items()})
-        for path in ids.keys() & committed.keys():
-            if hashes is not None and hashes.get(path) == committed[path]:
-                ids[path] = committed[path]
         return ids
-    kept, now = memo.worktree, {}
-    made = memo.worktree_ids
+    committed = committed if committed is not None else {}
+    # (a build of the command line has no memo: it reads the files whose hash is not the
+    # committed blob's alone, as `serve`'s first build does, not every page of the site)
+    kept, now = (memo.worktree, {}) if memo is not None else ({}, {})
+    made = memo.worktree_ids if memo is not None else None
     look: Iterable[tuple[str, str]]
     paths: set[str] | None = None  # (the paths looked at again, when the last ids are carried)
     if made is not None and made[1] is committed:
@@ -603,6 +604,8 @@ def _worktree_ids(
     catalog = now.get(CATALOG_FILE)
     if catalog is not None and catalog[2] is not None:
         reader.known[catalog[1]] = catalog[2]
+    if memo is None:
+        return ids
     memo.worktree = now
     memo.worktree_ids = (dict(hashes), committed, dict(ids))
     memo.worktree_differ = _differ(ids, committed, paths, memo.worktree_differ)
