@@ -149,7 +149,8 @@ def measure_slo(
                 share = _counted_share(name, part, m.total)
                 figures, good, total, counted = _slices(ask, share, slo, (start, end), notes, why)
         asking[:] = ["coverage"]
-        notes += _gaps(prometheus, sent, gap_query, start, end)
+        gaps, covered = _gaps(prometheus, sent, gap_query, start, end)
+        notes += gaps
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=printable(str(exc))), sent, shape)
     except QueryFailed as exc:
@@ -165,6 +166,7 @@ def measure_slo(
         total=total,
         counted_as=counted,
         notes=tuple(map(printable, notes)),
+        covered=covered,
     )
     return Measured(result, sent, shape)
 
@@ -473,12 +475,15 @@ def _gauge(ask: Ask, query: str, window: str, slo: model.SLO) -> tuple[Attainmen
     return from_counts(good, total, slo.objective), good, total, "samples"
 
 
-def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.datetime, end: dt.datetime) -> list[str]:
-    """Steps of the window with no data behind `query`, as notes ("no data from … to …")."""
+def _gaps(
+    prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.datetime, end: dt.datetime
+) -> tuple[list[str], int | None]:
+    """Steps of the window with no data behind `query`, as notes ("no data from … to …"), and
+    the seconds of the window the steps with data cover (None: not checked)."""
     seconds = int((end - start).total_seconds())
     step = gap_step(seconds)
     if seconds < 2 * step:
-        return []
+        return [], None
     duration = promql_duration(step)
     if query_form(query) is QueryForm.TEMPLATE:
         promql = with_window(query, duration)
@@ -494,8 +499,9 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
         return [
             f"gaps not checked: `{promql}` returned nothing at any {format_duration(step)} step, "
             f"though the query over the window did (are samples more than {format_duration(step // 2)} apart?)"
-        ]
+        ], None
     expected = range(round(first), round(end.timestamp()) + 1, step)
+    covered = min(seconds, step * len(seen.intersection(expected)))
     notes = []
     run_start: int | None = None
     for t in [*expected, None]:
@@ -510,7 +516,7 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
                 f"to within {format_duration(step)}); the figures are from the data there is"
             )
             run_start = None
-    return notes
+    return notes, covered
 
 
 def _range_in_parts(prometheus: Prometheus, promql: str, first: float, last: float, step: int) -> list[Series]:
