@@ -1,0 +1,46 @@
+"""What a new user met, installing the wheel and working through a platform team's second week
+(newuser22): each a behaviour that was wrong, and is said here as it should be."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import require_component
+
+NOBODY = "65534"
+
+
+def test_init_in_a_folder_it_may_not_list_says_so_without_a_traceback(tmp_path: Path) -> None:
+    require_component(os.geteuid() == 0, "root, to run init as another user", "run the tests as root (CI does)")
+    require_component(shutil.which("setpriv"), "setpriv", "install util-linux")
+    here = tmp_path / "enter-only"
+    here.mkdir(mode=0o311)
+    here.chmod(0o311)  # others may enter it, not list it (root lists every folder: so run as nobody)
+    tmp_path.chmod(0o755)
+    done = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "servicebook",
+            "init",
+        ],
+        cwd=here,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(here)},
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "error: cannot read the current folder (Permission denied): name the folder for the new site, "
+        "`servicebook init my-catalog`, somewhere you may write"
+    )
