@@ -44,3 +44,31 @@ def test_init_in_a_folder_it_may_not_list_says_so_without_a_traceback(tmp_path: 
         "error: cannot read the current folder (Permission denied): name the folder for the new site, "
         "`servicebook init my-catalog`, somewhere you may write"
     )
+
+
+def test_a_policy_page_that_opens_with_its_title_has_one_h1_which_keeps_the_heading_anchor(
+    run, site_copy, tmp_path: Path
+) -> None:
+    root = site_copy("minimal")
+    page = root / "content/welcome.md"
+    text = page.read_text()
+    opening = "---\n\n## What we support"
+    assert opening in text
+    # brought in from a wiki: its title as a heading, and a link to that heading
+    page.write_text(
+        text.replace(opening, "---\n\n# How we work\n\nBack to [the top](#how-we-work).\n\n## What we support")
+    )
+    out = tmp_path / "public"
+    result = run("build", "--source", root, "--output", out)
+    assert result.exit_code == 0, result.output
+    html = (out / "policies/welcome/index.html").read_text()
+    assert html.count("<h1") == 1
+    assert '<h1 id="how-we-work">How we work</h1>' in html
+    assert '<a href="#how-we-work">the top</a>' in html
+
+    # a first heading that is not the title is the body's own, kept where it is
+    page.write_text(text.replace(opening, "---\n\n# Our rules\n\n## What we support"))
+    assert run("build", "--source", root, "--output", out).exit_code == 0
+    html = (out / "policies/welcome/index.html").read_text()
+    assert "<h1>How we work</h1>" in html
+    assert '<h1 id="our-rules">Our rules<a class="anchor"' in html
