@@ -72,3 +72,24 @@ def test_a_policy_page_that_opens_with_its_title_has_one_h1_which_keeps_the_head
     html = (out / "policies/welcome/index.html").read_text()
     assert "<h1>How we work</h1>" in html
     assert '<h1 id="our-rules">Our rules<a class="anchor"' in html
+
+
+def test_a_tool_page_says_when_its_review_by_date_has_passed_at_the_build(run, site_copy, env, tmp_path: Path) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count("    since: 2026-01-01\n") >= 1
+    catalog.write_text(text.replace("    since: 2026-01-01\n", "    since: 2026-01-01\n    review_by: 2026-06-30\n"))
+    out = tmp_path / "public"
+    overdue = "overdue: this decision was due for review before this catalog was built"
+    env["SOURCE_DATE_EPOCH"] = "1782000000"  # 2026-06-21: before the review date
+    assert run("build", "--source", root, "--output", out).exit_code == 0
+    page = (out / "tools/shared-pipelines/index.html").read_text()
+    assert '<time datetime="2026-06-30">2026-06-30</time></dd>' in page
+    assert overdue not in page
+    env["SOURCE_DATE_EPOCH"] = "1790000000"  # 2026-09-21: after it (the build warns, and now the page says so)
+    result = run("build", "--source", root, "--output", out)
+    assert result.exit_code == 0
+    assert "was due for review on 2026-06-30" in result.output
+    page = (out / "tools/shared-pipelines/index.html").read_text()
+    assert f'<time datetime="2026-06-30">2026-06-30</time> <strong class="stale">{overdue}</strong></dd>' in page

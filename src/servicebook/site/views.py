@@ -7,6 +7,7 @@ budgets, effective support and labels are worked out here once, in a determinist
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import itertools
 import operator
@@ -103,6 +104,7 @@ class ToolView:
     migration: model.Page | None
     used_by: tuple[OfferingLink, ...]
     policies: tuple[model.Page, ...]
+    overdue: bool = False  # its review_by is before the build's date: the decision is due for review
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,11 +359,21 @@ class _SiteMade:
     keys: dict[int, tuple[Any, ...]]
 
 
+def overdue_tools(catalog: model.Catalog, built: dt.datetime | None) -> frozenset[str]:
+    """The tool decisions whose review_by is before the build's date (None: a build without a date
+    judges none), which their views say: what the build's date makes of the review dates."""
+    if built is None:
+        return frozenset()
+    today = built.date()
+    return frozenset(t.id for t in catalog.tools if t.review_by is not None and t.review_by < today)
+
+
 def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView:
     """The site's views; with a `memo` (a release's build, see ViewMemo), the offerings' and
     tools' views that the last site view made from the same inputs are that view's objects.
     While the catalog is the very one the memo's last site view was made of and shows the same
-    measurements (`serve`, after an edit of pages), that view is patched: only the tool views
+    measurements and tool decisions overdue for review (`serve`, after an edit of pages), that
+    view is patched: only the tool views
     whose pages are not the very ones, and the offering views holding those tools or pages, are
     made again (the others are what the memo would give: at 20,000 pages, the 350 views' keys
     made again were ~15 ms of a rebuild)."""
@@ -369,7 +381,13 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
     shared = memo if memo is not None else ViewMemo()  # without one: one object for each offering's link
     measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
     last = shared.site
-    patch = last is not None and last.catalog is catalog and last.measured == measured
+    overdue = overdue_tools(catalog, site.build.date)  # each tool decision's view says whether it is
+    patch = (
+        last is not None
+        and last.catalog is catalog
+        and last.measured == measured
+        and overdue_tools(last.catalog, last.view.site.build.date) == overdue
+    )
     if patch:
         assert last is not None
         measured = last.measured  # (the very views the SLOs' views were made of)
@@ -428,6 +446,7 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
             pages.get(t.migration) if t.migration else None,  # migration
             tuple(link(o) for o in sorted(tool_users.get(t.id, []), key=_name_key)),  # used_by
             tool_pages.get(t.id, ()),  # policies (the very tuple while its pages are: `_pages_made`)
+            t.id in overdue,  # overdue
         )
         keys[id(view)] = key
         return view
