@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SITES, GitSite, require_component
-from tests.promhelp import INSTALL, Counter, installed, prometheus
+from tests.promhelp import INSTALL, Counter, Gauge, installed, prometheus
 
 pytestmark = pytest.mark.git
 
@@ -31,6 +31,9 @@ SERIES = (
     Counter("new_requests_total", {"job": "new", "code": "200"}, END - 15 * 60, END, lambda t: 100),
     # and one scraped for the last eight hours: a third of a day, enough to judge a day
     Counter("recent_requests_total", {"job": "recent", "code": "200"}, END - 8 * 3600, END, lambda t: 100),
+    # a recording rule loaded a quarter of an hour ago: each of its samples is the ratio over the whole
+    # day, worked out from the requests behind it
+    Gauge("slo:sli_error:ratio_rate1d", {"sloth_slo": "api"}, END - 15 * 60, END, lambda t: 0.001),  # type: ignore[arg-type,return-value]
 )
 SLOS = """\
     slos:
@@ -58,6 +61,13 @@ SLOS = """\
         measurement:
           errors: recent_requests_total{job="recent",code=~"5.."}
           total: recent_requests_total{job="recent"}
+      - id: rule
+        name: API availability, as its recording rule says
+        sli: Share of API requests answered without a server error.
+        objective: 99
+        window: 1d
+        measurement:
+          error_ratio: slo:sli_error:ratio_rate1d{sloth_slo="api"}
 """
 
 
@@ -101,6 +111,10 @@ def test_a_window_with_minutes_of_data_says_not_enough_data_rather_than_meets_th
         "  ci/availability: 99.900 % over the rolling day (objective 99 %), 90 % of the error budget left"
     )
     assert lines["ci/recent"].startswith("  ci/recent: 100.000 % over the rolling day (objective 99.9 %)")
+    # a recording rule's ratio is over the whole window, however recently the rule was loaded
+    assert lines["ci/rule"] == (
+        "  ci/rule: 99.900 % over the rolling day (objective 99 %), 90 % of the error budget left"
+    )
 
     # the snapshot keeps the figures and the seconds of the window with data (to within the 5-minute steps)
     entries = {e["slo"]: e for e in json.loads((site.root / SNAPSHOT).read_text())["slos"]}
@@ -108,6 +122,7 @@ def test_a_window_with_minutes_of_data_says_not_enough_data_rather_than_meets_th
     assert 10 * 60 <= entries["new"]["covered"] <= 20 * 60
     assert entries["availability"]["covered"] >= DAY - 300
     assert 8 * 3600 - 300 <= entries["recent"]["covered"] <= 8 * 3600 + 300
+    assert "covered" not in entries["rule"]
 
     # the site: the figure, not judged, and why
     site.commit("Measurements")

@@ -151,6 +151,10 @@ def measure_slo(
         asking[:] = ["coverage"]
         gaps, covered = _gaps(prometheus, sent, gap_query, start, end)
         notes += gaps
+        if shape == "error_ratio" and query_form(gap_query) is QueryForm.SELECTOR:
+            # a recording rule's series holds the ratio over the whole window, worked out from the
+            # data behind it, however recently the rule was loaded: its own samples say nothing of that
+            covered = None
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=printable(str(exc))), sent, shape)
     except QueryFailed as exc:
