@@ -136,6 +136,10 @@ def test_a_window_with_minutes_of_data_says_not_enough_data_rather_than_meets_th
     assert "meets the objective" not in row and "of the error budget left" not in row
     assert "meets the objective" in _row(page, "availability")
     assert "meets the objective" in _row(page, "recent")
+    # the SLOs page: least budget left first, the figure that judges nothing after those that do
+    slos = (out / "slos/index.html").read_text()
+    order = [line.split('"')[1] for line in slos.splitlines() if line.strip().startswith('<tr id="slo-')]
+    assert order == ["slo-ci-availability", "slo-ci-rule", "slo-ci-recent", "slo-ci-new"]
     measured = {m["slo"]: m["latest"] for m in json.loads((out / "catalog.json").read_text())["measurements"]}
     assert measured["new"]["too_little_data"].startswith("data for only ")
     assert "too_little_data" not in measured["availability"]

@@ -153,7 +153,8 @@ class SiteView:
     offering_by_id: Mapping[str, OfferingView] = field(default_factory=dict)
     tool_by_id: Mapping[str, ToolView] = field(default_factory=dict)
     # the SLOs page: every SLO of an offering not retired, least error budget left first (as
-    # the latest snapshot measured it), then those without figures, in catalog order
+    # the latest snapshot measured it), then those with too little data to judge, then those
+    # without figures, in catalog order
     slos_by_budget: tuple[tuple[OfferingView, SLOView], ...] = ()
 
 
@@ -634,8 +635,12 @@ def _by_budget_left(offerings: Sequence[OfferingView]) -> tuple[tuple[OfferingVi
     rows = [(o, s) for o in offerings if o.offering.lifecycle is not model.Lifecycle.RETIRED for s in o.slos]
 
     def left(row: tuple[OfferingView, SLOView]) -> tuple[int, float]:
-        remaining = row[1].measured.budget_remaining if row[1].measured is not None else None
-        return (0, remaining) if remaining is not None else (1, 0.0)
+        measured = row[1].measured
+        remaining = measured.budget_remaining if measured is not None else None
+        if remaining is None:
+            return (2, 0.0)
+        # figures from too little of the window judge nothing: after those that do
+        return (1, remaining) if measured is not None and measured.too_little else (0, remaining)
 
     return tuple(sorted(rows, key=left))  # stable: ties and SLOs without figures keep catalog order
 
