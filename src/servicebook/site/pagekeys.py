@@ -919,7 +919,7 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
     tools' and pages'); a new one otherwise."""
     last = remembered.last.get(_VIEWS)
     overdue = overdue_tools(site.catalog, site.build.date)  # what the build's date makes of review_by
-    inputs = (site.catalog, measured, overdue, _page_shows(remembered, site.pages, last))
+    inputs = (site.catalog, measured, _page_shows(remembered, site.pages, last), overdue)  # shows: [2]
     return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
 
 
