@@ -123,7 +123,7 @@ def test_check_diff_and_build_write_the_outputs_the_action_declares(runner, pull
     assert check.returncode == 0, check.stdout + check.stderr
     diff = runner.run("Describe the change in the catalog's terms", source="catalog", **{"diff-base": "main"})
     assert diff.returncode == 0, diff.stdout + diff.stderr
-    assert diff.outputs["summary"] == "1 change(s): 1 weaken a commitment, 0 strengthen one, 0 neutral"
+    assert diff.outputs["summary"] == "1 change: 1 weakens a commitment, 0 strengthen one, 0 neutral"
     markdown = Path(diff.outputs["markdown"]).read_text()
     assert "lowered from 99.5 % to 99 %" in markdown
     assert markdown in (runner.temp / "summary.md").read_text()  # the job's summary page shows it
@@ -153,12 +153,12 @@ def test_fail_on_weakened_fails_after_writing_the_diff(runner, pull_request) -> 
     # the job fails with an annotation that says where the diff is, and every output is written
     # first: a later step that runs on failure (to post the diff) reads them
     assert (
-        "::error title=servicebook::1 change(s) weaken a commitment (fail-on-weakened): the diff is on the job's "
+        "::error title=servicebook::1 change weakens a commitment (fail-on-weakened): the diff is on the job's "
         "summary page and in the diff-file output"
     ) in diff.stdout
     assert diff.outputs == {
         "markdown": str(runner.temp / "servicebook-diff.md"),
-        "summary": "1 change(s): 1 weaken a commitment, 0 strengthen one, 0 neutral",
+        "summary": "1 change: 1 weakens a commitment, 0 strengthen one, 0 neutral",
         "weakened": "1",
     }
     assert "⚠️ **Weakens a commitment:**" in (runner.temp / "servicebook-diff.md").read_text()
@@ -169,7 +169,7 @@ def test_fail_on_weakened_fails_after_writing_the_diff(runner, pull_request) -> 
         **{"diff-base": "main", "fail-on-weakened": "true"},
     )
     assert same.returncode == 0, same.stderr
-    assert same.outputs["summary"].startswith("0 change(s)")
+    assert same.outputs["summary"].startswith("0 changes: 0 weaken a commitment, 0 strengthen one")
 
 
 def test_strict_and_no_build_inputs(runner, pull_request) -> None:

@@ -225,7 +225,7 @@ def test_the_gitlab_review_job_of_a_forks_merge_request_diffs_only_what_the_merg
         diff = json.loads((checkout / "catalog-diff.json").read_text())
         assert (diff["base"]["commit"], diff["head"]["commit"]) == (base, head)
         assert [c["kind"] for c in diff["changes"]] == ["slo.objective"], log
-        assert "error: 1 change(s) weaken a commitment" in log
+        assert "error: 1 change weakens a commitment" in log
 
 
 @pytest.mark.git
@@ -233,7 +233,7 @@ def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_
     status, log, checkout = run_review_job(tmp_path, "true")
     assert status == 3, log
     assert log.endswith(
-        "error: 1 change(s) weaken a commitment (the component's fail-on-weakened input): the diff is above, "
+        "error: 1 change weakens a commitment (the component's fail-on-weakened input): the diff is above, "
         "and in the catalog-diff.md artifact\nservicebook check passed: 0 errors, 0 warnings\n"
     )  # (the log as stdout, then stderr)
     assert json.loads((checkout / "gl-code-quality-report.json").read_text()) == []

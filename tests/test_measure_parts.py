@@ -241,6 +241,7 @@ def test_promised_says_of_a_day_what_the_window_that_holds_it_measured() -> None
         "attainment": 0.995,
         "budget_remaining": 0.5,
         "reason": None,
+        "too_little_data": None,  # the snapshot did not say how much of the window had data
     }
     line, data = measured_on(snapshots, Moment(dt.date(2026, 3, 19)))("ci", "a") or ("", {})
     assert line.endswith(": could not be measured: down (measurements/2026-03-20T00-00-00Z.json)")

@@ -275,7 +275,23 @@ def test_export_without_base_url_says_where_to_set_it(run, site_copy) -> None:
         f"{root}/catalog.yaml:5:3: error: the Backstage entities link each offering to its page on the published "
         "site, but site.base_url is not set\n"
     ) in result.output
-    assert "  hint: add 'base_url:' (where the site is published) under 'site:'\n" in result.output
+    assert (
+        "  hint: add 'base_url:' (where the site is published) under 'site:'; to try the export before the site is "
+        "published, give its address with `export backstage --base-url URL`\n"
+    ) in result.output
+
+
+def test_export_before_the_site_is_published_takes_its_address_from_base_url(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(root, "", base_url=False)
+    result = run("export", "backstage", "--source", root, "--base-url", "http://127.0.0.1:8000/")
+    assert result.exit_code == 0, result.output
+    assert "  - url: http://127.0.0.1:8000/offerings/ci/\n" in result.stdout
+    refused = run("export", "backstage", "--source", root, "--base-url", "ftp://catalog.example.com/")
+    assert refused.exit_code == 2
+    assert refused.output == (
+        "error: --base-url 'ftp://catalog.example.com/': the site's address must be an https:// or http:// address\n"
+    )
 
 
 def test_an_owner_reference_that_backstage_would_refuse_is_an_error(run, site_copy) -> None:

@@ -117,7 +117,7 @@ def test_a_release_swapped_in_with_its_index_and_manifest_is_caught(
     assert "error: versions.json: differs from a rebuild" in errors
     assert "error: manifest.sha256: differs from a rebuild" in errors
     assert any(
-        e.startswith("error: v/0.4/: ") and e.endswith("file(s) differ from a rebuild of the repository's release")
+        e.startswith("error: v/0.4/: ") and e.endswith("files differ from a rebuild of the repository's release")
         for e in errors
     )
     assert "hint: where they differ, the published copy is not what this repository says was published" in result.stderr
@@ -429,6 +429,9 @@ def test_one_release_copied_on_its_own_is_verified_with_version(
     # without --version, the first hint says how to check it
     plain = cli("verify", "--source", repo.root, "--site", folder)
     assert plain.exit_code == 1
+    # the differences past the first ten are counted in words that agree with the count
+    more = [line for line in plain.stderr.splitlines() if line.startswith("error: the root: ")]
+    assert len(more) == 1 and more[0].endswith(" more files differ from a rebuild"), more
     hints = [line for line in plain.stderr.splitlines() if line.startswith("  hint: ")]
     assert hints[0] == (
         f"  hint: {folder} has no versions.json and no v/, and its catalog.json names commit {v04}, the commit of "

@@ -859,6 +859,9 @@ class MeasuredSLO:
     counted_as: str | None = None
     notes: tuple[str, ...] = ()  # counter resets, gaps: what the figures were measured around
     timezone: str | None = None  # a calendar window's: where its period began (None: rolling, or not recorded)
+    # seconds of [start, end] in which the data behind the figures had samples, to within the gap
+    # check's step; None: not checked (a window under two steps, or a snapshot written before it was said)
+    covered: int | None = None
 
     @property
     def budget_remaining(self) -> float | None:

@@ -1648,16 +1648,20 @@ def _unmapped_owners(c: _Check, catalog: model.Catalog, namespace: str) -> None:
             )
 
 
-def backstage_export(source: SourceText, checked: Checked[model.Catalog]) -> list[Problem]:
+def backstage_export(
+    source: SourceText, checked: Checked[model.Catalog], *, base_url_given: bool = False
+) -> list[Problem]:
     """What stops `export backstage` of a catalog that publishes no Backstage entities (no
     portals.backstage, which validation checks where there is one), where it is: each offering owner
-    without an entity reference, and site.base_url unset (the entities link to the site)."""
+    without an entity reference, and site.base_url unset (the entities link to the site) unless
+    `--base-url` gave the site's address (`base_url_given`)."""
     c = _Check(source, checked, None)
-    if checked.value.site.base_url is None:
+    if checked.value.site.base_url is None and not base_url_given:
         c.report(
             ("site",),
             "the Backstage entities link each offering to its page on the published site, but site.base_url is not set",
-            "add 'base_url:' (where the site is published) under 'site:'",
+            "add 'base_url:' (where the site is published) under 'site:'; to try the export before the site is "
+            "published, give its address with `export backstage --base-url URL`",
         )
     _unmapped_owners(c, checked.value, "default")
     return c.problems

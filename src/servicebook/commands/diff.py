@@ -76,7 +76,11 @@ def diff(source: Path, base: str | None, head: str | None, fmt: str, fail_on: st
         click.echo(to_markdown(changes, old.label(), new.label()), nl=False)
     weakened = sum(1 for c in changes if c.effect == "weakened")
     if (fail_on == "weakened" and weakened) or (fail_on == "any" and changes):
-        what = f"{weakened} change(s) weaken a commitment" if fail_on == "weakened" else f"{len(changes)} change(s)"
+        if fail_on == "weakened":
+            what = "1 change weakens" if weakened == 1 else f"{weakened} changes weaken"
+            what += " a commitment"
+        else:
+            what = "1 change" if len(changes) == 1 else f"{len(changes)} changes"
         click.echo(f"diff: {what} (--fail-on {fail_on})", err=True)
         raise SystemExit(3)
 

@@ -70,7 +70,13 @@ def _current_folder() -> Path:
     as `git init` itself takes the current folder). Elsewhere (the home folder, often) init would
     scatter a site among files of other kinds, so it asks for a folder instead."""
     cwd = Path()
-    entries = sorted(entry.name for entry in cwd.iterdir())
+    try:
+        entries = sorted(entry.name for entry in cwd.iterdir())
+    except OSError as exc:  # a folder one may enter but not list (mode 0311), or one gone meanwhile
+        raise UsageProblem(
+            f"cannot read the current folder ({exc.strerror or exc}): name the folder for the new site, "
+            "`servicebook init my-catalog`, somewhere you may write"
+        ) from None
     if not entries or ".git" in entries:
         return cwd
     shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")

@@ -21,7 +21,7 @@ from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown as show_progress
 from servicebook.errors import UsageProblem
 from servicebook.git.repo import build_info, catalog_state, open_repo
-from servicebook.measure.budget import attainment_text, budget_left_text, period_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text, too_little_data
 from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url, without_credentials
 from servicebook.measure.run import calendar_zones, chosen, not_begun
 from servicebook.measure.run import measure as measure_run
@@ -59,10 +59,17 @@ def result_line(r: model.MeasuredSLO) -> str:
     # a calendar window's start depends on its time zone and the end time: said, not left to a guess
     period = period_text(r.window, r.start, r.timezone)
     over = f"calendar {period}" if period is not None else describe_window(r.window)
-    line = (
-        f"  {name}: {attainment_text(r.attainment)} over the {over} (objective "
-        f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
-    )
+    little = too_little_data(r)
+    if little is not None:  # a figure of minutes of data is no verdict on the window's objective
+        line = (
+            f"  {name}: not enough data: {attainment_text(r.attainment)} over the {over}, from {little}: "
+            f"too little to judge the objective ({format_percent(r.objective)})"
+        )
+    else:
+        line = (
+            f"  {name}: {attainment_text(r.attainment)} over the {over} (objective "
+            f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
+        )
     return "\n".join([line, *(f"    note: {n}" for n in r.notes)])
 
 

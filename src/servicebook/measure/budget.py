@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from servicebook.catalog import model
 from servicebook.catalog.slo import describe_window, format_duration, window_days
 
 _CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3, "calendar-year": 12}
@@ -159,6 +160,25 @@ def from_ratio(error_ratio: float, objective: Decimal) -> Attainment:
         raise NotMeasurable(f"the error ratio is {error_ratio!r}: a share must be between 0 and 1")
     allowed = float((Decimal(100) - objective) / Decimal(100))
     return Attainment(1 - error_ratio, error_ratio / allowed)
+
+
+# the share of the window the data must cover for its figures to judge the objective: a window of
+# 30 days with minutes of data (a service new to Prometheus, a metric renamed) reads 100 %; a
+# Prometheus of the default 15 days' retention still judges a 30-day window
+ENOUGH_DATA = 0.25
+
+
+def too_little_data(r: model.MeasuredSLO) -> str | None:
+    """Why a measured result cannot judge its objective: "data for only 12 min of the 30 d
+    window (under a quarter of it)", when the data behind its figures covers less than
+    ENOUGH_DATA of the window; None when it covers enough, or was not checked (`covered` None)."""
+    if r.reason is not None or r.covered is None:
+        return None
+    seconds = int((r.end - r.start).total_seconds())
+    if r.covered >= ENOUGH_DATA * seconds:
+        return None
+    some = f"only {format_duration(r.covered)}" if r.covered > 0 else "almost none"
+    return f"data for {some} of the {format_duration(seconds)} window (under a quarter of it)"
 
 
 def attainment_text(share: float) -> str:

@@ -10,7 +10,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import format_percent
 from servicebook.git.in_effect import Moment
 from servicebook.git.promised import Measured
-from servicebook.measure.budget import attainment_text, budget_left_text, period_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text, too_little_data
 from servicebook.measure.snapshot import covering, utc_text
 
 
@@ -39,6 +39,7 @@ def measured_on(snapshots: Sequence[model.Snapshot], at: Moment) -> Measured:
             "attainment": r.attainment,
             "budget_remaining": r.budget_remaining,
             "reason": r.reason,
+            "too_little_data": too_little_data(r),
         }
         return _line(r, snapshot), data
 
@@ -52,6 +53,12 @@ def _line(r: model.MeasuredSLO, snapshot: model.Snapshot) -> str:
         span = f"the {period}, {span}"
     if r.reason is not None or r.attainment is None or r.budget_consumed is None:
         return f"measured {span}: could not be measured: {r.reason} ({snapshot.path})"
+    little = too_little_data(r)
+    if little is not None:
+        return (
+            f"measured {span}: not enough data: {attainment_text(r.attainment)} from {little}, too little to "
+            f"judge the objective then, {format_percent(r.objective)} ({snapshot.path})"
+        )
     return (
         f"measured {span}: {attainment_text(r.attainment)} (objective then {format_percent(r.objective)}), "
         f"{budget_left_text(r.budget_consumed)} ({snapshot.path})"

@@ -151,7 +151,12 @@ def measure_slo(
                 share = _counted_share(name, part, m.total)
                 figures, good, total, counted = _slices(ask, share, slo, (start, end), notes, why)
         asking[:] = ["coverage"]
-        notes += _gaps(prometheus, sent, gap_query, start, end)
+        gaps, covered = _gaps(prometheus, sent, gap_query, start, end)
+        notes += gaps
+        if shape == "error_ratio" and query_form(gap_query) is QueryForm.SELECTOR:
+            # a recording rule's series holds the ratio over the whole window, worked out from the
+            # data behind it, however recently the rule was loaded: its own samples say nothing of that
+            covered = None
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=printable(str(exc))), sent, shape)
     except QueryFailed as exc:
@@ -168,6 +173,7 @@ def measure_slo(
         total=total,
         counted_as=counted,
         notes=tuple(map(printable, notes)),
+        covered=covered,
     )
     return Measured(result, sent, shape)
 
@@ -490,12 +496,15 @@ def _gauge(ask: Ask, query: str, window: str, slo: model.SLO) -> tuple[Attainmen
     return from_counts(good, total, slo.objective), good, total, "samples"
 
 
-def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.datetime, end: dt.datetime) -> list[str]:
-    """Steps of the window with no data behind `query`, as notes ("no data from … to …")."""
+def _gaps(
+    prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.datetime, end: dt.datetime
+) -> tuple[list[str], int | None]:
+    """Steps of the window with no data behind `query`, as notes ("no data from … to …"), and
+    the seconds of the window the steps with data cover (None: not checked)."""
     seconds = int((end - start).total_seconds())
     step = gap_step(seconds)
     if seconds < 2 * step:
-        return []
+        return [], None
     duration = promql_duration(step)
     if query_form(query) is QueryForm.TEMPLATE:
         promql = with_window(query, duration)
@@ -511,8 +520,9 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
         return [
             f"gaps not checked: `{promql}` returned nothing at any {format_duration(step)} step, "
             f"though the query over the window did (are samples more than {format_duration(step // 2)} apart?)"
-        ]
+        ], None
     expected = range(round(first), round(end.timestamp()) + 1, step)
+    covered = min(seconds, step * len(seen.intersection(expected)))
     notes = []
     run_start: int | None = None
     for t in [*expected, None]:
@@ -527,7 +537,7 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
                 f"to within {format_duration(step)}); the figures are from the data there is"
             )
             run_start = None
-    return notes
+    return notes, covered
 
 
 def _range_in_parts(prometheus: Prometheus, promql: str, first: float, last: float, step: int) -> list[Series]:

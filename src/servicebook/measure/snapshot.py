@@ -12,7 +12,8 @@ A snapshot holds (documented in docs/measuring.md):
                             text, exact), window, timezone (a calendar window's, where its
                             period began), start, end, shape, queries (as sent), and
                             either attainment, budget_consumed, budget_remaining, good, total,
-                            counted_as and notes, or reason (why it was not measured)
+                            counted_as, notes and covered (the seconds of the window with
+                            data, when checked), or reason (why it was not measured)
   not_defined               "offering/slo" of the SLOs without a measurement
 """
 
@@ -106,6 +107,7 @@ def figures(r: model.MeasuredSLO) -> dict[str, Any]:
         "total": r.total,
         "counted_as": r.counted_as,
         "notes": list(r.notes),
+        **({"covered": r.covered} if r.covered is not None else {}),
     }
 
 
@@ -362,6 +364,7 @@ class _Reader:
                 self.fail((*at, "notes"), "'notes' must be a list of text")
                 notes = []
             counted = entry.get("counted_as")
+            covered = self.covered(entry, at, start, end)
             fields = {
                 "attainment": attainment,
                 "budget_consumed": consumed,
@@ -369,6 +372,7 @@ class _Reader:
                 "total": total,
                 "counted_as": counted if isinstance(counted, str) else None,
                 "notes": tuple(notes),
+                "covered": covered,
             }
         if len(self.problems) > before:
             return None
@@ -395,6 +399,26 @@ class _Reader:
                 f"'attainment' {attainment!r} is not good / total ({good:g} / {total:g})",
                 "a snapshot is written by `servicebook measure` and never edited; restore it from git",
             )
+
+    def covered(
+        self, entry: dict[str, Any], at: Path_, start: dt.datetime | None, end: dt.datetime | None
+    ) -> int | None:
+        """The seconds of the window with data; absent from snapshots written before they said it."""
+        if "covered" not in entry:
+            return None
+        value = entry["covered"]
+        longest = int((end - start).total_seconds()) if start is not None and end is not None else None
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= 0
+            and (longest is None or value <= longest)
+        ):
+            return value
+        self.fail(
+            (*at, "covered"), "'covered' must be the seconds of the window with data: a whole number, 0 to its length"
+        )
+        return None
 
     def text(self, data: dict[str, Any], at: Path_) -> str | None:
         value = data.get(str(at[-1]))

@@ -102,6 +102,8 @@ def document_measurements(site: model.SiteContent) -> list[dict[str, Any]]:
                 "timezone": r.timezone,
                 "stale": m.stale is not None,
                 **figures(r),
+                # figures from too little of the window to judge the objective (measure/budget.py)
+                **({"too_little_data": m.too_little} if m.too_little is not None else {}),
             }
             history = [
                 {"end": _utc(p.end), "attainment": p.attainment, "budget_remaining": p.budget_remaining}

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration
-from servicebook.measure.budget import attainment_text, budget_left_text, period_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text, too_little_data
 
 CHART_WIDTH = 160
 CHART_HEIGHT = 40
@@ -38,7 +38,8 @@ class MeasuredView:
     period: str | None  # a calendar window's: "week from Mon 30 Nov 00:00 (Europe/Berlin)"
     attainment: str | None  # "99.953 %"
     budget: str | None  # "53 % of the error budget left"
-    met: bool | None  # attainment at or above the objective
+    met: bool | None  # attainment at or above the objective; None with too little data to judge it
+    too_little: str | None  # "data for only 12 min of the 30 d window (under a quarter of it)"
     stale: str | None  # "stale: measured 9 d before this build (figures older than 2 d are stale)"
     history: tuple[Point, ...]  # every measured result of the SLO, oldest first
     chart: Markup | None  # two points or more
@@ -65,6 +66,7 @@ def measured_views(
     for key, (snapshot, r) in latest.items():
         points = tuple(history.get(key, ()))
         measured = r.attainment is not None and r.budget_consumed is not None
+        little = too_little_data(r)
         views[key] = MeasuredView(
             result=r,
             snapshot=snapshot.path,
@@ -72,7 +74,10 @@ def measured_views(
             period=period_text(r.window, r.start, r.timezone),
             attainment=attainment_text(r.attainment) if r.attainment is not None else None,
             budget=budget_left_text(r.budget_consumed) if r.budget_consumed is not None else None,
-            met=(r.attainment * 100 >= float(r.objective)) if measured and r.attainment is not None else None,
+            met=(r.attainment * 100 >= float(r.objective))
+            if measured and r.attainment is not None and not little
+            else None,
+            too_little=little,
             stale=_stale(r.end, built, stale_after_minutes),
             history=points,
             chart=chart(points, float(r.objective) / 100) if len(points) >= 2 else None,

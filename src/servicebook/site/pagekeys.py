@@ -60,7 +60,7 @@ from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
-from servicebook.site.views import OfferingView, ToolView, shown_per_page
+from servicebook.site.views import OfferingView, ToolView, overdue_tools, shown_per_page
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -842,7 +842,8 @@ def _cli_views_token(site: model.SiteContent, measured: Mapping[Any, object], na
     they are; `serve` compares the objects instead, `_views_token`)."""
     shows = named.shows
     others = (repr((p.slug, p.source, p.meta)) for p in site.pages if p.slug not in shows)
-    return digest("views", repr(site.catalog), repr(measured), named.pages(), *others)
+    overdue = repr(sorted(overdue_tools(site.catalog, site.build.date)))  # what the build's date makes of review_by
+    return digest("views", repr(site.catalog), repr(measured), overdue, named.pages(), *others)
 
 
 class _Named:
@@ -917,7 +918,8 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
     without writing their views out again (`shown`: 350 views of the 5k site, each holding its
     tools' and pages'); a new one otherwise."""
     last = remembered.last.get(_VIEWS)
-    inputs = (site.catalog, measured, _page_shows(remembered, site.pages, last))
+    overdue = overdue_tools(site.catalog, site.build.date)  # what the build's date makes of review_by
+    inputs = (site.catalog, measured, _page_shows(remembered, site.pages, last), overdue)  # shows: [2]
     return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
 
 

@@ -89,12 +89,13 @@ def radar_files(
     return {routes.TECHRADAR_AOE + name: data for name, data in techradar.aoe_radar(catalog, events, base_url).items()}
 
 
-def backstage_export_problems(source: Path) -> list[Problem]:
+def backstage_export_problems(source: Path, *, base_url_given: bool = False) -> list[Problem]:
     """What stops the Backstage export of the valid catalog in `source` that publishes no entities
-    itself (catalog/validate.py `backstage_export`), each where it is in catalog.yaml."""
+    itself (catalog/validate.py `backstage_export`), each where it is in catalog.yaml; with
+    `base_url_given` (`--base-url`), site.base_url unset is not one."""
     read = read_catalog(read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG))
     assert read.checked is not None  # the export loaded it valid
-    return backstage_export(read.source, read.checked)
+    return backstage_export(read.source, read.checked, base_url_given=base_url_given)
 
 
 def load_for_export(

@@ -16,6 +16,7 @@ import re
 import stat
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -202,6 +203,7 @@ def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jin
     env.filters["minutes"] = format_minutes
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["plural"] = plural
+    env.filters["title_heading"] = title_heading
     return env
 
 
@@ -251,6 +253,24 @@ def _theme_blocks_filled() -> dict[str, dict[str, list[str]]]:
                 for block in tree.find_all(jinja2.nodes.Block):
                     blocks.setdefault(block.name, []).append(path.name)
     return filled
+
+
+# a level-1 heading at the start of a rendered body, as content/markdown.py renders one (its text
+# escaped, its anchor link last)
+_OPENING_H1_RE = re.compile(
+    r'<h1 id="([^"<>]+)">([^<]*)<a class="anchor" href="#\1" aria-label="Link to this section">#</a></h1>\n?'
+)
+
+
+def title_heading(html: str, title: str) -> tuple[str | None, str]:
+    """A policy page's body that opens with a level-1 heading repeating the page's title (a page
+    brought in from a wiki or a README, its title written in front matter as `check` asks): that
+    heading's anchor and the body without it, for the page's own heading to take its place (one
+    h1, its anchor kept for the links to it); else (None, the body)."""
+    opening = _OPENING_H1_RE.match(html)
+    if opening is None or " ".join(unescape(opening[2]).split()) != " ".join(title.split()):
+        return None, html
+    return opening[1], html[opening.end() :]
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

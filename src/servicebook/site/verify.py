@@ -453,12 +453,19 @@ def _file_differences(
     out: list[str] = []
     for folder, lines in grouped.items():
         if folder and folder.removeprefix(routes.RELEASES).rstrip("/") in bad:
-            out.append(f"{folder}: {len(lines)} file(s) differ from a rebuild of the repository's release")
+            out.append(f"{folder}: {_files_differ(len(lines))} from a rebuild of the repository's release")
             continue
         out += lines[:SHOWN_PER_FOLDER]
         if len(lines) > SHOWN_PER_FOLDER:
-            out.append(f"{folder or 'the root'}: and {len(lines) - SHOWN_PER_FOLDER} more file(s)")
+            out.append(
+                f"{folder or 'the root'}: {_files_differ(len(lines) - SHOWN_PER_FOLDER, 'more ')} from a rebuild"
+            )
     return out
+
+
+def _files_differ(count: int, more: str = "") -> str:
+    """ "1 file differs", "12 more files differ": said of the files a rebuild does not match."""
+    return f"1 {more}file differs" if count == 1 else f"{count} {more}files differ"
 
 
 TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".sha256")

@@ -7,6 +7,7 @@ budgets, effective support and labels are worked out here once, in a determinist
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import itertools
 import operator
@@ -103,6 +104,7 @@ class ToolView:
     migration: model.Page | None
     used_by: tuple[OfferingLink, ...]
     policies: tuple[model.Page, ...]
+    overdue: bool = False  # its review_by is before the build's date: the decision is due for review
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,8 @@ class SiteView:
     offering_by_id: Mapping[str, OfferingView] = field(default_factory=dict)
     tool_by_id: Mapping[str, ToolView] = field(default_factory=dict)
     # the SLOs page: every SLO of an offering not retired, least error budget left first (as
-    # the latest snapshot measured it), then those without figures, in catalog order
+    # the latest snapshot measured it), then those with too little data to judge, then those
+    # without figures, in catalog order
     slos_by_budget: tuple[tuple[OfferingView, SLOView], ...] = ()
 
 
@@ -357,11 +360,21 @@ class _SiteMade:
     keys: dict[int, tuple[Any, ...]]
 
 
+def overdue_tools(catalog: model.Catalog, built: dt.datetime | None) -> frozenset[str]:
+    """The tool decisions whose review_by is before the build's date (None: a build without a date
+    judges none), which their views say: what the build's date makes of the review dates."""
+    if built is None:
+        return frozenset()
+    today = built.date()
+    return frozenset(t.id for t in catalog.tools if t.review_by is not None and t.review_by < today)
+
+
 def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView:
     """The site's views; with a `memo` (a release's build, see ViewMemo), the offerings' and
     tools' views that the last site view made from the same inputs are that view's objects.
     While the catalog is the very one the memo's last site view was made of and shows the same
-    measurements (`serve`, after an edit of pages), that view is patched: only the tool views
+    measurements and tool decisions overdue for review (`serve`, after an edit of pages), that
+    view is patched: only the tool views
     whose pages are not the very ones, and the offering views holding those tools or pages, are
     made again (the others are what the memo would give: at 20,000 pages, the 350 views' keys
     made again were ~15 ms of a rebuild)."""
@@ -369,7 +382,13 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
     shared = memo if memo is not None else ViewMemo()  # without one: one object for each offering's link
     measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
     last = shared.site
-    patch = last is not None and last.catalog is catalog and last.measured == measured
+    overdue = overdue_tools(catalog, site.build.date)  # each tool decision's view says whether it is
+    patch = (
+        last is not None
+        and last.catalog is catalog
+        and last.measured == measured
+        and overdue_tools(last.catalog, last.view.site.build.date) == overdue
+    )
     if patch:
         assert last is not None
         measured = last.measured  # (the very views the SLOs' views were made of)
@@ -428,6 +447,7 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
             pages.get(t.migration) if t.migration else None,  # migration
             tuple(link(o) for o in sorted(tool_users.get(t.id, []), key=_name_key)),  # used_by
             tool_pages.get(t.id, ()),  # policies (the very tuple while its pages are: `_pages_made`)
+            t.id in overdue,  # overdue
         )
         keys[id(view)] = key
         return view
@@ -615,8 +635,12 @@ def _by_budget_left(offerings: Sequence[OfferingView]) -> tuple[tuple[OfferingVi
     rows = [(o, s) for o in offerings if o.offering.lifecycle is not model.Lifecycle.RETIRED for s in o.slos]
 
     def left(row: tuple[OfferingView, SLOView]) -> tuple[int, float]:
-        remaining = row[1].measured.budget_remaining if row[1].measured is not None else None
-        return (0, remaining) if remaining is not None else (1, 0.0)
+        measured = row[1].measured
+        remaining = measured.budget_remaining if measured is not None else None
+        if remaining is None:
+            return (2, 0.0)
+        # figures from too little of the window judge nothing: after those that do
+        return (1, remaining) if measured is not None and measured.too_little else (0, remaining)
 
     return tuple(sorted(rows, key=left))  # stable: ties and SLOs without figures keep catalog order
 
