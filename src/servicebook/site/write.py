@@ -83,6 +83,12 @@ class Spooled(str):
 
 RESTAMPED = ".restamped-"  # then a number: no output's path (the site's top holds its own few names)
 
+SPILLED = ".spilled-"  # then a number: a large file the build's process made, in the spool folder (SiteFiles)
+# the size from which a file set into SiteFiles that have a spool folder goes there at once: at
+# 5,000 pages the manifest (1.1 MB), pages-by-version.json and the feed (0.5 MB each), which
+# `serve` held from the render to the write stage, where a rebuild's resident set peaks
+SPILL_FROM = 64 * 1024
+
 
 class SiteFiles(MutableMapping[str, bytes]):
     """Output files by path, in insertion order: bytes in memory, or files on disk that are read
@@ -90,8 +96,12 @@ class SiteFiles(MutableMapping[str, bytes]):
     output (moved into the staging folder later), and pages kept from the last build stay in
     `public/` (hard-linked later), so thousands of pages need not all be held in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool: Path | None = None) -> None:
         self._data: dict[str, bytes | str] = {}  # str: a file on disk (see `put_file`)
+        # where a file of SPILL_FROM bytes or more set in (`__setitem__`) is written as it is set,
+        # at the folder's top under a name of its own (SPILLED): the write stage moves it to its place
+        self._spool = os.fspath(spool) if spool is not None else None
+        self._spilled = 0
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
         self.scans: dict[str, PageLinks | HeldLinks] = {}  # links and ids of pages, read when they were rendered
         self._buffer: bytearray | None = None  # what `sha256` reads files into
@@ -120,6 +130,13 @@ class SiteFiles(MutableMapping[str, bytes]):
         return made.hexdigest()
 
     def __setitem__(self, path: str, value: bytes) -> None:
+        if self._spool is not None and len(value) >= SPILL_FROM:
+            self._spilled += 1
+            target = f"{self._spool}/{SPILLED}{self._spilled}"
+            with open(target, "xb") as file:
+                file.write(value)
+            self.put_file(path, target, movable=True)
+            return
         self._data[path] = value
         self.spooled.discard(path)
         self.scans.pop(path, None)
