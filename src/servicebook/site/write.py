@@ -130,14 +130,18 @@ class SiteFiles(MutableMapping[str, bytes]):
         return made.hexdigest()
 
     def __setitem__(self, path: str, value: bytes) -> None:
-        if self._spool is not None and len(value) >= SPILL_FROM:
+        self.put(path, value)
+
+    def put(self, path: str, value: bytes | list[bytes]) -> None:
+        """A file's bytes, or its parts in order (a large file need not be joined in memory)."""
+        if self._spool is not None and (len(value) if isinstance(value, bytes) else sum(map(len, value))) >= SPILL_FROM:
             self._spilled += 1
             target = f"{self._spool}/{SPILLED}{self._spilled}"
             with open(target, "xb") as file:
-                file.write(value)
+                file.writelines((value,) if isinstance(value, bytes) else value)
             self.put_file(path, target, movable=True)
             return
-        self._data[path] = value
+        self._data[path] = value if isinstance(value, bytes) else b"".join(value)
         self.spooled.discard(path)
         self.scans.pop(path, None)
 
