@@ -473,3 +473,18 @@ def test_serve_s_manifest_is_its_kept_lines_put_right_and_written_as_they_are(
     assert files["manifest.sha256"] == first.replace(
         hashlib.sha256(b"b").hexdigest().encode(), hashlib.sha256(b"B").hexdigest().encode()
     )
+
+
+def test_a_spilled_file_given_another_place_leaves_no_stray_file_in_the_spool_folder(tmp_path: Path) -> None:
+    # the spool folder may become the new site as it is: a file spilled there and then replaced
+    # or removed would be published under its spilled name
+    large = b"x" * write.SPILL_FROM
+    files = SiteFiles(tmp_path)
+    files["a.json"] = large
+    files["a.json"] = large + b"y"  # made again
+    files["b.json"] = large
+    del files["b.json"]
+    files["c.json"] = large
+    files.put_file("c.json", tmp_path / "c.json", movable=True)  # a file of its own at its place
+    assert [p.name for p in tmp_path.iterdir()] == [files.file("a.json").name]  # type: ignore[union-attr]
+    assert files["a.json"] == large + b"y"

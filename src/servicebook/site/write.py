@@ -134,6 +134,7 @@ class SiteFiles(MutableMapping[str, bytes]):
 
     def put(self, path: str, value: bytes | list[bytes]) -> None:
         """A file's bytes, or its parts in order (a large file need not be joined in memory)."""
+        self._unspill(path)
         if self._spool is not None and (len(value) if isinstance(value, bytes) else sum(map(len, value))) >= SPILL_FROM:
             self._spilled += 1
             target = f"{self._spool}/{SPILLED}{self._spilled}"
@@ -145,7 +146,15 @@ class SiteFiles(MutableMapping[str, bytes]):
         self.spooled.discard(path)
         self.scans.pop(path, None)
 
+    def _unspill(self, path: str) -> None:
+        """The file `path` was spilled to (`put`), removed as its place is given to another: the
+        spool folder may become the new site as it is (write_site), where it would be a stray file."""
+        old = self._data.get(path)
+        if self._spool is not None and isinstance(old, str) and old.startswith(f"{self._spool}/{SPILLED}"):
+            Path(old).unlink(missing_ok=True)
+
     def __delitem__(self, path: str) -> None:
+        self._unspill(path)
         del self._data[path]
         self.spooled.discard(path)
         self.scans.pop(path, None)
@@ -168,7 +177,10 @@ class SiteFiles(MutableMapping[str, bytes]):
         """A file on disk, read when asked for; `movable`: one of the build's own (in the spool
         folder), which the write stage may move. Held as a string: a `Path` for each of a large
         site's files took as much of the parent's memory as the pages' link scans."""
-        self._data[path] = os.fspath(file)
+        file = os.fspath(file)
+        if self._data.get(path) != file:
+            self._unspill(path)
+        self._data[path] = file
         self.scans.pop(path, None)
         if movable:
             self.spooled.add(path)
