@@ -4,6 +4,7 @@ first rebuild after a full build, and records exactly what the output then holds
 from __future__ import annotations
 
 import ctypes.util
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
 from servicebook.site import libc as libc_module
-from servicebook.site import write
+from servicebook.site import outputs, write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
 from servicebook.site.heap import give_back
@@ -426,3 +427,84 @@ def test_a_serve_write_stage_makes_the_links_of_the_kept_pages_only_as_it_asks_f
         assert _layout(output) == _layout(cold), step
         assert identities == tree_identity(output), step
         before = site
+
+
+def test_a_large_file_set_into_the_files_of_a_spooled_render_goes_to_the_spool_folder_at_once(tmp_path: Path) -> None:
+    # the manifest, pages-by-version.json and the feed are made in the build's own process: held
+    # in memory from the render to the write stage, they were 2 MiB of serve's peak at 5,000 pages
+    large, small = b"x" * write.SPILL_FROM, b"y" * (write.SPILL_FROM - 1)
+    files = SiteFiles(tmp_path)
+    files["manifest.sha256"] = large
+    files["versions.json"] = small
+    spilled = files.file("manifest.sha256")
+    assert spilled is not None and spilled.parent == tmp_path and spilled.read_bytes() == large
+    assert files["manifest.sha256"] == large and files.sha256("manifest.sha256") == hashlib.sha256(large).hexdigest()
+    assert files.file("versions.json") is None and files["versions.json"] == small  # in memory
+    files["changes/feed.xml"] = large  # a second one beside the first, under a name of its own
+    assert files.file("changes/feed.xml") not in (None, spilled)
+    in_memory = SiteFiles()  # no spool folder (`check`, a small site): every file in memory
+    in_memory["manifest.sha256"] = large
+    assert in_memory.file("manifest.sha256") is None and in_memory["manifest.sha256"] == large
+
+
+@pytest.mark.slow
+def test_a_spooled_build_moves_its_large_made_files_into_place_and_equals_one_in_memory(
+    site_copy: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import servicebook.site.build as build_module
+
+    site = site_copy("example")
+    assert build(_options(site)).files > 0
+    in_memory = {p: (site / "public" / p).read_bytes() for p in _files(site / "public")}
+    shutil.rmtree(site / "public")
+    monkeypatch.setattr(build_module, "SPOOL_FROM", 0)
+    monkeypatch.setattr(write, "SPILL_FROM", 1024)  # the example site's manifest is a few KB
+    seen: list[Path | None] = []
+    checked = build_module._verify
+
+    def spy(options: Options, loaded: Any, files: SiteFiles, *args: Any, **kwargs: Any) -> Any:
+        seen.append(files.file("manifest.sha256"))
+        return checked(options, loaded, files, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_verify", spy)
+    assert build(_options(site)).files > 0
+    assert seen and seen[0] is not None and seen[0].name.startswith(write.SPILLED)
+    assert {p: (site / "public" / p).read_bytes() for p in _files(site / "public")} == in_memory
+    assert not list(site.glob(".public.*"))  # the spool folder went with the build
+
+
+def test_serve_s_manifest_is_its_kept_lines_put_right_and_written_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the manifest made from the last one's lines (`serve`) was joined, 1.1 MB at 5,000 pages,
+    # each rebuild: its lines go to the spool folder as they are
+    files = SiteFiles(tmp_path)
+    files["a.html"], files["b.html"] = b"a", b"b"
+    lines, made = outputs.ManifestLines(), outputs.add_published_outputs
+    made(files, (), {}, {}, lines)
+    first = files["manifest.sha256"]
+    parts = lines.make(files, {}, lambda path: hashlib.sha256(files[path]).hexdigest())
+    assert parts is lines.lines and b"".join(parts) == first  # the very lines, not joined
+    files["b.html"] = b"B"
+    monkeypatch.setattr(write, "SPILL_FROM", 1)
+    made(files, (), {}, {}, lines)
+    spilled = files.file("manifest.sha256")
+    assert spilled is not None and spilled.read_bytes() == files["manifest.sha256"]
+    assert files["manifest.sha256"] == first.replace(
+        hashlib.sha256(b"b").hexdigest().encode(), hashlib.sha256(b"B").hexdigest().encode()
+    )
+
+
+def test_a_spilled_file_given_another_place_leaves_no_stray_file_in_the_spool_folder(tmp_path: Path) -> None:
+    # the spool folder may become the new site as it is: a file spilled there and then replaced
+    # or removed would be published under its spilled name
+    large = b"x" * write.SPILL_FROM
+    files = SiteFiles(tmp_path)
+    files["a.json"] = large
+    files["a.json"] = large + b"y"  # made again
+    files["b.json"] = large
+    del files["b.json"]
+    files["c.json"] = large
+    files.put_file("c.json", tmp_path / "c.json", movable=True)  # a file of its own at its place
+    assert [p.name for p in tmp_path.iterdir()] == [files.file("a.json").name]  # type: ignore[union-attr]
+    assert files["a.json"] == large + b"y"

@@ -49,7 +49,7 @@ from servicebook.site.catalog_json import (
 )
 from servicebook.site.changes import HistoryView, atom_feed
 from servicebook.site.search import SearchMemory, index_files
-from servicebook.site.templates import DataSpec
+from servicebook.site.templates import DataSpec, Made, joined
 from servicebook.site.views import SiteView
 
 
@@ -97,7 +97,7 @@ class FromPublished:
 @dataclass(frozen=True, slots=True)
 class DataOutput:
     path: str
-    make: Callable[[FromCatalog], bytes]
+    make: Callable[[FromCatalog], Made]
     inputs: Callable[[FromCatalog], str]  # what it depends on beyond what every page does, as a digest
     # True: `inputs` is all it is made from but the code (the search index's files, made before
     # their keys are asked, declare a digest of their own bytes), so it is keyed by that alone, not
@@ -120,11 +120,11 @@ class SiteFiles:
 @dataclass(frozen=True, slots=True)
 class PublishedOutput:
     path: str
-    make: Callable[[FromPublished], bytes | None]  # None: this build has no such file
+    make: Callable[[FromPublished], Made | None]  # None: this build has no such file
 
 
-def _catalog_json(made: FromCatalog) -> bytes:
-    return catalog_json(made.site, made.catalog_lines, made.section_lines)
+def _catalog_json(made: FromCatalog) -> Made:
+    return catalog_json_parts(made.site, made.catalog_lines, made.section_lines)
 
 
 def _schema_json(_made: FromCatalog) -> bytes:
@@ -238,7 +238,7 @@ class VersionPages:
         self.root: tuple[frozenset[str], str] | None = None  # the root site's (its files' paths, its part)
 
 
-def _manifest(made: FromPublished) -> bytes:
+def _manifest(made: FromPublished) -> Made:
     files, hashed = made.files, made.hashed
     sha256 = files.sha256 if isinstance(files, write.SiteFiles) else None
     if hashed is None:
@@ -276,9 +276,11 @@ class ManifestLines:
         # taken from, the paths of those left out)
         self.taken: tuple[object, object, Set[str]] | None = None
 
-    def make(self, files: Mapping[str, bytes], known: Mapping[str, str], digest_of: Callable[[str], str]) -> bytes:
+    def make(self, files: Mapping[str, bytes], known: Mapping[str, str], digest_of: Callable[[str], str]) -> Made:
         """manifest.sha256 of `files` (git.versions.manifest), `digest_of` called for each file
-        not `known`. When `known` was taken from the hashes these lines' build published, less
+        not `known`: these lines themselves, where they are put right (to be written, or joined,
+        at once: the next build puts them right again), not joined here (1.1 MB at 5,000 pages,
+        made each `serve` rebuild). When `known` was taken from the hashes these lines' build published, less
         some paths (`taken`), each known hash is the one its line says, and the lines to put right
         are those paths': neither is found again of every file."""
         have = files.paths() if isinstance(files, write.SiteFiles) else files.keys()
@@ -307,7 +309,7 @@ class ManifestLines:
             if digests[path] != digest:
                 digests[path] = digest
                 lines[at[path]] = f"{digest}  {path}\n".encode()
-        return b"".join(lines)
+        return lines
 
     def _made_from(self, text: bytes, paths: list[str], known: Mapping[str, str], made: Mapping[str, str]) -> None:
         """The lines of `text`, a manifest of the files `paths` (in its order) made of the hashes
@@ -399,8 +401,12 @@ def add_published_outputs(
     given = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions, made or {})
     for output in PUBLISHED:
         data = output.make(given)
-        if data is not None:
-            files[output.path] = data
+        if data is None:
+            continue
+        if isinstance(files, write.SiteFiles):  # (in parts, where it can write them so: `put`)
+            files.put(output.path, data)
+        else:
+            files[output.path] = joined(data)
 
 
 CATALOG_SECTIONS = "catalog-sections"  # the store's entries of catalog.json's catalog sections, by the catalog's key
@@ -434,6 +440,14 @@ def catalog_json(
     """catalog.json; with `kept` (`serve`), the lines of its catalog sections and of its pages are
     taken from there while the catalog, or the page, is the one they were made of; with
     `sections` (the command line: `stored_sections`), the lines of its catalog sections."""
+    return joined(catalog_json_parts(site, kept, sections))
+
+
+def catalog_json_parts(
+    site: model.SiteContent, kept: CatalogLines | None = None, sections: Sequence[str] | None = None
+) -> Made:
+    """catalog.json as `catalog_json` makes it; with `kept`, in parts (the pages' lines as kept,
+    never joined here: written one after another into the spool folder, templates.render_one)."""
     if kept is not None:
         made: Sequence[str] = kept.of(site.catalog)
     else:
@@ -450,7 +464,7 @@ def catalog_json(
         if not site.pages:
             kept.page_block(site.pages)
             return head + b"[]\n}\n"
-        return kept.page_block(site.pages, head + b"[\n    ", b"\n  ]\n}\n")
+        return kept.page_parts(site.pages, head + b"[\n    ", b"\n  ]\n}\n")
     items = (_item(document_page(p)) for p in site.pages)
     out = io.BytesIO()
     out.write(head)
@@ -524,20 +538,25 @@ class CatalogLines:
         return [*settings, _list_line("offerings", offerings), _list_line("tools", tools)]
 
     def page_block(self, pages: Sequence[model.Page], before: bytes = b"", after: bytes = b"") -> bytes:
+        """`page_parts`, joined."""
+        return b"".join(self.page_parts(pages, before, after))
+
+    def page_parts(self, pages: Sequence[model.Page], before: bytes = b"", after: bytes = b"") -> list[bytes]:
         """The pages' lines as catalog.json has them, joined (b"" for none), between `before` and
         `after`, from the last build's (`order`, `encoded`) while `pages` are as many: each page
         that is not the very object at its place has its line made again (found at once, not page
         by page), or taken from the place it had; when there are not as many pages, `page_lines`,
-        from these. The lines are held once, as bytes: `pages` is left empty. Made in one join,
-        `before` and `after` with them: at 20,000 pages the block is 8 MB, and each bytes added
-        to it was a copy of all of it (three a rebuild, each in memory the kernel found anew)."""
+        from these. The lines are held once, as bytes: `pages` is left empty. In parts, not
+        joined: at 20,000 pages the block is 8 MB, and each bytes added to it was a copy of all
+        of it (three a rebuild, each in memory the kernel found anew); at 5,000 the joined file
+        (3.7 MB) was what a one-page `serve` rebuild's render peaked with."""
         order, encoded = self.order, self.encoded
         if len(order) != len(pages) or not pages:
             if not self.pages and order:
                 self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
             lines = self.page_lines(pages)
             self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
-            return self._digest(_joined(before, self.encoded, after), before, 0)
+            return self._digest(_parts(before, self.encoded, after), before, 0)
         moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
         freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
         first = len(encoded)  # the first line that differs from the last document's
@@ -553,13 +572,13 @@ class CatalogLines:
         same = len(before) + sum(map(len, itertools.islice(encoded, first))) + first * len(_SEPARATOR)
         if first == len(encoded):
             same -= len(_SEPARATOR)
-        return self._digest(_joined(before, encoded, after), before, same)
+        return self._digest(_parts(before, encoded, after), before, same)
 
-    def _digest(self, made: bytes, before: bytes, same: int) -> bytes:
-        """`made` (a document that begins with `before`), its SHA-256 noted (`digest`), resumed
-        from the last state the last document's hash had before its bytes end being the same as
-        `made`'s (`same` of them, when `before` is the last one's): at 20,000 pages the document
-        is 8 MB, and a one-page edit changes one line of it."""
+    def _digest(self, made: list[bytes], before: bytes, same: int) -> list[bytes]:
+        """`made` (the parts of a document that begins with `before`), its SHA-256 noted
+        (`digest`), resumed from the last state the last document's hash had before its bytes end
+        being the same as `made`'s (`same` of them, when `before` is the last one's): at 20,000
+        pages the document is 8 MB, and a one-page edit changes one line of it."""
         marks = self.marks
         if not before or not self.hashes:  # (the lines alone: no document; or not asked for)
             self.digest = None
@@ -570,14 +589,25 @@ class CatalogLines:
         if not marks:
             marks.append(hashlib.sha256())
         state = marks[-1].copy()
-        view = memoryview(made)
-        at = (len(marks) - 1) * HASH_STEP
-        while at < len(made):
-            state.update(view[at : at + HASH_STEP])
-            at += HASH_STEP
-            if at < len(made):
-                marks.append(state.copy())
-        self.hashed_before, self.digest = before, (len(made), state.hexdigest())
+        size = sum(map(len, made))
+        at = (len(marks) - 1) * HASH_STEP  # the first byte not hashed yet
+        mark = at + HASH_STEP  # where the next state is kept
+        start = 0  # where `part` begins in the document
+        for part in made:
+            end = start + len(part)
+            if at == start and end < mark:  # (the most of them: a part hashed whole)
+                state.update(part)
+                at = end
+            while at < end:
+                stop = min(end, mark)
+                state.update(memoryview(part)[at - start : stop - start])
+                at = stop
+                if at == mark:
+                    if at < size:
+                        marks.append(state.copy())
+                    mark += HASH_STEP
+            start = end
+        self.hashed_before, self.digest = before, (size, state.hexdigest())
         return made
 
     def bodies(self, pages: Sequence[model.Page], *after: str) -> str:
@@ -623,13 +653,15 @@ BODIES_STEP = 512  # pages between two states of the hash of what catalog.json i
 _SEPARATOR = b",\n    "  # between two pages' lines in catalog.json
 
 
-def _joined(before: bytes, lines: list[bytes], after: bytes) -> bytes:
-    """`before + b",\\n    ".join(lines) + after`, in one join (one copy of the lines)."""
+def _parts(before: bytes, lines: list[bytes], after: bytes) -> list[bytes]:
+    """The parts of `before + b",\\n    ".join(lines) + after`, in order, the lines not copied."""
     if not lines:
-        return before + after
-    if len(lines) == 1:
-        return b"".join((before, lines[0], after))
-    return b",\n    ".join([before + lines[0], *itertools.islice(lines, 1, len(lines) - 1), lines[-1] + after])
+        return [before, after]
+    parts = [_SEPARATOR] * (2 * len(lines) + 1)
+    parts[0] = before
+    parts[1::2] = lines
+    parts[-1] = after
+    return parts
 
 
 def _slo_names(names: openslo.Names, o: model.Offering) -> tuple[str, ...]:

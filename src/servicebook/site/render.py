@@ -327,7 +327,7 @@ def render_site(
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
     view = site_view(site, carried.views if carried is not None else views)
-    files = SiteFiles()
+    files = SiteFiles(spool)  # a large file made here goes to the spool folder at once
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}
     changes = _history(history, common, versioning.releases, shown_history)

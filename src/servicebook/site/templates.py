@@ -72,6 +72,17 @@ class PageSpec:
     context: dict[str, Any]
 
 
+# a data file's bytes, or its parts in order: written part by part into the spool folder, not
+# joined in memory first (catalog.json, 3.7 MB at 5,000 pages, was a one-page `serve` rebuild's
+# largest object in its process: outputs.catalog_json_parts)
+Made = bytes | list[bytes]
+
+
+def joined(made: Made) -> bytes:
+    """A data file's bytes, from its parts where it was made of parts."""
+    return made if isinstance(made, bytes) else b"".join(made)
+
+
 @dataclass(frozen=True, slots=True)
 class DataSpec:
     """A file made by code rather than a template, as a job for the render workers (outputs.DATA
@@ -79,7 +90,7 @@ class DataSpec:
     every page does (build._reuse)."""
 
     path: str
-    make: Callable[[], bytes]
+    make: Callable[[], Made]
     inputs: str
     complete: bool = False  # `inputs` covers all it is made from but the code: its key needs no more
 
@@ -311,8 +322,11 @@ def spooled(renderer: Renderer, index: int) -> Path:
 def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks | None] | list[Problem]:
     """One page (None: written to the spool folder) and its links, or its problems (a
     RenderError does not survive the trip back from a worker); or one of the `data` files."""
+    data: Made
     if index >= len(renderer.specs):
         data = renderer.data[index - len(renderer.specs)].make()
+        if renderer.spool is None:  # (a worker's result, or a file held in memory)
+            data = joined(data)
         links = None
     else:
         spec = renderer.specs[index]
@@ -322,6 +336,7 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
             return exc.problems
         links = scan_page(spec.path, data, renderer.known, renderer.links, _body(spec))
     if renderer.spool is None:
+        assert isinstance(data, bytes)
         return data, links
     target = spooled(renderer, index)
     if index < len(renderer.specs):  # a page: most have a folder of their own
@@ -329,7 +344,11 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
     elif target.parent not in renderer.folders:  # most data files share a few folders
         target.parent.mkdir(parents=True, exist_ok=True)
         renderer.folders.add(target.parent)
-    target.write_bytes(data)
+    with open(target, "wb") as file:
+        if isinstance(data, bytes):
+            file.write(data)
+        else:
+            file.writelines(data)
     return None, links
 
 

@@ -83,6 +83,12 @@ class Spooled(str):
 
 RESTAMPED = ".restamped-"  # then a number: no output's path (the site's top holds its own few names)
 
+SPILLED = ".spilled-"  # then a number: a large file the build's process made, in the spool folder (SiteFiles)
+# the size from which a file set into SiteFiles that have a spool folder goes there at once: at
+# 5,000 pages the manifest (1.1 MB), pages-by-version.json and the feed (0.5 MB each), which
+# `serve` held from the render to the write stage, where a rebuild's resident set peaks
+SPILL_FROM = 64 * 1024
+
 
 class SiteFiles(MutableMapping[str, bytes]):
     """Output files by path, in insertion order: bytes in memory, or files on disk that are read
@@ -90,8 +96,12 @@ class SiteFiles(MutableMapping[str, bytes]):
     output (moved into the staging folder later), and pages kept from the last build stay in
     `public/` (hard-linked later), so thousands of pages need not all be held in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool: Path | None = None) -> None:
         self._data: dict[str, bytes | str] = {}  # str: a file on disk (see `put_file`)
+        # where a file of SPILL_FROM bytes or more set in (`__setitem__`) is written as it is set,
+        # at the folder's top under a name of its own (SPILLED): the write stage moves it to its place
+        self._spool = os.fspath(spool) if spool is not None else None
+        self._spilled = 0
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
         self.scans: dict[str, PageLinks | HeldLinks] = {}  # links and ids of pages, read when they were rendered
         self._buffer: bytearray | None = None  # what `sha256` reads files into
@@ -130,11 +140,31 @@ class SiteFiles(MutableMapping[str, bytes]):
             return None
 
     def __setitem__(self, path: str, value: bytes) -> None:
-        self._data[path] = value
+        self.put(path, value)
+
+    def put(self, path: str, value: bytes | list[bytes]) -> None:
+        """A file's bytes, or its parts in order (a large file need not be joined in memory)."""
+        self._unspill(path)
+        if self._spool is not None and (len(value) if isinstance(value, bytes) else sum(map(len, value))) >= SPILL_FROM:
+            self._spilled += 1
+            target = f"{self._spool}/{SPILLED}{self._spilled}"
+            with open(target, "xb") as file:
+                file.writelines((value,) if isinstance(value, bytes) else value)
+            self.put_file(path, target, movable=True)
+            return
+        self._data[path] = value if isinstance(value, bytes) else b"".join(value)
         self.spooled.discard(path)
         self.scans.pop(path, None)
 
+    def _unspill(self, path: str) -> None:
+        """The file `path` was spilled to (`put`), removed as its place is given to another: the
+        spool folder may become the new site as it is (write_site), where it would be a stray file."""
+        old = self._data.get(path)
+        if self._spool is not None and isinstance(old, str) and old.startswith(f"{self._spool}/{SPILLED}"):
+            Path(old).unlink(missing_ok=True)
+
     def __delitem__(self, path: str) -> None:
+        self._unspill(path)
         del self._data[path]
         self.spooled.discard(path)
         self.scans.pop(path, None)
@@ -162,7 +192,10 @@ class SiteFiles(MutableMapping[str, bytes]):
         """A file on disk, read when asked for; `movable`: one of the build's own (in the spool
         folder), which the write stage may move. Held as a string: a `Path` for each of a large
         site's files took as much of the parent's memory as the pages' link scans."""
-        self._data[path] = os.fspath(file)
+        file = os.fspath(file)
+        if self._data.get(path) != file:
+            self._unspill(path)
+        self._data[path] = file
         self.scans.pop(path, None)
         if movable:
             self.spooled.add(path)
