@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from servicebook.cli import main
 from servicebook.site.fresh import code_digest
 
 from .cliserver import cli_server
+from .promhelp import INSTALL, Counter, Gauge, installed, prometheus
 
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
@@ -328,6 +330,25 @@ def _committed_minimal(tmp_path_factory: pytest.TempPathFactory) -> GitSite:
     site = GitSite(root)  # (session fixtures are made before a test's own: the marker check is not yet on)
     site.commit("Initial catalog")
     return site
+
+
+@contextlib.contextmanager
+def real_prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]:
+    """A real Prometheus holding `series` (tests/promhelp.py) at the URL yielded, for a module's
+    `server` fixture; missing, a skip on a developer's machine and a failure in CI."""
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(folder, series) as url:
+        yield url
+
+
+def measured_site(root: Path, slos: str) -> GitSite:
+    """The minimal site at `root` with its offering's SLOs replaced by `slos` (YAML at the
+    offering's indentation), in a repository of its own with nothing committed yet."""
+    shutil.copytree(SITES / "minimal", root)
+    text = (root / "catalog.yaml").read_text()
+    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
+    (root / "catalog.yaml").write_text(text.replace(old, slos, 1))
+    return GitSite(root)
 
 
 @pytest.fixture

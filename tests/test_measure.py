@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
-import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +17,8 @@ import pytest
 
 from servicebook.measure.prometheus import Prometheus, QueryFailed
 from servicebook.measure.snapshot import read_all
-from tests.conftest import SITES, GitSite, require_component
-from tests.promhelp import INSTALL, STEP, Counter, Gauge, installed, prometheus
+from tests.conftest import GitSite, measured_site, real_prometheus
+from tests.promhelp import STEP, Counter, Gauge
 
 pytestmark = pytest.mark.git
 
@@ -162,19 +161,13 @@ SLOS = """\
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
-    with prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
+    with real_prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
         yield url
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> GitSite:
-    root = tmp_path / "repo"
-    shutil.copytree(SITES / "minimal", root)
-    text = (root / "catalog.yaml").read_text()
-    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
-    (root / "catalog.yaml").write_text(text.replace(old, SLOS, 1))
-    repo = GitSite(root)
+    repo = measured_site(tmp_path / "repo", SLOS)
     repo.commit("Catalog with measurements")
     return repo
 

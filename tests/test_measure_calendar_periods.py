@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,8 +19,8 @@ from servicebook.measure.budget import calendar_note, day_start, period, period_
 from servicebook.measure.run import not_begun
 from servicebook.measure.snapshot import parse
 from servicebook.source.yaml import SourceText
-from tests.conftest import SITES, GitSite, require_component
-from tests.promhelp import INSTALL, Counter, installed, prometheus
+from tests.conftest import GitSite, measured_site, real_prometheus
+from tests.promhelp import Counter
 
 pytestmark = pytest.mark.git
 
@@ -95,19 +94,13 @@ def _utc(text: str) -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
-    with prometheus(tmp_path_factory.mktemp("prometheus"), (OK, ERRORS)) as url:
+    with real_prometheus(tmp_path_factory.mktemp("prometheus"), (OK, ERRORS)) as url:
         yield url
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> GitSite:
-    root = tmp_path / "repo"
-    shutil.copytree(SITES / "minimal", root)
-    text = (root / "catalog.yaml").read_text()
-    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
-    (root / "catalog.yaml").write_text(text.replace(old, SLOS, 1))
-    repo = GitSite(root)
+    repo = measured_site(tmp_path / "repo", SLOS)
     repo.commit("SLOs per calendar week and month in New York and Berlin")
     return repo
 

@@ -6,14 +6,13 @@ with the figure and how little of the window had data; a window with enough is j
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SITES, GitSite, require_component
-from tests.promhelp import INSTALL, Counter, Gauge, installed, prometheus
+from tests.conftest import GitSite, measured_site, real_prometheus
+from tests.promhelp import Counter, Gauge
 
 pytestmark = pytest.mark.git
 
@@ -73,19 +72,13 @@ SLOS = """\
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
-    with prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
+    with real_prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
         yield url
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> GitSite:
-    root = tmp_path / "repo"
-    shutil.copytree(SITES / "minimal", root)
-    text = (root / "catalog.yaml").read_text()
-    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
-    (root / "catalog.yaml").write_text(text.replace(old, SLOS, 1))
-    repo = GitSite(root)
+    repo = measured_site(tmp_path / "repo", SLOS)
     repo.clock = T0 - 3600  # the catalog in effect before the data starts
     repo.commit("Catalog with measurements")
     return repo

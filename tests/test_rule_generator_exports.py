@@ -20,8 +20,8 @@ import yaml
 
 from servicebook.measure.prometheus import Prometheus
 from servicebook.measure.snapshot import read_all
-from tests.conftest import SITES, GitSite, require_component
-from tests.promhelp import INSTALL, PROMTOOL, Counter, Gauge, installed, prometheus
+from tests.conftest import SITES, GitSite, real_prometheus, require_component
+from tests.promhelp import INSTALL, PROMTOOL, Counter, Gauge
 
 DAY = 86_400
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -465,8 +465,7 @@ def test_sloth_exports_the_window_most_slos_have_unless_told(run, site: Path) ->
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
-    with prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
+    with real_prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
         yield url
 
 
