@@ -4,6 +4,7 @@ each file's path (relative, with slashes) and bytes."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import shutil
 import sys
@@ -54,3 +55,19 @@ def serving(source: Path, output: Path) -> Iterator[tuple[Options, PageMemory]]:
         yield Options(source=source, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory), memory
     finally:
         memory.close()
+
+
+def reachable_strings(root: object) -> set[str]:
+    """Every str reachable from `root` through the objects the collector can see."""
+    seen: set[int] = set()
+    found: set[str] = set()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            found.add(obj)
+        stack.extend(gc.get_referents(obj))
+    return found

@@ -247,14 +247,14 @@ class SpareJournal:
         # and output prefix, with the files they were made of (the caller's very mapping): the
         # next build takes them as they are while it gives the tree's files as that very object
         # (releases.CheckedReleases gives a release it took as it was as the same object)
-        self.tree_links: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
+        self.tree_links: dict[tuple[str, str], tuple[Mapping[str, list[int]], Mapping[str, _Link]]] = {}
         # those of `tree_links`' links (the very dicts) each of which is a file of `outputs` at its
         # place, on `placed_on` (the output's device): the next build tells what changed without
         # looking at each (`_changes`), as it does for the kept pages; and those not known to be,
         # which the next build that takes them looks at one by one (`_kept_links`: a command-line
         # build, which has no next build in its process, does not)
-        self.placed: list[dict[str, _Link]] = []
-        self.unchecked: list[dict[str, _Link]] = []
+        self.placed: list[Mapping[str, _Link]] = []
+        self.unchecked: list[Mapping[str, _Link]] = []
         self.placed_on = -1
 
     def forget(self) -> None:
@@ -633,7 +633,7 @@ def write_site(
 
 def _placed(
     linked: _TreeLinks | None, output: Path, found: Mapping[str, list[int]], changed: Collection[str] | None
-) -> tuple[list[dict[str, _Link]], list[dict[str, _Link]], int]:
+) -> tuple[list[Mapping[str, _Link]], list[Mapping[str, _Link]], int]:
     """Of this build's release trees' links (`linked.now`, the very dicts): those of which each
     is a file of the new output (`found`) at its place, those not known to be, and the output's
     device (see SpareJournal.placed). A tree's links that were so in the output this build
@@ -647,8 +647,8 @@ def _placed(
     except OSError:
         return [], [], -1
     last, on = linked.placed
-    placed: list[dict[str, _Link]] = []
-    unchecked: list[dict[str, _Link]] = []
+    placed: list[Mapping[str, _Link]] = []
+    unchecked: list[Mapping[str, _Link]] = []
     for _, links in linked.now.values():
         if changed is not None and on == device and any(links is p for p in last):
             there = (path for path in changed if path in links)
@@ -742,7 +742,9 @@ def _changes(
         changed.update(differs)
         gone = before.keys() - have if isinstance(have, Set) else before.keys() - set(have)
         for tree in links.trees if isinstance(links, _KeptLinks) else ():
-            gone.difference_update(tree)  # each a file of the output at its place (`_all_known`)
+            # each a file of the output at its place (`_all_known`); the few gone looked up in it,
+            # not its thousands of links walked (`_TreeFileLinks` makes each when asked)
+            gone = {path for path in gone if path not in tree}
         changed.update(gone)
         changed.discard(MARKER)  # write_site writes it again
         return changed
@@ -943,7 +945,7 @@ def _links(
         if listed is not None and kept is not None:
             found.update(kept.links(str(tree), prefix, listed))
         elif listed is not None:
-            _known_tree_links(str(tree), prefix, listed, found)
+            found.update(_known_tree_links(str(tree), prefix, listed))
         elif not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
             hollow.append(prefix)
     return found
@@ -963,10 +965,10 @@ class _TreeLinks:
         self.placed = (list(journal.placed), journal.placed_on) if journaled else ([], -1)
         self.unchecked = journal.unchecked if journaled else []
         # the journal keeps those of this build's trees alone, as they are taken or made
-        self.now: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
+        self.now: dict[tuple[str, str], tuple[Mapping[str, list[int]], Mapping[str, _Link]]] = {}
         journal.tree_links = self.now
 
-    def links(self, folder: str, at: str, listed: Mapping[str, list[int]]) -> dict[str, _Link]:
+    def links(self, folder: str, at: str, listed: Mapping[str, list[int]]) -> Mapping[str, _Link]:
         """`_known_tree_links` of the tree `folder` at `at`, as the last build made them when
         the caller gives it the same files."""
         source = self.given.get(at)
@@ -974,8 +976,7 @@ class _TreeLinks:
         if source is not None and last is not None and last[0] is source:
             self.now[(folder, at)] = last
             return last[1]
-        made: dict[str, _Link] = {}
-        _known_tree_links(folder, at, listed, made)
+        made = _known_tree_links(folder, at, listed, source)
         if source is not None:
             self.now[(folder, at)] = (source, made)
         return made
@@ -999,7 +1000,7 @@ class _KeptLinks(Mapping[str, _Link]):
         paths: Set[str],
         known: Mapping[str, list[int]],
         device: int,
-        trees: tuple[dict[str, _Link], ...] = (),
+        trees: tuple[Mapping[str, _Link], ...] = (),
         *,
         placed: bool = False,
     ) -> None:
@@ -1052,7 +1053,7 @@ def _kept_links(
     `linked`, as its files `tree_files` gives) are files of the output `before` at their places,
     on its device, as the journal holds (one it has not looked at is looked at here, once: see
     `_placed`); None when they are not."""
-    made: tuple[dict[str, _Link], ...] = ()
+    made: tuple[Mapping[str, _Link], ...] = ()
     trees, tree_files = trees or {}, tree_files or {}
     if trees:
         if linked is None or not trees.keys() <= tree_files.keys() or not trees.keys() <= linked.given.keys():
@@ -1120,14 +1121,56 @@ def _tree_paths(listed: Mapping[str, list[int]]) -> list[str]:
     return [path for path in listed if not path.rpartition("/")[2].startswith(".complete")]
 
 
-def _known_tree_links(folder: str, at: str, listed: Mapping[str, list[int]], found: dict[str, _Link]) -> None:
+def _known_tree_links(
+    folder: str, at: str, listed: Mapping[str, list[int]], held: Mapping[str, list[int]] | None = None
+) -> _TreeFileLinks:
     """`_tree_links` of a tree whose files and their identities the caller gives (`listed`):
-    each at its output path under `at`, without a listing or a `stat` of each."""
-    device = Path(folder).stat().st_dev
+    each at its output path under `at`, without a listing or a `stat` of each. `held`: the same
+    files, as the caller's own mapping, which the links hold instead (a flat tree's `listed` is
+    this build's copy of it: `_flat_files`)."""
     named = flat_name if isinstance(listed, _FlatTree) else str
-    for path in _tree_paths(listed):
-        identity = listed[path]
-        found[at + path] = (identity[2], device, identity, f"{folder}/{named(path)}")
+    return _TreeFileLinks(folder, at, listed if held is None else held, Path(folder).stat().st_dev, named)
+
+
+class _TreeFileLinks(Mapping[str, _Link]):
+    """The links to the files of a release tree whose files the caller gives (`listed`, path →
+    identity): each link made when asked for, from the tree's folder and the file's name, not
+    held. `serve` keeps a tree's links from build to build (SpareJournal.tree_links): held as a
+    dict, each of the 11,000 files' at 5k was an output path, a tuple and a path in the tree
+    (4.2 MiB of what `serve` kept between edits, 33,706 blocks); a rebuild asks for a handful."""
+
+    __slots__ = ("at", "device", "folder", "listed", "named")
+
+    def __init__(
+        self, folder: str, at: str, listed: Mapping[str, list[int]], device: int, named: Callable[[str], str]
+    ) -> None:
+        self.folder, self.at, self.listed, self.device, self.named = folder, at, listed, device, named
+
+    def _path(self, path: object) -> str | None:
+        """`path`'s path in the tree, if it is one of the tree's published files."""
+        if not isinstance(path, str) or not path.startswith(self.at):
+            return None
+        inner = path[len(self.at) :]
+        if inner not in self.listed or inner.rpartition("/")[2].startswith(".complete"):
+            return None
+        return inner
+
+    def __getitem__(self, path: str) -> _Link:
+        inner = self._path(path)
+        if inner is None:
+            raise KeyError(path)
+        identity = self.listed[inner]
+        return (identity[2], self.device, identity, f"{self.folder}/{self.named(inner)}")
+
+    def __contains__(self, path: object) -> bool:
+        return self._path(path) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        at = self.at
+        return (at + path for path in _tree_paths(self.listed))
+
+    def __len__(self) -> int:
+        return len(_tree_paths(self.listed))
 
 
 class _FlatTree(dict[str, list[int]]):
