@@ -16,8 +16,10 @@ from servicebook.cache.codec import read_json
 from servicebook.cache.store import Store
 from servicebook.catalog import model
 
-# the records of an index by address: (record, its JSON text, its page's HTML digest, its key)
-RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
+# the records of an index by address: (record, its JSON text, its page's HTML digest, its key);
+# `serve`'s hold no text (None): a records file is made again of its records where it changed
+# (`_RecordsFile`), and the texts were 4.1 MiB of what it kept at 5,000 pages
+RecordTexts = dict[str, tuple[dict[str, Any], str | None, str, str]]
 
 
 # the records of the policy pages of a process's last index: (page, its record) by id(page)
@@ -36,7 +38,7 @@ class SearchMemory:
     (`RecordTexts`), its words (None before the first index), and more of it by what each
     part was made of."""
 
-    records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
+    records: RecordTexts = field(default_factory=dict)
     words: IndexWords | None = None
     policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
     # its offerings' and tools' records, by view: (the view, what was made of it) by id(view)
@@ -49,8 +51,11 @@ class SearchMemory:
     made: tuple[int, list[int], list[model.Page], list[str]] | None = None
     # its policy pages in order, and their records (`_policy_records`)
     policy_order: tuple[tuple[model.Page, ...], list[dict[str, Any]]] | None = None
-    # its records in order, with each one's text and key (`_record_texts`), as `records` holds them
-    listed: tuple[list[dict[str, Any]], list[str], list[str]] | None = None
+    # its records in order, with each one's key (`_record_texts`), as `records` holds them
+    listed: tuple[list[dict[str, Any]], list[str]] | None = None
+    # the makers of its records files that hold the texts its index made (`_RecordsFile`): let go
+    # by the next index, once the files were made (held by its files, they would hold them all)
+    holding: list[Any] = field(default_factory=list)
     # what `files` were made of: each record's key and each words fragment's digest, in order
     # (set with `files`: the next index looks again only at the chunks and fragments that differ)
     files_of: tuple[list[str], list[str]] | None = None

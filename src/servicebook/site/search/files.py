@@ -25,6 +25,7 @@ from servicebook.site.search.records import (
     _made_of,
     _policy_ids,
     _record_keys,
+    _record_text,
     _record_texts,
     _records_file,
     _records_file_of,
@@ -104,14 +105,15 @@ def index_files(
     so that a page whose record is the last index's has that record's key without its text
     being written out and digested again (most of them, in a rebuild), and its records file is
     written only if asked for."""
-    # a cold build's policy records are made without their headings, which only their texts
-    # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
+    # policy records are made without their headings, which only their texts need (written from
+    # the page: `_record_text`): as lists they were two thirds of what a cold build's records held
+    # (16 MiB at 20,000 pages); as tuples, 3.3 MiB of what `serve` kept between edits at 5,000
     # the command line, with what the records are made of: the policy pages' records made only
     # where their key is not the last index's (`_record_keys`), or their file or words are made
     usable = store if store is not None and store.usable else None
     keyed = memory is None and made_of is not None and usable is not None and view.site.federation is None
     records = search_records(
-        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed, memory=memory
+        view, memory.policies if memory is not None else None, headings=False, unmade=keyed, memory=memory
     )
     kinds, policy, pages = _kinds_and_pages(records, view, memory)
     base: IndexWords | None = None
@@ -122,11 +124,14 @@ def index_files(
         if keyed:
             base = _Words.stored(usable)
     written: list[str | None] = []
-    all_texts: list[str] = []  # (`serve`: every record's text, each chunk's file made of them where it changed)
+    all_texts: list[str | None] = []  # (`serve`: the texts made now, each chunk's file made of them where it changed)
     if memory is not None:
+        for maker in memory.holding:  # (the last index's files are made: what they were made of goes)
+            maker.texts = None
+        memory.holding = []
         again = _texts_again(records, pages, memory)
         all_texts, keys = again if again is not None else _record_texts(records, pages, memory.records)
-        memory.listed = (records, all_texts, keys)
+        memory.listed = (records, keys)
     else:
         written, keys = _record_keys(records, pages, made, base)
     spill = _Spill() if memory is None else None  # `serve` keeps the texts for its next index
@@ -160,7 +165,11 @@ def index_files(
     )
     files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
     digests = [key for key, _ in words_made.fragments]
-    carried = _kept_files(memory, last, keys, words_made.fragments, file) if memory is not None and same_kind else None
+    carried = (
+        _kept_files(memory, last, keys, words_made.fragments, file, (records, pages, all_texts))
+        if memory is not None and same_kind
+        else None
+    )
     if carried is not None:
         kept = carried
     else:
@@ -170,7 +179,9 @@ def index_files(
             known = last.get(path)
             if known is None or known[0] != chunk_keys:
                 maker = (
-                    records_files[n // CHUNK] if spill is not None else partial(_records_file, all_texts[n : n + CHUNK])
+                    records_files[n // CHUNK]
+                    if spill is not None
+                    else _RecordsFile.of(records, pages, all_texts, n, memory)
                 )
                 known = (chunk_keys, file(path, digest("\n".join(chunk_keys)), maker))
             kept[path] = known
@@ -284,12 +295,14 @@ def _kept_files(
     keys: list[str],
     fragments: list[tuple[str, Callable[[], bytes]]],
     file: Callable[[str, str, Callable[[], bytes]], F],
+    made: tuple[list[dict[str, Any]], dict[int, model.Page], list[str | None]],
 ) -> KeptFiles | None:
     """`serve`: the records and words files of the index (`index_files`' `kept`), the last
     index's (`last`, in its order: the records files, then the words files) but for the chunks
     of records with a key that is not the very one the last had at its place and the words
     fragments whose digest is not the last's, each of them made again where what it is made of
-    differs. Found by comparing the keys and digests with those the last files were made of
+    differs (`made`: this index's records, their pages by record id, and the texts it made).
+    Found by comparing the keys and digests with those the last files were made of
     (`SearchMemory.files_of`), at once, not each file's path made and its entry looked at (at
     20,000 pages, 1,250 records files and 1,024 words files a rebuild). None when the last
     index's files are not those of as many records and fragments."""
@@ -304,12 +317,12 @@ def _kept_files(
     old_keys, old_digests = made_of
     paths = list(last)  # (the records files' paths in order, then the words files')
     kept = dict(last)
-    texts = listed[1]  # this index's records' texts (`index_files` set `listed` before)
+    records, pages, texts = made
     for c in sorted({rid // CHUNK for rid in compress(range(len(keys)), map(operator.is_not, keys, old_keys))}):
         path, n = paths[c], c * CHUNK
         chunk_keys = keys[n : n + CHUNK]
         if kept[path][0] != chunk_keys:
-            maker = partial(_records_file, texts[n : n + CHUNK])
+            maker = _RecordsFile.of(records, pages, texts, n, memory)
             kept[path] = (chunk_keys, file(path, digest("\n".join(chunk_keys)), maker))
     for n in compress(range(len(digests)), map(operator.ne, digests, old_digests)):
         path = paths[chunks + n]
@@ -317,6 +330,44 @@ def _kept_files(
         if kept[path][0] != key:
             kept[path] = (key, file(path, key, body))
     return kept
+
+
+class _RecordsFile:
+    """The maker of a records file of `serve`'s index, which its next indexes keep with the file
+    while its records are the same: the file made of the texts its index made for its keys, while
+    it holds them (until the next index: SearchMemory `holding`), else of its records again. Its
+    own records and pages alone (a file kept through a day of edits holds no build's lists)."""
+
+    __slots__ = ("pages", "records", "texts")
+
+    def __init__(
+        self, records: list[dict[str, Any]], pages: list[model.Page | None], texts: list[str | None] | None
+    ) -> None:
+        self.records, self.pages, self.texts = records, pages, texts
+
+    @classmethod
+    def of(
+        cls,
+        records: list[dict[str, Any]],
+        pages: Mapping[int, model.Page],
+        texts: list[str | None],
+        first: int,
+        memory: SearchMemory | None,
+    ) -> _RecordsFile:
+        """The maker of the chunk of records from `first` on, holding their texts made now."""
+        end = min(first + CHUNK, len(records))
+        held = texts[first:end] if len(texts) == len(records) else None
+        maker = cls(records[first:end], [pages.get(rid) for rid in range(first, end)], held)
+        if memory is not None and held is not None:
+            memory.holding.append(maker)
+        return maker
+
+    def __call__(self) -> bytes:
+        texts = self.texts or [None] * len(self.records)
+        made = (
+            t if t is not None else _record_text(r, p) for t, r, p in zip(texts, self.records, self.pages, strict=True)
+        )
+        return _records_file(list(made))
 
 
 def text_files(view: SiteView, file: Callable[[str, str, Callable[[], bytes]], F]) -> Iterator[F]:

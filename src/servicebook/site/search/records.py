@@ -19,7 +19,7 @@ from servicebook.site.views import OfferingView, SiteView, ToolView
 MAX_HEADINGS = 24
 
 
-_FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
+_FIRST, _FOURTH = operator.itemgetter(0), operator.itemgetter(3)
 
 
 _URL = operator.itemgetter("u")
@@ -221,7 +221,7 @@ def _policy_records(
         changed = list(compress(range(len(pages)), map(operator.is_not, pages, olds)))
         for i in changed:
             known = last.get(id(pages[i]))
-            records[i] = known[1] if known is not None and known[0] is pages[i] else _policy_record(pages[i])
+            records[i] = known[1] if known is not None and known[0] is pages[i] else _policy_record(pages[i], headings)
         now = {id(pages[i]) for i in changed}
         for i in changed:  # (a page that left is at no place now; one that moved is at another)
             if id(olds[i]) not in now:
@@ -232,7 +232,7 @@ def _policy_records(
     now_records: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
-        now_records[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
+        now_records[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p, headings))
     last.clear()
     last.update(now_records)
     records = [record for _, record in now_records.values()]
@@ -279,13 +279,14 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _record_texts(
     records: list[dict[str, Any]], pages: dict[int, model.Page], last: RecordTexts | None
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str | None], list[str]]:
     """Each record's JSON text, and its key: a digest of that text and of its page's HTML. Those
     of a record equal to one in `last` (the last index of this process, by its address), with the
     same HTML, are taken from it (`serve` makes an index after every edit, most records unchanged:
-    comparing a record is cheaper than writing it out). `last` is left holding these."""
+    comparing a record is cheaper than writing it out): its key, not its text (None), which
+    `last` does not keep (RecordTexts). `last` is left holding these."""
     now: RecordTexts = {}
-    texts: list[str] = []
+    texts: list[str | None] = []
     keys: list[str] = []
     get = (last if last is not None else {}).get
     look: Iterable[int] = range(len(records))
@@ -295,7 +296,7 @@ def _record_texts(
         entries = list(last.values())
         same = list(map(operator.is_, records, map(_FIRST, entries)))
         if any(same):
-            texts, keys = list(map(_SECOND, entries)), list(map(_FOURTH, entries))
+            texts, keys = [None] * len(records), list(map(_FOURTH, entries))
             now = dict(zip(map(_URL, records), entries, strict=True))
             look = list(compress(range(len(records)), map(operator.not_, same)))
     for rid in look:
@@ -309,12 +310,12 @@ def _record_texts(
         elif known is not None and known[2] == html and known[0] == record:
             # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
-            now[record["u"]] = (record, text, html, key)
+            now[record["u"]] = (record, None, html, key)
         else:
             text = _record_text(record, page)
             key = digest(text, html)
             if last is not None:
-                now[record["u"]] = (record, text, html, key)
+                now[record["u"]] = (record, None, html, key)
         if isinstance(look, range):
             texts.append(text)
             keys.append(key)
@@ -328,9 +329,9 @@ def _record_texts(
 
 def _texts_again(
     records: list[dict[str, Any]], pages: dict[int, model.Page], memory: SearchMemory
-) -> tuple[list[str], list[str]] | None:
+) -> tuple[list[str | None], list[str]] | None:
     """`serve`: each record's JSON text and key (`_record_texts`), the last index's in order
-    (SearchMemory `listed`) but for the records that are not the very object at their place,
+    (SearchMemory `listed`: its keys, no text) but for the records that are not the very object at their place,
     when each of those has the address of the one it replaces: `memory.records` is put right
     for them alone, at their addresses (the same places), not made again of every record's
     address (at 20,000 pages, a dict of 20,000 addresses and three passes over its entries a
@@ -338,11 +339,12 @@ def _texts_again(
     listed, last = memory.listed, memory.records
     if listed is None or len(listed[0]) != len(records) or len(last) != len(records):
         return None  # (as many addresses as records: each record's at its place in `last`)
-    old, old_texts, old_keys = listed
+    old, old_keys = listed
     changed = list(compress(range(len(records)), map(operator.is_not, records, old)))
     if any(records[rid]["u"] != old[rid]["u"] for rid in changed):
         return None
-    texts, keys = list(old_texts), list(old_keys)
+    texts: list[str | None] = [None] * len(records)
+    keys = list(old_keys)
     for rid in changed:
         record = records[rid]
         page = pages.get(rid)
@@ -352,11 +354,11 @@ def _texts_again(
         if known is not None and known[2] == html and (known[0] is record or known[0] == record):
             # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
-            last[url] = (record, text, html, key)
+            last[url] = (record, None, html, key)
         else:
             text = _record_text(record, page)
             key = digest(text, html)
-            last[url] = (record, text, html, key)
+            last[url] = (record, None, html, key)
         texts[rid], keys[rid] = text, key
     return texts, keys
 
