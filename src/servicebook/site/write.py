@@ -742,9 +742,11 @@ def _changes(
         changed.update(differs)
         gone = before.keys() - have if isinstance(have, Set) else before.keys() - set(have)
         for tree in links.trees if isinstance(links, _KeptLinks) else ():
-            # each a file of the output at its place (`_all_known`); the few gone looked up in it,
-            # not its thousands of links walked (`_TreeFileLinks` makes each when asked)
-            gone = {path for path in gone if path not in tree}
+            # each a file of the output at its place (`_all_known`)
+            if isinstance(tree, _TreeFileLinks):
+                gone = tree.outside(gone)
+            else:
+                gone.difference_update(tree)
         changed.update(gone)
         changed.discard(MARKER)  # write_site writes it again
         return changed
@@ -1171,6 +1173,13 @@ class _TreeFileLinks(Mapping[str, _Link]):
 
     def __len__(self) -> int:
         return len(_tree_paths(self.listed))
+
+    def outside(self, paths: set[str]) -> set[str]:
+        """`paths` but the tree's files' output paths, each made, looked up and let go in one
+        pass in C (`paths` holds them all where the output's are: 11,000 at 5k, each looked up
+        by `__contains__` was ~10 ms of a rebuild). A marker's path is no output's: under its
+        prefix the output has its tree's published files alone."""
+        return paths.difference(map(self.at.__add__, self.listed))
 
 
 class _FlatTree(dict[str, list[int]]):
