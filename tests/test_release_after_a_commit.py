@@ -117,9 +117,21 @@ def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_e
         real(repo_, commit, dest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(releases, "export", export)
+    from servicebook.site import releases as built_releases
+
+    scans: list[Path] = []
+    real_scan = built_releases.scan_sources
+
+    def scan(root: Path, *args: object) -> object:
+        scans.append(root)
+        return real_scan(root, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(built_releases, "scan_sources", scan)
     _commit_an_edit(repo)
     assert run("build", "--source", repo.root).exit_code == 0
     assert exports == []
+    # (nor a scan of them: the ids of the files the sync wrote are git's own)
+    assert not any(".servicebook-cache" in str(root) for root in scans), scans
     assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
     exports.clear()  # (the clone's build from nothing exports its sources)
     # the sources left behind, damaged: the next commit's release is still its commit's

@@ -446,7 +446,7 @@ def _build_release(
         hashes, records = None, None
         if store is not None:
             store.built += 1
-            hashes, _ = scan_sources(source, SOURCE_PATHS)
+            hashes = _source_hashes(sources)
             records = store.records
         loaded = load(
             source,
@@ -540,6 +540,18 @@ def _build_release(
         files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
     )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
+
+
+def _source_hashes(sources: Sources) -> dict[str, str]:
+    """What `scan_sources` finds in the folder of the release's sources (each file's git blob id,
+    in the order it lists them): the ids git gave the files a move or a sync wrote there
+    (`Sources.blobs`: they hold those blobs' bytes, no attribute applying), not every file read
+    and hashed again; in a repository of SHA-256 objects, or after an export, the scan's."""
+    blobs = sources.blobs
+    if blobs is None or not all(len(blob) == 40 for blob in blobs.values()):  # scan_sources' are SHA-1's
+        return scan_sources(sources.folder, SOURCE_PATHS)[0]
+    order = {top: n for n, top in enumerate(SOURCE_PATHS)}
+    return {path: blobs[path] for path in sorted(blobs, key=lambda p: (order[p.split("/", 1)[0]], p.split("/")))}
 
 
 def _staging(target: Path, cache_root: Path) -> Path:
