@@ -306,6 +306,7 @@ def build_releases(
             failed: dict[str, list[Problem]] = {}
             published: BuiltRelease | None = None
             for option in choice.options:
+                carried.restamped = None  # (its render records its own: never another release's)
                 result, issues = build_release(
                     repo,
                     option,
