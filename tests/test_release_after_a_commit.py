@@ -117,9 +117,21 @@ def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_e
         real(repo_, commit, dest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(releases, "export", export)
+    from servicebook.site import releases as built_releases
+
+    scans: list[Path] = []
+    real_scan = built_releases.scan_sources
+
+    def scan(root: Path, *args: object) -> object:
+        scans.append(root)
+        return real_scan(root, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(built_releases, "scan_sources", scan)
     _commit_an_edit(repo)
     assert run("build", "--source", repo.root).exit_code == 0
     assert exports == []
+    # (nor a scan of them: the ids of the files the sync wrote are git's own)
+    assert not any(".servicebook-cache" in str(root) for root in scans), scans
     assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
     exports.clear()  # (the clone's build from nothing exports its sources)
     # the sources left behind, damaged: the next commit's release is still its commit's
@@ -180,3 +192,133 @@ def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_se
     assert seen.clean == set()
     with pytest.raises(_Marked):
         _Fingerprints(carried=seen).of(holding)
+
+
+def _stamped_pages_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the stamped pages whose HTML the build reads back from the store."""
+    from servicebook.site.buildcache import BuildCache
+
+    asked: list[str] = []
+    real = BuildCache.get_rendered
+
+    def recording(self: BuildCache, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+        asked.extend(keys)
+        return real(self, keys)
+
+    monkeypatch.setattr(BuildCache, "get_rendered", recording)
+    return asked
+
+
+def _release_tree(repo: GitSite) -> Path:
+    return next((repo.root / ".servicebook-cache/releases").glob(f"*/{repo.head()}"))
+
+
+def _link_to_alpha(repo: GitSite) -> None:
+    """gamma links to alpha's heading (a kept page's link to an edited page)."""
+    gamma = repo.root / "content/gamma.md"
+    gamma.write_text(gamma.read_text() + "\nSee [what alpha says](alpha.md#what-alpha-says).\n")
+
+
+def _rename(repo: GitSite, old: str, new: str) -> None:
+    (repo.root / f"content/{old}.md").rename(repo.root / f"content/{new}.md")
+
+
+CHANGES = {
+    "a page edited": _commit_an_edit,
+    "a page added": lambda repo: (
+        repo.write(
+            "content/delta.md", "---\ntitle: Page delta\nsummary: New.\n---\n\n## What delta says\n\nIt is new.\n"
+        ),
+        repo.commit("Add delta"),
+    ),
+    "a page removed": lambda repo: ((repo.root / "content/beta.md").unlink(), repo.commit("Remove beta")),
+    "a page renamed": lambda repo: (_rename(repo, "beta", "delta"), repo.commit("Rename beta")),
+    "the catalog changed": lambda repo: (
+        repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True).replace("Stores build", "Keeps build")),
+        repo.commit("A summary"),
+    ),
+    "a heading renamed, and a link to it": lambda repo: (
+        repo.edit("## What alpha says", "## What alpha said", "content/alpha.md"),
+        repo.edit("#what-alpha-says", "#what-alpha-said", "content/gamma.md"),
+        repo.commit("Rename alpha's heading"),
+    ),
+    "the version changed": lambda repo: (
+        repo.write("catalog.yaml", catalog_at("3.1", extra_offering=True)),
+        repo.commit("Version 3.1"),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_commit_s_release_restamped_from_the_last_build_is_a_build_from_nothing_s(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """The release of the new commit takes each stamped page whose key is the last build's from
+    that build's tree, its stamp replaced, and is byte for byte a build from nothing's of the
+    same commit (its files, its manifest), two commits in a row; `verify` passes."""
+    _untagged_release(run, repo)
+    _link_to_alpha(repo)
+    repo.commit("Link to alpha")
+    assert run("build", "--source", repo.root).exit_code == 0
+    for n, step in enumerate((CHANGES[change], _commit_an_edit)):
+        step(repo)
+        built = run("build", "--source", repo.root)
+        cold = tmp_path / f"cold{n}"
+        cold.mkdir()
+        clone = cold / "clone"
+        repo.git("clone", "-q", str(repo.root), str(clone))
+        from_nothing = run("build", "--source", clone)
+        assert (built.exit_code, from_nothing.exit_code) == (0, 0), built.output + from_nothing.output
+        assert _tree(repo.root / "public") == _tree(clone / "public")
+        assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_commit_to_one_page_reads_back_from_the_store_only_the_pages_whose_key_changed(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every other stamped page of the release is the last build's file with the stamp replaced
+    (stamps.Restamp): its HTML is not read back from the store, split and joined again."""
+    _untagged_release(run, repo)
+    asked = _stamped_pages_asked(monkeypatch)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    # the edited page, the lists of policy pages, and the offering listing them: not one more
+    assert 0 < len(asked) <= 5, len(asked)
+    record = json.loads((_release_tree(repo) / ".complete-inputs").read_text())
+    assert len(record["pages"]) > 10  # (offering, tool and policy pages, the lists)
+    assert record["stamp"]["3"] == repo.head()  # the commit, where each page shows it
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["a page edited in place", "the record's places moved", "the record's stamp"])
+def test_a_restamped_page_is_taken_only_while_the_last_tree_and_its_record_are_as_written(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A page of the last tree edited in place through its published hard link (the same size:
+    its modification time tells), or a record whose places or stamp are not the file's: the
+    page is filled in from the store instead, and the release is still its commit's."""
+    _untagged_release(run, repo)
+    tree = _release_tree(repo)
+    record_file = tree / ".complete-inputs"
+    record = json.loads(record_file.read_text())
+    beta = next(p for p in record["pages"] if "beta" in p)
+    if damage == "a page edited in place":
+        published = repo.root / "public/v/3.0" / beta
+        assert published.samefile(tree / flat_name(beta))
+        data = published.read_bytes()
+        with published.open("r+b") as handle:
+            handle.write(data.replace(b"says", b"SAYS"))
+    elif damage == "the record's places moved":
+        for page in record["pages"].values():
+            page[2] = " ".join(str(int(n) + (i % 2)) for i, n in enumerate(page[2].split()))
+    else:
+        record["stamp"]["3"] = "0" * 40
+    record_file.write_text(json.dumps(record))
+    asked = _stamped_pages_asked(monkeypatch)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    built = _tree(repo.root / "public")
+    assert not any(b"SAYS" in data for data in built.values())
+    assert built == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    assert len(asked) > (len(record["pages"]) if damage != "a page edited in place" else 1)
+    assert run("verify", "--source", repo.root).exit_code == 0

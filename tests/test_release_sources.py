@@ -359,3 +359,28 @@ def test_a_left_folder_holding_a_link_is_exported_whole(tmp_path: Path) -> None:
     sources.at(repo, commits[1])
     assert _snapshot(folder) == _exported(site.root, commits[1], tmp_path)
     assert sources.moved == 0  # exported, not compared
+
+
+def test_the_files_git_ids_a_sync_or_a_move_wrote_are_what_a_scan_of_the_folder_finds(tmp_path: Path) -> None:
+    """The sources' folder left by an earlier build (damaged: a file changed, one added), synced
+    to a commit and moved through the others: the git object id of each file, as the move
+    knows them (Sources `blobs`), are the release's source hashes, equal to a scan of the
+    folder (each file read and hashed), in its order."""
+    from servicebook.git.repo import SOURCE_PATHS
+    from servicebook.site.fresh import scan_sources
+    from servicebook.site.releases import _source_hashes
+
+    site, commits = _history(tmp_path / "site")
+    repo = open_repo(site.root)
+    assert repo is not None
+    folder = tmp_path / "kept" / "src"
+    export(repo, commits[0], folder)
+    (folder / "content/welcome.md").write_text("Damaged.\n")
+    (folder / "content/stray.md").write_text("Not in any commit.\n")
+    sources = Sources(folder, kept=True)
+    known = 0
+    for commit in [*commits[1:], commits[0]]:
+        sources.at(repo, commit)
+        known += sources.blobs is not None
+        assert list(_source_hashes(sources).items()) == list(scan_sources(folder, SOURCE_PATHS)[0].items()), commit
+    assert known >= 3  # (a folder that becomes a file is exported: its ids are scanned)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.site.load import BodySpool
@@ -122,3 +123,40 @@ def test_a_page_whose_version_is_not_found_once_in_each_place_is_rendered_again(
 def test_a_version_that_escaping_would_change_is_never_filled_in() -> None:
     for version in ("1.0 & later", "<1.1>", '1"1', "1'1"):
         assert restamp_version(PAGE, "1.0", version) is None
+
+
+def test_a_page_restamped_from_a_tree_is_the_page_filled_in_with_the_new_stamp_whatever_the_values_lengths(
+    tmp_path: Path,
+) -> None:
+    """stamps.Restamp: a tree's page, filled in with one stamp and recorded where it shows it
+    (`_layout`), with other values of other lengths put in their places, is `fill_stored` of the
+    same stored page with those values; a file changed since, or a record whose stamp is not
+    the file's, is not restamped."""
+    import os
+
+    from servicebook.cache.folder import flat_name
+    from servicebook.site.stamps import Restamp, Stamping, _layout, _stored, _token
+    from servicebook.site.write import PageLinks
+
+    html = f"<p>v{_token(1)} of {_token(2)}</p>\u00e9<a href='x/{_token(3)}'>{_token(4)}</a>{_token(3)}{_token(6)}"
+    stored = _stored(html, PageLinks((), b""), "0" * 64)
+    old = {_token(n): v for n, v in enumerate(("2.0", "2.0", "a" * 40, "a" * 12, "", ""), start=1)}
+    new = {_token(n): v for n, v in enumerate(("2026.11", "10.0", "b" * 40, "b" * 7, "x", "2026-12-07"), start=1)}
+    filled = Stamping({}, "", old).fill_stored(stored)
+    assert filled is not None
+    path = "policies/p/index.html"
+    (tmp_path / flat_name(path)).write_bytes(filled)
+    info = os.stat(tmp_path / flat_name(path))
+    identities = {path: [info.st_size, info.st_mtime_ns, info.st_ino]}
+    values = {t[1]: v for t, v in old.items()}
+    tree = Restamp(tmp_path, {path: ["key", "0" * 64, _layout(stored, old)]}, values, identities)
+    assert tree.stored(path, "key") == "0" * 64 and tree.stored(path, "other") is None
+    made = tree.restamped(path, new)
+    assert made is not None
+    assert made[0] == Stamping({}, "", new).fill_stored(stored)
+    assert made[1] == _layout(stored, new)
+    wrong = Restamp(tmp_path, tree.pages, {**values, "3": "c" * 40}, identities)
+    assert wrong.restamped(path, new) is None
+    (tmp_path / flat_name(path)).write_bytes(filled.replace(b"of", b"OF"))
+    os.utime(tmp_path / flat_name(path), ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+    assert tree.restamped(path, new) is None

@@ -107,3 +107,26 @@ def flat_path(name: str) -> str | None:
         return None
     path = re.sub("%(25|2F)", lambda m: "%" if m[1] == "25" else "/", name)
     return path if flat_name(path) == name else None
+
+
+def read_as_recorded(name: str, recorded: object) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of the file `name` of a release tree in the cache, and what `fstat` says of it,
+    while it is still the plain file the tree's record describes (`recorded`: its size,
+    modification time and inode, as site/releases.py `_store` writes them; a file edited in
+    place through a published hard link has another modification time); None otherwise."""
+    if not (isinstance(recorded, list) and len(recorded) == 3):
+        return None
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != recorded[:2]:
+            return None
+        data = os.read(fd, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (data, info) if len(data) == info.st_size else None

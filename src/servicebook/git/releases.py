@@ -275,28 +275,34 @@ class Sources:
     commit's (`_sync`: each file's git object id, of its bytes as they are now), and writing
     or removing those that differ, rather than by an export (a commit to one page: one file)."""
 
-    __slots__ = ("commit", "folder", "kept", "moved")
+    __slots__ = ("blobs", "commit", "folder", "kept", "moved")
 
     def __init__(self, folder: Path, *, kept: bool = False) -> None:
         self.folder = folder
         self.commit: str | None = None  # what `folder` holds, when it is exactly that and may be moved
         self.moved = 0  # how many commits were reached by a move rather than an export
         self.kept = kept
+        # path → git object id of each file `folder` holds, when a move or `_sync` wrote it so
+        # (the commit's own ids, from `ls-tree` or `diff-tree`); None when it was exported
+        self.blobs: dict[str, str] | None = None
 
     def at(self, repo: Repo, commit: str) -> Path:
         """The folder, holding the sources of `commit`."""
         last, self.commit = self.commit, None  # until it is so
         kept, self.kept = self.kept, False
+        blobs, self.blobs = self.blobs, None
         with contextlib.suppress(OSError):  # in use: see cache.releases `remove_staging`
             os.utime(self.folder)
-        if last is not None and _move(repo, last, commit, self.folder):
+        if last is not None and _move(repo, last, commit, self.folder, blobs):
             self.moved += 1
-            self.commit = commit
+            self.commit, self.blobs = commit, blobs
             return self.folder
-        if last is None and kept and _sync(repo, commit, self.folder):
-            self.moved += 1
-            self.commit = commit
-            return self.folder
+        if last is None and kept:
+            synced = _sync(repo, commit, self.folder)
+            if synced is not None:
+                self.moved += 1
+                self.commit, self.blobs = commit, synced
+                return self.folder
         shutil.rmtree(self.folder, ignore_errors=True)
         export(repo, commit, self.folder)
         if _no_attributes(repo, commit):
@@ -311,9 +317,10 @@ def _no_attributes(repo: Repo, commit: str) -> bool:
     return listed is not None and not any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0"))
 
 
-def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
+def _move(repo: Repo, old: str, new: str, folder: Path, blobs: dict[str, str] | None = None) -> bool:
     """Turn `folder`, which holds the sources of `old` as `export` wrote them, into those of `new`;
-    False (the folder then holds anything) when a change is not a plain file's."""
+    False (the folder then holds anything) when a change is not a plain file's. `blobs`: the git
+    object id of each file of `old`'s, made `new`'s (Sources `blobs`)."""
     done = run(repo.top, ["diff-tree", "-r", "-z", "--no-renames", "--raw", old, new])
     changes = _changes(done.stdout, repo.prefix) if done is not None and done.ok else None
     if changes is None:
@@ -321,49 +328,54 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
     gone, written = changes
     try:
         wanted = sorted({blob for blob, _ in written.values()})
-        blobs = read_blobs(repo.root, wanted, largest=LARGEST_SOURCE_FILE) if written else {}
+        read = read_blobs(repo.root, wanted, largest=LARGEST_SOURCE_FILE) if written else {}
     except UsageProblem:  # git failed: an export says why
         return False
-    if any(blob not in blobs for blob, _ in written.values()):
+    if any(blob not in read for blob, _ in written.values()):
         return False
     try:
         for path in gone:  # first: a file may become a folder of the same name
             (folder / path).unlink()
             _prune(folder, path)
+            if blobs is not None:
+                blobs.pop(path, None)
         for path, (blob, mode) in sorted(written.items()):
             target = folder / path
             if target.is_dir() and not target.is_symlink():  # a folder that became a file: all of it is in `gone`
                 return False
             target.parent.mkdir(parents=True, exist_ok=True)
             target.unlink(missing_ok=True)
-            target.write_bytes(blobs[blob])
+            target.write_bytes(read[blob])
             os.chmod(target, mode)  # noqa: PTH101 - as `export` leaves it, whatever the umask
+            if blobs is not None:
+                blobs[path] = blob
     except OSError:
         return False
     return True
 
 
-def _sync(repo: Repo, commit: str, folder: Path) -> bool:
+def _sync(repo: Repo, commit: str, folder: Path) -> dict[str, str] | None:
     """Turn `folder`, which holds anything (the sources of some commit, as an earlier build left
     them), into the sources of `commit` as `export` writes them: each file whose git object id
     (of its bytes now) or mode is not the commit's written again, each file the commit does not
-    hold removed, and the folders left empty. False (the folder then holds anything) when the
-    commit's sources are not all plain files of plain paths within the sizes `export` allows,
-    when git attributes could apply (a `.gitattributes` anywhere in the commit: `export` writes
-    files as a checkout would), or when the folder holds anything but plain files and folders."""
+    hold removed, and the folders left empty: the git object id of each file it then holds.
+    None (the folder then holds anything) when the commit's sources are not all plain files of
+    plain paths within the sizes `export` allows, when git attributes could apply (a
+    `.gitattributes` anywhere in the commit: `export` writes files as a checkout would), or when
+    the folder holds anything but plain files and folders."""
     wanted = _plain_sources(repo, commit)
     if wanted is None:
-        return False
+        return None
     found = _blobs_in(folder, len(next(iter(wanted.values()))[0]) if wanted else 40)
     if found is None:
-        return False
+        return None
     written = {path: blob for path, blob in wanted.items() if found.get(path) != blob}
     try:
         blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()}), largest=LARGEST_SOURCE_FILE)
     except UsageProblem:
-        return False
+        return None
     if any(blob not in blobs for blob, _ in written.values()):
-        return False
+        return None
     try:
         for path in sorted(set(found) - set(wanted)):
             (folder / path).unlink()
@@ -371,15 +383,15 @@ def _sync(repo: Repo, commit: str, folder: Path) -> bool:
         for path, (blob, mode) in sorted(written.items()):
             target = folder / path
             if target.is_dir() and not target.is_symlink():  # a folder that is a file now
-                return False
+                return None
             target.parent.mkdir(parents=True, exist_ok=True)
             target.unlink(missing_ok=True)
             target.write_bytes(blobs[blob])
             os.chmod(target, mode)  # noqa: PTH101 - as `export` leaves it, whatever the umask
         _remove_empty(folder)
     except OSError:
-        return False
-    return True
+        return None
+    return {path: blob for path, (blob, _) in wanted.items()}
 
 
 def _plain_sources(repo: Repo, commit: str) -> dict[str, tuple[str, int]] | None:

@@ -758,10 +758,26 @@ class BuildCache:
 
     # -- pages of releases rendered with placeholders (stamps.RenderedStore) ----------------------
 
-    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str]]:
-        """Rendered pages (with their stamp placeholders) and what was stored with them (their
-        links, see stamps.py), under `keys`."""
-        return {key: (entry.html, entry.data) for key, entry in self.store.get("rendered", keys).items()}
+    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str, str]]:
+        """Rendered pages (with their stamp placeholders), what was stored with them (their
+        links, see stamps.py) and their HTML's SHA-256 (as stored), under `keys`."""
+        found: dict[str, tuple[str, str, str]] = {}
+        for key, (data, html, _, html_sha256) in self.store.get_bytes("rendered", keys).items():
+            try:
+                found[key] = (html.decode("utf-8"), data, html_sha256)
+            except UnicodeDecodeError:  # altered on disk, its checksum too
+                self.store.damaged.append(("rendered", key))
+        return found
+
+    def get_rendered_links(self, keys: Mapping[str, str]) -> dict[str, str]:
+        """What was stored with the rendered pages under `keys` (their links), each key with the
+        SHA-256 of the page's HTML as stored, which checks it; the HTML itself is not read (a
+        page restamped from the last release's tree: stamps.Restamp)."""
+        found: dict[str, str] = {}
+        for key, entry in self.store.get_unchecked("rendered", list(keys)).items():
+            if self.store.matches("rendered", key, entry, keys[key]):
+                found[key] = entry[0]
+        return found
 
     def put_rendered(self, key: str, html: str, data: str) -> None:
         self.store.put("rendered", key, Entry(data, html))

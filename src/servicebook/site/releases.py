@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import __version__, routes
-from servicebook.cache.folder import flat_name, flat_path, make_folder
+from servicebook.cache.folder import flat_name, flat_path, make_folder, read_as_recorded
 from servicebook.cache.releases import ReleaseTrees, remove_staging
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
@@ -42,7 +42,7 @@ from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
-from servicebook.site.stamps import Carried
+from servicebook.site.stamps import Carried, Restamp, Restamped
 from servicebook.site.templates import DataSpec, PageSpec, RenderError, VersionContext
 from servicebook.site.write import SiteFiles, umask_taken
 
@@ -161,35 +161,29 @@ class _Donor:
     it is taken only while it is still the file the tree's record names (the size and
     modification time `_store` recorded: a published copy edited in place is not the file)."""
 
-    __slots__ = ("clean", "identities", "inputs", "tree")
+    __slots__ = ("clean", "identities", "inputs", "restamp", "tree")
 
     def __init__(
-        self, tree: Path, inputs: Mapping[str, str], identities: Mapping[str, object], clean: set[str]
+        self,
+        tree: Path,
+        inputs: Mapping[str, str],
+        identities: Mapping[str, object],
+        clean: set[str],
+        restamp: Restamp | None = None,
     ) -> None:
         self.tree, self.inputs, self.identities, self.clean = tree, inputs, identities, clean
+        self.restamp = restamp  # its stamped pages, for the release's own (stamps.Restamp)
 
     def take(self, path: str, inputs: str) -> tuple[str, bytes, list[int]] | None:
         """The file at `path` as `LastMade.stored` holds one (its name, bytes and identity), when
         the donor's was made of the same `inputs` and is still as stored; None otherwise."""
-        recorded = self.identities.get(path)
-        if self.inputs.get(path) != inputs or not (isinstance(recorded, list) and len(recorded) == 3):
+        if self.inputs.get(path) != inputs:
             return None
         name = f"{self.tree}/{flat_name(path)}"
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
+        read = read_as_recorded(name, self.identities.get(path))
+        if read is None:
             return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns] != recorded[:2]:
-                return None
-            data = os.read(fd, info.st_size + 1)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        if len(data) != info.st_size:
-            return None
+        data, info = read
         return name, data, [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
@@ -224,7 +218,9 @@ def _donor(target: Path) -> _Donor | None:
     if not (isinstance(inputs, dict) and isinstance(clean, list)):
         return None
     kept = {k: v for k, v in inputs.items() if isinstance(v, str)}
-    return _Donor(tree, kept, identities, {c for c in clean if isinstance(c, str)})
+    pages, stamp = record.get("pages"), record.get("stamp")
+    restamp = Restamp(tree, pages, stamp, identities) if isinstance(pages, dict) and isinstance(stamp, dict) else None
+    return _Donor(tree, kept, identities, {c for c in clean if isinstance(c, str)}, restamp)
 
 
 class _Reuse:
@@ -310,6 +306,7 @@ def build_releases(
             failed: dict[str, list[Problem]] = {}
             published: BuiltRelease | None = None
             for option in choice.options:
+                carried.restamped = None  # (its render records its own: never another release's)
                 result, issues = build_release(
                     repo,
                     option,
@@ -450,7 +447,7 @@ def _build_release(
         hashes, records = None, None
         if store is not None:
             store.built += 1
-            hashes, _ = scan_sources(source, SOURCE_PATHS)
+            hashes = _source_hashes(sources)
             records = store.records
         loaded = load(
             source,
@@ -482,6 +479,7 @@ def _build_release(
             reuse = _Reuse(last, donor)
             if donor is not None and carried is not None:
                 carried.clean |= donor.clean
+                carried.restamp = donor.restamp
         try:
             files = render_site(
                 loaded.site,
@@ -535,11 +533,26 @@ def _build_release(
     record = None
     if reuse is not None:  # (a build with a store: see INPUTS)
         clean = carried.clean if carried is not None else set()
-        record = (reuse.asked, sorted({p.html_sha256 for p in loaded.site.pages} & clean))
+        restamped = carried.restamped if carried is not None else None
+        record = (reuse.asked, sorted({p.html_sha256 for p in loaded.site.pages} & clean), restamped)
+        if carried is not None:
+            carried.restamped = None
     written, witness = _store(
         files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
     )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
+
+
+def _source_hashes(sources: Sources) -> dict[str, str]:
+    """What `scan_sources` finds in the folder of the release's sources (each file's git blob id,
+    in the order it lists them): the ids git gave the files a move or a sync wrote there
+    (`Sources.blobs`: they hold those blobs' bytes, no attribute applying), not every file read
+    and hashed again; in a repository of SHA-256 objects, or after an export, the scan's."""
+    blobs = sources.blobs
+    if blobs is None or not all(len(blob) == 40 for blob in blobs.values()):  # scan_sources' are SHA-1's
+        return scan_sources(sources.folder, SOURCE_PATHS)[0]
+    order = {top: n for n, top in enumerate(SOURCE_PATHS)}
+    return {path: blobs[path] for path in sorted(blobs, key=lambda p: (order[p.split("/", 1)[0]], p.split("/")))}
 
 
 def _staging(target: Path, cache_root: Path) -> Path:
@@ -562,7 +575,7 @@ def _store(
     staging: Path | None = None,
     *,
     keep: bool = True,
-    record: tuple[Mapping[str, str], list[str]] | None = None,
+    record: tuple[Mapping[str, str], list[str], Restamped | None] | None = None,
 ) -> tuple[dict[str, list[int]], tuple[int, ...] | None]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
@@ -572,9 +585,10 @@ def _store(
     `stored` becomes this release's (or, not to `keep`, empty: no release is built after it).
     `staging`: the folder to write into (`_staging`), where the files that `files` has there are
     already (one of them that is the stored file's bytes is linked to it all the same).
-    `record`: the declared inputs of its complete data files (`_Reuse.asked`) and the SHA-256s
-    of its pages' HTML found without the stamp's placeholders, kept beside the marker (INPUTS)
-    for the first release a later build makes (`_Donor`)."""
+    `record`: the declared inputs of its complete data files (`_Reuse.asked`), the SHA-256s
+    of its pages' HTML found without the stamp's placeholders and where its stamped pages show
+    the stamp (stamps.Restamped), kept beside the marker (INPUTS) for the first release a later
+    build makes (`_Donor`)."""
     given = staging is not None
     if staging is None:
         staging = _staging(target, cache_root)
@@ -607,7 +621,8 @@ def _store(
                 os.unlink(path)  # noqa: PTH108 - plain strings, as above
         if record is not None:
             inputs = {path: record[0][path] for path in sorted(record[0]) if path in written}
-            (staging / INPUTS).write_text(json.dumps({"inputs": inputs, "clean": record[1]}), "utf-8")
+            pages = record[2].record(written) if record[2] is not None else {}
+            (staging / INPUTS).write_text(json.dumps({"inputs": inputs, "clean": record[1], **pages}), "utf-8")
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         witness = _renamed_in(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space

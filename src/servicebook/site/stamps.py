@@ -21,11 +21,12 @@ import datetime as dt
 import decimal
 import enum
 import functools
+import hashlib
 import json
 import operator
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,7 +36,7 @@ import jinja2
 from servicebook import routes
 from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
-from servicebook.cache.folder import flat_name
+from servicebook.cache.folder import flat_name, read_as_recorded
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
@@ -77,7 +78,9 @@ def _token(n: int) -> str:
 
 
 class RenderedStore(Protocol):
-    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str]]: ...
+    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str, str]]: ...
+
+    def get_rendered_links(self, keys: Mapping[str, str]) -> dict[str, str]: ...
 
     def put_rendered(self, key: str, html: str, data: str) -> None: ...
 
@@ -437,7 +440,20 @@ class Carried:
     60 MB, on top of its files), nor its digests and keys, let go once its pages are keyed,
     before they are rendered (tens of MB at 5,000 pages: each an object held with its digest)."""
 
-    __slots__ = ("chrome", "clean", "keys", "known", "last", "more", "names", "pages", "rows", "views")
+    __slots__ = (
+        "chrome",
+        "clean",
+        "keys",
+        "known",
+        "last",
+        "more",
+        "names",
+        "pages",
+        "restamp",
+        "restamped",
+        "rows",
+        "views",
+    )
 
     def __init__(self, clean: set[str] | None = None) -> None:
         # the SHA-256s of the policy pages' HTML found without the placeholders' character, by
@@ -458,6 +474,12 @@ class Carried:
         # the last release's page keys, by path, with what each was made of (`_page_key`)
         self.keys: dict[str, tuple[tuple[str, ...], tuple[object, ...], tuple[str, ...], str]] = {}
         self.more = True
+        # the tree of the release a build of this servicebook stored last (releases._Donor), whose
+        # stamped pages the release built first may take with its own stamp filled in (Restamp)
+        self.restamp: Restamp | None = None
+        # the release built last's stamped pages, where its stamp is in each (`Restamped`), for
+        # its tree's record: the first release a later build makes restamps them
+        self.restamped: Restamped | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,19 +513,112 @@ class Stamping:
 class _Stored:
     """A stored page split at its placeholders: `parts` (UTF-8) around `tokens`, one more part
     than tokens; `stray`: a placeholders' character outside a placeholder (it cannot be filled);
-    its links as stored (`_read_links`)."""
+    its links as stored (`_read_links`); the SHA-256 of its HTML as stored (`Restamped`)."""
 
     parts: tuple[bytes, ...]
     tokens: tuple[str, ...]
     stray: bool
     links: PageLinks
+    sha256: str
 
 
-def _stored(html: str, links: PageLinks) -> _Stored:
+def _stored(html: str, links: PageLinks, sha256: str) -> _Stored:
     parts = _TOKEN_RE.split(html)
     return _Stored(
-        tuple(p.encode("utf-8") for p in parts), tuple(_TOKEN_RE.findall(html)), any(_MARK in p for p in parts), links
+        tuple(p.encode("utf-8") for p in parts),
+        tuple(_TOKEN_RE.findall(html)),
+        any(_MARK in p for p in parts),
+        links,
+        sha256,
     )
+
+
+def _layout(stored: _Stored, values: Mapping[str, str]) -> str:
+    """Where the stamp is in the page `Stamping.fill_stored` makes of `stored` with `values`:
+    each placeholder's number and the offset of its value's first byte, as "number offset ...".
+    (A value is plain ASCII, _PLAIN_RE: as many bytes as characters.)"""
+    at = len(stored.parts[0])
+    where: list[str] = []
+    for token, part in zip(stored.tokens, stored.parts[1:], strict=True):
+        where.append(f"{token[1]} {at}")
+        at += len(values[token]) + len(part)
+    return " ".join(where)
+
+
+@dataclass(slots=True)
+class Restamped:
+    """A release's stamped pages as its tree holds them, for the tree's record (site/releases.py
+    INPUTS): its stamp (each placeholder's number → its text) and, by path, each page's key, the
+    SHA-256 of its HTML as stored (with the placeholders) and where its stamp is (`_layout`)."""
+
+    values: dict[str, str]
+    pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    def record(self, paths: Container[str]) -> dict[str, object]:
+        """The record of the pages at `paths` (those the tree holds)."""
+        pages = {path: list(page) for path, page in sorted(self.pages.items()) if path in paths}
+        return {"stamp": self.values, "pages": pages}
+
+
+class Restamp:
+    """The stamped pages of a release tree a build of this servicebook stored (site/releases.py
+    `_Donor`: its record, `Restamped`, and the identity of each of its files): a page of the
+    release being built under the key the tree's page at its path was made under is the tree's
+    file with the stamp's values replaced where the record says they are. The tree is this
+    servicebook's (its code's set), so the tree's page is `fill_stored` of the HTML stored under
+    that key with the tree's stamp, and the page made is `fill_stored` of it with this release's:
+    the bytes a render makes. A file is taken only while it is the one the tree recorded (size
+    and modification time: a published copy edited in place is not), each old value is found
+    where the record places it, and the links are the store's, checked against the SHA-256 of
+    the stored HTML the record names (RenderedStore `get_rendered_links`)."""
+
+    __slots__ = ("identities", "pages", "tree", "values")
+
+    def __init__(
+        self, tree: Path, pages: Mapping[str, object], values: Mapping[str, object], identities: Mapping[str, object]
+    ) -> None:
+        self.tree, self.pages, self.values, self.identities = tree, pages, values, identities
+
+    def stored(self, path: str, key: str) -> str | None:
+        """The SHA-256 of the stored HTML of the tree's page at `path`, when it was made under `key`."""
+        page = self.pages.get(path)
+        if isinstance(page, list) and len(page) == 3 and page[0] == key and isinstance(page[1], str):
+            return page[1]
+        return None
+
+    def restamped(self, path: str, values: Mapping[str, str]) -> tuple[bytes, str] | None:
+        """The tree's page at `path` with the stamp `values` (placeholder → text) in place of its
+        own, and where they are (`_layout`); None when it cannot be (then it is filled in from the
+        store, or rendered)."""
+        page = self.pages.get(path)
+        if not (isinstance(page, list) and len(page) == 3 and isinstance(page[2], str)):
+            return None
+        try:
+            numbers = [int(n) for n in page[2].split()]
+        except ValueError:
+            return None
+        read = read_as_recorded(f"{self.tree}/{flat_name(path)}", self.identities.get(path))
+        if read is None or len(numbers) % 2:
+            return None
+        data = read[0]
+        joined: list[bytes] = []
+        where: list[str] = []
+        start = at = 0  # in the tree's page; in the page made
+        for number, offset in zip(numbers[::2], numbers[1::2], strict=True):
+            old, new = self.values.get(str(number)), values.get(_token(number))
+            if not isinstance(old, str) or new is None or not start <= offset:
+                return None
+            was = old.encode("utf-8")
+            if data[offset : offset + len(was)] != was:
+                return None
+            made = new.encode("utf-8")
+            at += offset - start
+            where.append(f"{number} {at}")
+            at += len(made)
+            joined += (data[start:offset], made)
+            start = offset + len(was)
+        joined.append(data[start:])
+        return b"".join(joined), " ".join(where)
 
 
 def stamping(common: Mapping[str, Any], carried: Carried | None = None) -> Stamping | None:
@@ -672,6 +787,9 @@ def render_stamped(
     each page is written to as it is made, flat (cache.folder.flat_name), put into `files` as
     that file (movable): a release's pages are not all held in memory until it is stored."""
     stamp = stamping(common, carried)
+    tree = carried.restamp if carried is not None else None
+    if carried is not None:  # (the last build's tree is for the first release a build makes alone)
+        carried.restamp, carried.restamped = None, None
     if stamp is None or _has_files(layouts):
         return specs
     made_keys: dict[str, Any] = {}  # this release's page keys, for the next (`_page_key`)
@@ -697,30 +815,17 @@ def render_stamped(
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
     store.keep_rendered([key for key in keys.values() if key in last])
-    found = store.get_rendered([key for key in keys.values() if key not in last])
     now: dict[str, tuple[_Stored, PageLinks]] = {}
     carry = carried is not None and carried.more  # the pages for a release built after this one
+    # the release built last records where its stamp is in each page, for a later build's first
+    # release (Restamp): it is the newest tree of its set
+    restamped = None if carry or carried is None else Restamped({t[1]: v for t, v in stamp.values.items()})
     done: set[str] = set()
-    todo: list[PageSpec] = []
     settled: dict[tuple[str, bool], bool] = {}
-    for spec in chosen:
-        key = keys[spec.path]
-        page = last.get(key)
-        if page is None:
-            html, data = found.get(key, ("", ""))
-            links = _read_links(data) if html else None
-            page = None if links is None else (_stored(html, links), PageLinks((), b""))
-        filled = stamp.fill_stored(page[0]) if page is not None else None
-        if page is None or filled is None:
-            todo.append(spec)
-            continue
-        if not (same_pages and key in last):
-            page = (page[0], _settle(page[0].links, known, settled))
-        if carry:
-            now[key] = page
-        _put(files, spec.path, filled, into)
-        files.scans[spec.path] = page[1]
-        done.add(spec.path)
+    if tree is not None and restamped is not None:
+        chosen = _restamp(files, store, stamp, chosen, keys, tree, known, settled, restamped, into, done)
+    taking = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done, into, restamped)
+    todo = _filled(taking, chosen, last, same_pages)
     # Rendered with no page known, their links are all left for the check, and so are the same
     # in every release: they are stored with the page and settled against this release's pages.
     # The pages over the workers; the lists (a few a release), each with its own context, here.
@@ -729,14 +834,80 @@ def render_stamped(
     # each page's HTML as it comes in from the workers, in order: into `files` (and the store, and
     # `now` for the next release), not held in a list of every page's besides (a release of 5,000
     # pages rendered from nothing held 60 MB of it at once, bench/README.md)
-    take = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done, into)
-    map_shared(render_one, renderer, range(len(pages)), workers, keep=lambda i, result: take(pages[i], result))
+    map_shared(render_one, renderer, range(len(pages)), workers, keep=lambda i, result: taking(pages[i], result))
     for spec in todo:
         if spec.template in lists:
-            take(spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
+            taking(spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
     if carried is not None:
-        carried.pages, carried.known = now, known
+        carried.pages, carried.known, carried.restamped = now, known, restamped
     return [s for s in specs if s.path not in done]
+
+
+def _restamp(
+    files: SiteFiles,
+    store: RenderedStore,
+    stamp: Stamping,
+    chosen: list[PageSpec],
+    keys: Mapping[str, str],
+    tree: Restamp,
+    known: frozenset[str],
+    settled: dict[tuple[str, bool], bool],
+    restamped: Restamped,
+    into: Path | None,
+    done: set[str],
+) -> list[PageSpec]:
+    """The pages of `chosen` the last release's `tree` holds under the same key, put into `files`
+    restamped (Restamp), their links the store's; the specs left (filled in from the store, or
+    rendered). A commit to one page leaves every other page of the release of HEAD's version
+    under its key: none is read back from the store, split at its placeholders and joined again."""
+    wanted = {keys[s.path]: sha256 for s in chosen if (sha256 := tree.stored(s.path, keys[s.path])) is not None}
+    found = store.get_rendered_links(wanted) if wanted else {}
+    left: list[PageSpec] = []
+    for spec in chosen:
+        key = keys[spec.path]
+        data = found.get(key)
+        made = tree.restamped(spec.path, stamp.values) if data is not None else None
+        links = _read_links(data) if made is not None and data is not None else None
+        if made is None or links is None:
+            left.append(spec)
+            continue
+        restamped.pages[spec.path] = (key, wanted[key], made[1])
+        _put(files, spec.path, made[0], into)
+        files.scans[spec.path] = _settle(links, known, settled)
+        done.add(spec.path)
+    return left
+
+
+def _filled(
+    taking: _Taking, chosen: list[PageSpec], last: Mapping[str, tuple[_Stored, PageLinks]], same_pages: bool
+) -> list[PageSpec]:
+    """The pages of `chosen` the last release built (`last`) or the store holds, their stamp
+    filled in, put into the release's files (as `taking` puts a rendered one); the specs left to
+    render. `same_pages`: the last release's pages are this one's, so its settled links hold."""
+    stamp, keys, now, restamped = taking.stamp, taking.keys, taking.now, taking.restamped
+    found = taking.store.get_rendered([keys[s.path] for s in chosen if keys[s.path] not in last])
+    todo: list[PageSpec] = []
+    for spec in chosen:
+        key = keys[spec.path]
+        page = last.get(key)
+        if page is None:
+            html, data, sha256 = found.get(key, ("", "", ""))
+            links = _read_links(data) if html else None
+            page = None if links is None else (_stored(html, links, sha256), PageLinks((), b""))
+        filled = stamp.fill_stored(page[0]) if page is not None else None
+        if page is None or filled is None:
+            todo.append(spec)
+            continue
+        if not (same_pages and key in last):
+            page = (page[0], _settle(page[0].links, taking.known, taking.settled))
+        if now is not None:
+            now[key] = page
+        if restamped is not None:
+            restamped.pages[spec.path] = (key, page[0].sha256, _layout(page[0], stamp.values))
+        _put(taking.files, spec.path, filled, taking.into)
+        taking.files.scans[spec.path] = page[1]
+        taking.done.add(spec.path)
+    return todo
 
 
 class _Taking:
@@ -745,7 +916,7 @@ class _Taking:
     counted `done`; one that reaches for more than the stamped context is left for the ordinary
     render."""
 
-    __slots__ = ("done", "files", "into", "keys", "known", "now", "settled", "stamp", "store")
+    __slots__ = ("done", "files", "into", "keys", "known", "now", "restamped", "settled", "stamp", "store")
 
     def __init__(
         self,
@@ -758,24 +929,34 @@ class _Taking:
         now: dict[str, tuple[_Stored, PageLinks]] | None,
         done: set[str],
         into: Path | None,
+        restamped: Restamped | None = None,
     ) -> None:
         self.files, self.store, self.stamp, self.keys = files, store, stamp, keys
         self.known, self.settled, self.now, self.done, self.into = known, settled, now, done, into
+        self.restamped = restamped
 
     def __call__(self, spec: PageSpec, result: Any) -> None:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             return  # it reaches for more than the stamped context: rendered the ordinary way
         html = result[0].decode("utf-8")
-        made = self.stamp.fill(html)
-        if made is None or _stamp_in(result[1]):
+        if self.now is None and self.restamped is None:
+            made = self.stamp.fill(html)
+            filled = None if made is None else made.encode("utf-8")
+            stored = None
+        else:  # split at its placeholders once, for the next release or the record (the same bytes as `fill`)
+            stored = _stored(html, result[1], hashlib.sha256(result[0]).hexdigest())
+            filled = self.stamp.fill_stored(stored)
+        if filled is None or _stamp_in(result[1]):
             return
         key = self.keys[spec.path]
         self.store.put_rendered(key, html, _write_links(result[1]))
-        _put(self.files, spec.path, made.encode("utf-8"), self.into)
+        _put(self.files, spec.path, filled, self.into)
         links = _settle(result[1], self.known, self.settled)
         self.files.scans[spec.path] = links
-        if self.now is not None:
-            self.now[key] = (_stored(html, result[1]), links)
+        if self.now is not None and stored is not None:
+            self.now[key] = (stored, links)
+        if self.restamped is not None and stored is not None:
+            self.restamped.pages[spec.path] = (key, stored.sha256, _layout(stored, self.stamp.values))
         self.done.add(spec.path)
 
 
