@@ -166,6 +166,7 @@ def test_a_process_takes_the_runs_its_last_index_stored_as_it_stored_them_not_fr
     # `serve` edits a page, then edits it again: the run the record leaves the second time is the
     # one the process stored the first time (~50 KB of JSON at 20,000 pages), taken as it was
     # stored, not read back, checked and parsed; each index is still the one made from nothing.
+    # (The first edit's run is one of the first build's, which kept them all: a few runs here.)
     asked: list[str] = []
     real = Store.get
 
@@ -180,7 +181,7 @@ def test_a_process_takes_the_runs_its_last_index_stored_as_it_stored_them_not_fr
         monkeypatch.setattr(Store, "get", spied)
         indexes.make()
         pages = pages_of(site)
-        for page in [*pages[5:8], pages[5], pages[5]]:
+        for page in [pages[5], pages[5], pages[5]]:
             page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
             asked.clear()
             assert indexes.make()  # (the same as an index made from nothing: `Indexes.make`)
