@@ -15,6 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook.catalog import model
 from servicebook.site import outputs
@@ -344,3 +346,28 @@ def test_a_spooled_catalog_json_in_parts_is_written_by_the_kernel_from_the_parts
     assert render_one(renderer, 0) == (None, None)
     assert (spool / "catalog.json").read_bytes() == catalog_json(site)
     assert calls == [len(parts)]  # the parts as they are, in one call
+
+
+@given(
+    st.lists(st.binary(max_size=40), min_size=2, max_size=40),
+    st.lists(st.tuples(st.integers(1, 39), st.binary(max_size=40)), max_size=6),
+)
+def test_catalog_json_s_sha256_resumed_is_the_document_s_whatever_the_parts_sizes(
+    parts: list[bytes], edits: list[tuple[int, bytes]]
+) -> None:
+    # States every 16 bytes: parts empty, shorter than a step, longer than several; each edit
+    # resumed from the last state before the part it changed (`same`: the bytes before it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outputs, "HASH_STEP", 16)
+        before = b"{" + parts[0]
+        parts[0] = before
+        catalog = CatalogLines(hashes=True)
+        catalog._digest(parts, before, 0)
+        assert catalog.digest == (len(b"".join(parts)), hashlib.sha256(b"".join(parts)).hexdigest())
+        for place, data in edits:
+            at = min(place, len(parts) - 1)
+            parts = [*parts[:at], data, *parts[at + 1 :]]
+            catalog._digest(parts, before, sum(map(len, parts[:at])))
+            document = b"".join(parts)
+            assert catalog.digest == (len(document), hashlib.sha256(document).hexdigest())
+            assert [mark[2] for mark in catalog.marks] == sorted(mark[2] for mark in catalog.marks)

@@ -17,6 +17,8 @@ The stages, in the order of the build:
 
 from __future__ import annotations
 
+import bisect
+import collections
 import contextlib
 import hashlib
 import io
@@ -592,24 +594,27 @@ class CatalogLines:
             marks.append((hashlib.sha256(), 0, 0))
         state, index, start = marks[-1]  # the state, the part holding the next byte, where that part begins
         state = state.copy()
-        size = start + sum(map(len, itertools.islice(made, index, None)))
-        at = (len(marks) - 1) * HASH_STEP  # the first byte not hashed yet
-        mark = at + HASH_STEP  # where the next state is kept
-        for i in range(index, len(made)):
-            part = made[i]
-            end = start + len(part)  # `part` is the document's bytes from `start` to `end`
-            if at == start and end < mark:  # (the most of them: a part hashed whole)
-                state.update(part)
-                at = end
-            while at < end:
-                stop = min(end, mark)
-                state.update(memoryview(part)[at - start : stop - start])
-                at = stop
-                if at == mark:
-                    if at < size:
-                        marks.append((state.copy(), i, start) if at < end else (state.copy(), i + 1, end))
-                    mark += HASH_STEP
-            start = end
+        rest = made[index:]
+        begins = list(itertools.accumulate(map(len, rest), initial=start))  # rest[k]: bytes begins[k] to begins[k + 1]
+        size = begins[-1]
+        at = (len(marks) - 1) * HASH_STEP  # the first byte not hashed yet, in rest[k]
+        k = 0
+        while at < size:  # up to the next state's place, the parts there whole given to the hash at C speed
+            stop = min(at + HASH_STEP, size)
+            if begins[k] < at:  # (the part the last state was taken in) from `at` on
+                state.update(memoryview(rest[k])[at - begins[k] : min(begins[k + 1], stop) - begins[k]])
+                if begins[k + 1] > stop:  # (and so `stop` is not the end)
+                    at = stop
+                    marks.append((state.copy(), index + k, begins[k]))
+                    continue
+                k += 1
+            j = bisect.bisect_right(begins, stop, k) - 1  # rest[j] holds byte `stop` or begins there
+            collections.deque(map(state.update, itertools.islice(rest, k, j)), maxlen=0)
+            if j < len(rest) and begins[j] < stop:
+                state.update(memoryview(rest[j])[: stop - begins[j]])
+            at, k = stop, j
+            if stop < size:
+                marks.append((state.copy(), index + k, begins[k]))
         self.hashed_before, self.digest = before, (size, state.hexdigest())
         return made
 
