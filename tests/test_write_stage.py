@@ -508,3 +508,31 @@ def test_a_spilled_file_given_another_place_leaves_no_stray_file_in_the_spool_fo
     files.put_file("c.json", tmp_path / "c.json", movable=True)  # a file of its own at its place
     assert [p.name for p in tmp_path.iterdir()] == [files.file("a.json").name]  # type: ignore[union-attr]
     assert files["a.json"] == large + b"y"
+
+
+def test_a_new_file_of_parts_is_written_whole_iov_max_parts_at_a_time_and_after_a_short_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write.write_new_file: a file of parts (catalog.json, the manifest) written by the kernel
+    from the parts, at most IOV_MAX (1,024) a call; a call that writes less than it was given (a
+    signal, a full disk) is followed by the rest; `exclusive` refuses a file that is there."""
+    parts = [f"line {i}\n".encode() * (i % 5) for i in range(2500)]
+    calls: list[int] = []
+    real = os.writev
+
+    def short(fd: int, buffers: list[bytes]) -> int:  # the kernel's answer to a signal: part of it written
+        calls.append(len(buffers))
+        return real(fd, buffers[: len(buffers) // 2])
+
+    monkeypatch.setattr(os, "writev", short)
+    write.write_new_file(tmp_path / "catalog.json", parts)
+    assert (tmp_path / "catalog.json").read_bytes() == b"".join(parts)
+    assert calls == [1024, 1024, 452]
+    monkeypatch.setattr(os, "writev", real)
+    write.write_new_file(tmp_path / "catalog.json", b"shorter\n")  # truncated, as "wb"
+    assert (tmp_path / "catalog.json").read_bytes() == b"shorter\n"
+    with pytest.raises(FileExistsError):
+        write.write_new_file(tmp_path / "catalog.json", [b"again"], exclusive=True)
+    assert (tmp_path / "catalog.json").read_bytes() == b"shorter\n"
+    write.write_new_file(tmp_path / "new.json", [], exclusive=True)
+    assert (tmp_path / "new.json").read_bytes() == b""

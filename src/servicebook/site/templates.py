@@ -33,7 +33,7 @@ from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, page_refs, safe_path, scan_page, settle
 from servicebook.site.sandbox import BoundedSandbox, TooLarge, TooMuchText, TooMuchWork
-from servicebook.site.write import PageLinks
+from servicebook.site.write import PageLinks, write_new_file
 from servicebook.source.text import SourceError, decode
 
 # the installed package's folder, as importlib.resources gives it for a package on disk, without
@@ -344,11 +344,7 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
     elif target.parent not in renderer.folders:  # most data files share a few folders
         target.parent.mkdir(parents=True, exist_ok=True)
         renderer.folders.add(target.parent)
-    with open(target, "wb") as file:
-        if isinstance(data, bytes):
-            file.write(data)
-        else:
-            file.writelines(data)
+    write_new_file(target, data)
     return None, links
 
 

@@ -88,6 +88,28 @@ SPILLED = ".spilled-"  # then a number: a large file the build's process made, i
 # 5,000 pages the manifest (1.1 MB), pages-by-version.json and the feed (0.5 MB each), which
 # `serve` held from the render to the write stage, where a rebuild's resident set peaks
 SPILL_FROM = 64 * 1024
+_IOV_MAX = 1024  # the parts one `os.writev` takes (POSIX's IOV_MAX on Linux and macOS)
+
+
+def write_new_file(path: str | os.PathLike[str], data: bytes | list[bytes], *, exclusive: bool = False) -> None:
+    """A new file of `data`, or of its parts in order, written by the kernel from the parts
+    themselves (`os.writev`, IOV_MAX at a time): catalog.json at 20,000 pages is 40,000 parts
+    (8 MB), and a buffered file's `writelines` copied them into its 8 KiB buffer and wrote that
+    a thousand times. `exclusive`: refused where a file is (O_EXCL), as open(…, "xb")."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o666)
+    try:
+        if isinstance(data, bytes):
+            data = [data]
+        for start in range(0, len(data), _IOV_MAX):
+            batch = data[start : start + _IOV_MAX]
+            done = os.writev(fd, batch)
+            if done < sum(map(len, batch)):  # a short write (a signal, a full disk): the rest, in a loop
+                rest = memoryview(b"".join(batch))[done:]
+                while rest:
+                    rest = rest[os.write(fd, rest) :]
+    finally:
+        os.close(fd)
 
 
 class SiteFiles(MutableMapping[str, bytes]):
@@ -148,8 +170,7 @@ class SiteFiles(MutableMapping[str, bytes]):
         if self._spool is not None and (len(value) if isinstance(value, bytes) else sum(map(len, value))) >= SPILL_FROM:
             self._spilled += 1
             target = f"{self._spool}/{SPILLED}{self._spilled}"
-            with open(target, "xb") as file:
-                file.writelines((value,) if isinstance(value, bytes) else value)
+            write_new_file(target, value, exclusive=True)
             self.put_file(path, target, movable=True)
             return
         self._data[path] = value if isinstance(value, bytes) else b"".join(value)

@@ -204,7 +204,7 @@ class IndexWords:
     touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
     # the runs of records this index stored (`_Blocks`), each its records' postings as stored, by
     # digest, when they were a few (an edit's, in `serve`): the next index of the process reads a
-    # record that left one of them from here, not from the store (a run is ~200 KB at 20,000 pages)
+    # record that left one of them from here, not from the store (a run is ~50 KB at 20,000 pages)
     runs: dict[str, list[str]] = field(default_factory=dict)
 
 

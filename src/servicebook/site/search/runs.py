@@ -16,17 +16,20 @@ from servicebook.site.search.carried import _BLOCK_KEYS, _BUNDLE, _POSTINGS, _St
 _RUNS_KEPT = 16  # runs of the last index read for one call of `_Blocks.old_postings` kept for the next, at most
 
 
-_BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 64))  # a run ends at a record whose key ends so
+# a run ends at a record whose key ends so: one in 16. A one-page edit stores the run its record is
+# in again, whole (with the store's commit and checkpoint), and a run is as long as its keys fall:
+# runs four times as long made some edits store a megabyte (bench/README.md, serve20k19)
+_BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 16))
 
 
 class _Blocks:
     """An index's records in runs, each ending at a record whose key ends in one of `_BLOCK_ENDS`
-    (one in 64, at random): where a run ends depends on its own records alone, so a record
+    (one in 16, at random): where a run ends depends on its own records alone, so a record
     changed, put in or taken out changes the run it is in (or the two it joins), and the others
     are the last index's, whatever ids moved. A run's keys and its records' postings are stored
     under a digest of its keys (_BLOCK_KEYS, _BUNDLE), and the next index reads the postings of
     a record that left from there: so the store keeps the postings of an index's records by
-    marking a few hundred runs used, not every record. Each run that is not the last index's is
+    marking a thousand or so runs used, not every record. Each run that is not the last index's is
     stored as its records' postings come in (`took`: a whole run at once, in a build from
     nothing), or at the end (`finish`) with those of the records that did not change read from
     the last index's runs."""
@@ -158,7 +161,7 @@ def _runs(keys: list[str], old: _State, changed: list[int] | None) -> Iterator[t
     the ids of the records whose key is not the last index's (`old`'s), every other key being the
     same at the same id: the last index's runs, their ends moved only where a changed key ends a
     run or no longer does, and a run that holds no changed record taken with its digest (a pass
-    over 20,000 keys and ~300 digests of 64 keys each a rebuild, for one page's run)."""
+    over 20,000 keys and ~1,250 digests of 16 keys each a rebuild, for one page's run)."""
     old_ends = list(accumulate(n for _, n in old.blocks))
     last: dict[tuple[int, int], str] = {}
     if changed is None or not keys or len(keys) != len(old.records) or old_ends[-1:] != [len(keys)]:
