@@ -18,7 +18,9 @@ import pytest
 from servicebook import methods
 
 # a command of the program in a process of its own, its methods kept in the file named first;
-# prints how many of its dataclasses' methods' source texts it compiled (the rest were kept)
+# prints how many of its dataclasses' methods' source texts it compiled (the rest were kept). It
+# runs with bytecode writing off (no .pyc written into the checkout), and turns it on before its
+# exit when told to (as in a process that may write bytecode: what methods.py asks at the exit)
 _COMMAND = (
     "import dataclasses, sys, pathlib\n"
     "import servicebook.methods\n"
@@ -26,15 +28,14 @@ _COMMAND = (
     "from servicebook.cli import main\n"
     "main(['schema'], standalone_mode=False)\n"
     "print('compiled', dataclasses.exec.compiled, file=sys.stderr)\n"
+    "sys.dont_write_bytecode = sys.argv[2] != 'may write'\n"
 )
 
 
 def _run(folder: Path, *, may_write: bool = True) -> int:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    if not may_write:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", _COMMAND, str(_kept_file(folder))],
+        [sys.executable, "-c", _COMMAND, str(_kept_file(folder)), "may write" if may_write else "may not"],
         env=env,
         check=True,
         capture_output=True,
@@ -79,6 +80,7 @@ def test_a_process_that_may_not_write_bytecode_keeps_nothing(tmp_path) -> None:
         importlib.util.MAGIC_NUMBER + marshal.dumps(["a list"]),
         b"\x00\x00\r\n" + marshal.dumps({}),  # another interpreter's magic number
     ],
+    ids=["empty", "not bytecode", "the header alone", "a text mapped to no code", "a list", "another magic number"],
 )
 def test_a_damaged_file_of_kept_methods_is_ignored_and_written_again(tmp_path, damage) -> None:
     kept = _kept_file(tmp_path)
