@@ -20,6 +20,7 @@ import click
 from servicebook import __version__
 from servicebook.collector import command_line
 from servicebook.commands.lazy import LazyGroup
+from servicebook.methods import compiled_once
 
 # name -> (module under servicebook.commands, one-line help shown by `servicebook --help`); a
 # command made of subcommands (`export openslo`) is a LazyGroup with a table of its own
@@ -90,6 +91,7 @@ class _Group(LazyGroup):
         main_thread = threading.current_thread() is threading.main_thread()  # where Python lets a handler be set
         before = signal.signal(signal.SIGTERM, stop) if main_thread else None
         command_line()  # the collector for a command (collector.py)
+        compiled_once()  # the dataclasses' methods the command imports, compiled once for all processes (methods.py)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
