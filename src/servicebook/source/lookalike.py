@@ -11,13 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-# Letters of other scripts drawn like Latin ones (from Unicode's confusables), and the dashes drawn
+from servicebook.errors import LOOKALIKE_LETTERS
+
+# Letters of other scripts drawn like Latin ones (errors.LOOKALIKE_LETTERS), and the dashes drawn
 # like '-': a Cyrillic keyboard layout or a pasted word puts them in an id or a key, where they look
 # right and match nothing. NFKC folds the rest (full-width letters, ligatures, superscripts).
 _LOOKALIKES = str.maketrans(
     {
-        **dict(zip("аеіјорсѕухһԁԛԝӏɑɡıαεινκορτυχ", "aeijopcsyxhdqwlagiaeivkoptux", strict=True)),
-        **dict(zip("АВЕІЈКМНОРСЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEIJKMHOPCSTXYABEZHIKMNOPTYX", strict=True)),
+        **LOOKALIKE_LETTERS,
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212\u2043\ufe63\uff0d", "-"),
     }
 )
