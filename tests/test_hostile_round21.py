@@ -1,0 +1,114 @@
+"""Hostile inputs of 7 Dec 2026 (twenty-first round): what round 20 left (look-alike letters in the
+text a reviewer reads, pages at the extremes, links out of content/ and layouts/, a template that
+reaches for files, a forged or damaged cache, history read from the cache without a checksum)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from servicebook.cache.disk import DiskCache
+from servicebook.errors import printable
+
+from .conftest import GitSite
+
+
+@pytest.mark.git
+def test_a_name_changed_only_in_a_look_alike_letter_shows_it_escaped_in_diff(run, git_site: GitSite) -> None:
+    """`diff` is what a reviewer reads on a pull request: the team renamed from 'Platform Team' to
+    'Platform Tеam' (a Cyrillic 'е') read as a change to the very same name, and a tool renamed to
+    'Shаred pipeline templates' as its own name (Trojan Source's homoglyphs). The look-alike
+    letter in a Latin word is shown as an escape; a name wholly of another script is shown as
+    written, so a catalog in Russian reads as it is."""
+    git_site.edit("name: Platform Team\n", "name: Platform T\u0435am\n")
+    git_site.edit("name: Shared pipeline templates", "name: Sh\u0430red pipeline templates")
+    git_site.edit("name: Hand-rolled CI scripts", "name: \u0421\u043a\u0440\u0438\u043f\u0442\u044b")
+
+    result = run("diff", "HEAD", "--source", git_site.root)
+
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "Team: name changed from Platform Team to Platform T\\u0435am" in result.output
+    assert "to \u201cSh\\u0430red pipeline templates\u201d" in result.output
+    assert "\u0435" not in result.output and "\u0430" not in result.output
+    assert "\u201c\u0421\u043a\u0440\u0438\u043f\u0442\u044b\u201d" in result.output  # (Скрипты, as written)
+
+
+def test_a_look_alike_letter_in_a_refused_value_is_shown_escaped_in_the_message(run, site_copy) -> None:
+    """'plаtform@example.com' (a Cyrillic 'а') is no e-mail address, and the message quoting it,
+    and the source line under it, showed a value that looked right: the letter is shown as an
+    escape, so the message says what is wrong with the value, and the caret stays under it."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("email: platform@", "email: pl\u0430tform@"))
+
+    result = run("build", "--source", site)
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "catalog.yaml:14:14: error: 'email' 'pl\\u0430tform@example.com' is not an e-mail address" in result.output
+    assert " 14 |       email: pl\\u0430tform@example.com\n    |              ^" in result.output
+    assert not (site / "public").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Platform T\u0435am", "Platform T\\u0435am"),  # Cyrillic е in a Latin word
+        ("\u0421\u0435rvice", "\\u0421\\u0435rvice"),  # Cyrillic С and е, Latin rvice
+        ("k8s \u03bf", "k8s \u03bf"),  # a Greek omicron alone: a word of its own script
+        ("\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI", "\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI"),  # Команда CI
+        ("Platform Team", "Platform Team"),
+    ],
+)
+def test_only_look_alike_letters_among_latin_ones_are_escaped(text: str, shown: str) -> None:
+    assert printable(text) == shown
+
+
+def test_a_damaged_history_entry_is_a_miss_not_what_the_site_shows(tmp_path: Path) -> None:
+    """The history parsed from git is kept in the cache as JSON, which a build took as it found it:
+    a change's text altered on disk (a flipped byte that leaves it JSON) was published on the
+    changes page and the offering's. An entry whose checksum no longer matches is a miss, made
+    again from git, as a page of the store is."""
+    cache = DiskCache(tmp_path, "history")
+    cache.put("k", {"text": "SLO raised from 99.5 to 99.9"})
+    assert cache.get("k") == {"text": "SLO raised from 99.5 to 99.9"}
+    assert cache.folder is not None
+    entry = cache.folder / "k.json"
+    entry.write_bytes(entry.read_bytes().replace(b"raised", b"lowered"))
+
+    assert DiskCache(tmp_path, "history").get("k") is None
+    entry.write_text(json.dumps({"text": "SLO lowered from 99.5 to 99.9"}))  # written without one
+    assert DiskCache(tmp_path, "history").get("k") is None
+
+
+@pytest.mark.git
+def test_a_change_altered_in_the_history_cache_is_not_published(run, git_site: GitSite) -> None:
+    """End to end: a change's text in the history kept in the cache, altered on disk so that it is
+    still JSON, was published on the changes page and the offering's page by the next build that
+    rendered them. The history is read from git again, and the site is what a cold build makes."""
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.commit("A higher objective")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    cache = git_site.root / ".servicebook-cache"
+    altered = 0
+    for entry in sorted((cache / "history").glob("*/*.json")):
+        text = entry.read_bytes()
+        if b"raised from 99.5" in text:
+            entry.write_bytes(text.replace(b"raised from 99.5", b"ALTERED from 99.5"))
+            altered += 1
+    assert altered
+    for kept in ("store", "build", "releases", "sources"):  # so that the pages are rendered again
+        shutil.rmtree(cache / kept, ignore_errors=True)
+    shutil.rmtree(git_site.root / "public")
+
+    result = run("build", "--source", git_site.root)
+
+    assert result.exit_code == 0, result.output
+    changes = (git_site.root / "public" / "changes" / "index.html").read_text()
+    assert "raised from 99.5" in changes
+    assert "ALTERED" not in changes
+    assert "ALTERED" not in (git_site.root / "public" / "offerings" / "ci" / "index.html").read_text()
