@@ -112,3 +112,43 @@ def test_a_change_altered_in_the_history_cache_is_not_published(run, git_site: G
     assert "raised from 99.5" in changes
     assert "ALTERED" not in changes
     assert "ALTERED" not in (git_site.root / "public" / "offerings" / "ci" / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("written", "message", "hint"),
+    [
+        (
+            "sub\\\\other.md",
+            "link address 'sub\\other.md' holds a backslash: a link's folders are separated by '/'",
+            "with '/' between folders: 'sub/other.md'",
+        ),
+        (
+            "C:\\\\Users\\\\me\\\\welcome.md",
+            "link address 'C:\\Users\\me\\welcome.md' is a Windows path, which no reader of the site has",
+            "link to a file under content/ by its path from this page's folder, with '/' between folders\n",
+        ),
+        (
+            "C:welcome.md",
+            "link scheme 'c:' is not allowed ('C:' reads as a Windows drive, which no reader of the site has)",
+            "use https://",
+        ),
+    ],
+    ids=["backslashes", "drive-and-backslashes", "drive"],
+)
+def test_a_windows_path_in_a_link_is_refused_saying_what_it_is(
+    run, site_copy, written: str, message: str, hint: str
+) -> None:
+    """A page written on Windows links to `sub\\other.md` (a browser reads each backslash as '/',
+    git as part of a name): it was refused as an address that "contains spaces, control characters
+    or entities", which it does not. The message says what it holds and how to write it."""
+    site = site_copy("minimal")
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text() + f"\nSee [the other page]({written}).\n")
+
+    result = run("build", "--source", site)
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"content/welcome.md:16:22: error: {message}" in result.output
+    assert hint in result.output
+    assert not (site / "public").exists()
