@@ -60,7 +60,10 @@ def test_a_look_alike_letter_in_a_refused_value_is_shown_escaped_in_the_message(
         ("Platform T\u0435am", "Platform T\\u0435am"),  # Cyrillic е in a Latin word
         ("\u0421\u0435rvice", "\\u0421\\u0435rvice"),  # Cyrillic С and е, Latin rvice
         ("k8s \u03bf", "k8s \u03bf"),  # a Greek omicron alone: a word of its own script
-        ("\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI", "\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI"),  # Команда CI
+        (
+            "\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI",
+            "\u041a\u043e\u043c\u0430\u043d\u0434\u0430 CI",
+        ),  # Команда CI
         ("Platform Team", "Platform Team"),
     ],
 )
@@ -152,3 +155,34 @@ def test_a_windows_path_in_a_link_is_refused_saying_what_it_is(
     assert f"content/welcome.md:16:22: error: {message}" in result.output
     assert hint in result.output
     assert not (site / "public").exists()
+
+
+@pytest.mark.git
+def test_a_change_only_in_look_alike_or_invisible_characters_is_said_in_diff(run, git_site: GitSite) -> None:
+    """A change a reviewer cannot see: an SLO renamed from 'Pipeline copy' to 'Pipeline сору' (four
+    Cyrillic letters: a word wholly of one script, shown as written), the on-call's instructions
+    with a Cyrillic 'о' in them (a change `diff` reports without its text), a zero-width space at
+    the end of a tool's name. Each says that it differs only in look-alike or invisible
+    characters, and which."""
+    git_site.edit("name: Pipeline availability", "name: Pipeline copy")
+    git_site.commit("An SLO named as it is")
+    git_site.edit("name: Pipeline copy", "name: Pipeline \u0441\u043e\u0440\u0443")
+    git_site.edit('how: Page "platform-oncall"', 'how: Page "platf\u043erm-oncall"')
+    git_site.edit("name: Hand-rolled CI scripts", 'name: "Hand-rolled CI scripts\\u200b"')
+
+    result = run("diff", "HEAD", "--source", git_site.root)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "renamed from \u201cPipeline copy\u201d to \u201cPipeline \u0441\u043e\u0440\u0443\u201d (only in look-alike or "
+        "invisible characters: U+0441 CYRILLIC SMALL LETTER ES (like 'c'), U+043E CYRILLIC SMALL LETTER O (like 'o'), "
+        "U+0440 CYRILLIC SMALL LETTER ER (like 'p'), U+0443 CYRILLIC SMALL LETTER U (like 'y'))"
+    ) in result.output
+    assert (
+        "Team support: on-call arrangements changed (only in look-alike or invisible characters: "
+        "U+043E CYRILLIC SMALL LETTER O (like 'o'))"
+    ) in result.output
+    assert (
+        "to \u201cHand-rolled CI scripts\\u200b\u201d (only in look-alike or invisible characters: "
+        "U+200B ZERO WIDTH SPACE)"
+    ) in result.output

@@ -209,6 +209,16 @@ def meant(word: str, close: str) -> str:
     return f"did you mean '{close}'? They look alike: {'; '.join(told)}"
 
 
+def alike_apart(a: str, b: str) -> str | None:
+    """What tells `a` from `b` when they differ only in look-alike or invisible characters ('Team'
+    and 'Tеam', 'copy' and Cyrillic 'сору'): the characters that are in one only, named; None when
+    they are the same or differ in what a reader sees."""
+    if a == b or _skeleton(a) != _skeleton(b):
+        return None
+    odd = [ch for ch in dict.fromkeys(a + b) if (ch in a) != (ch in b)]
+    return ", ".join(_named(ch) for ch in ([ch for ch in odd if not ch.isascii()] or odd))
+
+
 def _named(ch: str) -> str:
     """U+0430 CYRILLIC SMALL LETTER A (like 'a')."""
     like = _skeleton(ch)
