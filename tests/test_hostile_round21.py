@@ -5,15 +5,18 @@ reaches for files, a forged or damaged cache, history read from the cache withou
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebook.cache.disk import DiskCache
-from servicebook.errors import printable
+from servicebook.errors import LOOKALIKE_LETTERS, printable
 
-from .conftest import GitSite
+from .conftest import GitSite, examples
 
 
 @pytest.mark.git
@@ -69,6 +72,23 @@ def test_a_look_alike_letter_in_a_refused_value_is_shown_escaped_in_the_message(
 )
 def test_only_look_alike_letters_among_latin_ones_are_escaped(text: str, shown: str) -> None:
     assert printable(text) == shown
+
+
+# (printable characters only: an escape's letters would join the word beside it, `\\u200dı`)
+_MIXED = st.text(st.sampled_from([*"Teamcopy -_1.", *LOOKALIKE_LETTERS, *"КомандаΩ日"]), max_size=40)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(_MIXED)
+def test_no_look_alike_letter_is_left_in_a_word_with_latin_letters(text: str) -> None:
+    """Whatever the mix, a look-alike letter printable() leaves as it is stands in a word without a
+    Latin letter, and a text without look-alike letters is shown as it is."""
+    shown = printable(text)
+    for word in re.finditer(r"\w+", shown):
+        if re.search("[A-Za-z]", word.group()):
+            assert not any(ch in LOOKALIKE_LETTERS for ch in word.group()), (text, shown)
+    if not any(ch in LOOKALIKE_LETTERS for ch in text):
+        assert shown == text
 
 
 def test_a_damaged_history_entry_is_a_miss_not_what_the_site_shows(tmp_path: Path) -> None:
