@@ -206,3 +206,31 @@ def test_a_change_only_in_look_alike_or_invisible_characters_is_said_in_diff(run
         "to \u201cHand-rolled CI scripts\\u200b\u201d (only in look-alike or invisible characters: "
         "U+200B ZERO WIDTH SPACE)"
     ) in result.output
+
+
+def test_a_tool_named_like_another_in_look_alike_letters_is_a_warning_at_its_name(run, site_copy) -> None:
+    """The unsupported tool named 'Shаred pipeline templates' (a Cyrillic 'а') beside the supported
+    'Shared pipeline templates': the site's lists showed two tools of one name, one supported and
+    one not, and `check` said nothing. A warning at the name says which letter tells them apart;
+    a name of its own in another script is no business of it."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    catalog.write_text(text.replace("name: Hand-rolled CI scripts", "name: Sh\u0430red pipeline templates"))
+
+    result = run("check", "--source", site)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "catalog.yaml:71:11: warning: tool 'hand-rolled-scripts' is named 'Sh\\u0430red pipeline templates', which "
+        "reads as the name of tool 'shared-pipelines', 'Shared pipeline templates': the site lists both, and "
+        "readers cannot tell them apart\n"
+        " 71 |     name: Sh\\u0430red pipeline templates\n"
+        "    |           ^\n"
+        "  hint: they differ only in U+0430 CYRILLIC SMALL LETTER A (like 'a'): write the name in the letters it is "
+        "read in"
+    ) in result.output
+    assert run("check", "--source", site, "--strict").exit_code == 1
+
+    catalog.write_text(text.replace("name: Hand-rolled CI scripts", "name: \u0421\u043a\u0440\u0438\u043f\u0442\u044b"))
+    assert "no errors, no warnings" in run("check", "--source", site).output

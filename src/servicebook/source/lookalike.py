@@ -209,6 +209,12 @@ def meant(word: str, close: str) -> str:
     return f"did you mean '{close}'? They look alike: {'; '.join(told)}"
 
 
+def drawn_as(name: str) -> str:
+    """What `name` looks like (look-alike letters as the Latin ones, invisible characters dropped):
+    two names drawn the same are told apart by `alike_apart`. An ASCII name is drawn as itself."""
+    return name if name.isascii() else _skeleton(name)
+
+
 def alike_apart(a: str, b: str) -> str | None:
     """What tells `a` from `b` when they differ only in look-alike or invisible characters ('Team'
     and 'Tеam', 'copy' and Cyrillic 'сору'): the characters that are in one only, named; None when
