@@ -1618,7 +1618,7 @@ def _alike_names(c: _Check, catalog: model.Catalog) -> None:
     templates'): the site lists the two side by side, one supported and one not, and a reader
     cannot tell which is which (Trojan Source's homoglyphs). Names in another script alone are
     nobody's business here: only a name with a character outside ASCII is looked at twice."""
-    kinds: tuple[tuple[str, str, AbcSequence[model.Offering] | AbcSequence[model.Tool]], ...] = (
+    kinds: tuple[tuple[str, str, AbcSequence[model.Offering | model.Tool]], ...] = (
         ("offering", "offerings", catalog.offerings),
         ("tool", "tools", catalog.tools),
     )
