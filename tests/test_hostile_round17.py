@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.errors import printable
+
 from . import test_hostile_round5, test_hostile_round16
 from .conftest import GitSite
 from .test_federation import MEMBER, Member, organisation
@@ -237,8 +239,8 @@ def test_a_member_team_named_like_the_organisations_own_is_labelled_with_its_mem
     assert result.exit_code == 0, result.output
     shown = f"{named} (db-team)"
     said = (
-        f"warning: db-team's team is named {named!r} in its catalog, like the organisation's team: its records are "
-        f"labelled {shown!r}, so that readers can tell whose promises they are"
+        f"warning: db-team's team is named '{printable(named)}' in its catalog, like the organisation's team: its "
+        f"records are labelled '{printable(shown)}', so that readers can tell whose promises they are"
     )
     assert said in result.output
     public = org / "public"

@@ -37,12 +37,12 @@ def test_a_revision_like_an_option_is_refused_shown_escaped(run, git_site: GitSi
         (  # a Cyrillic 'а': the hint read "did you mean 'name'?" under "unknown key 'nаme'"
             "    name: CI pipelines",
             "    n\u0430me: CI pipelines",
-            "hint: did you mean 'name'? They look alike: 'n\u0430me' has U+0430 CYRILLIC SMALL LETTER A (like 'a')",
+            "hint: did you mean 'name'? They look alike: 'n\\u0430me' has U+0430 CYRILLIC SMALL LETTER A (like 'a')",
         ),
         (  # difflib found 'gа' no closer to 'ga' than to 'beta': no hint but the list
             "lifecycle: ga",
             "lifecycle: g\u0430",
-            "hint: did you mean 'ga'? They look alike: 'g\u0430' has U+0430 CYRILLIC SMALL LETTER A (like 'a'); "
+            "hint: did you mean 'ga'? They look alike: 'g\\u0430' has U+0430 CYRILLIC SMALL LETTER A (like 'a'); "
             "expected one of: beta, ga, deprecated, retired",
         ),
         (  # full-width letters, as an East Asian input method types them
@@ -87,7 +87,8 @@ def test_a_revision_that_looks_like_a_branch_is_told_apart_from_it(run, git_site
     assert lookalike != branch
     result = run("diff", "--source", git_site.root, lookalike)
     assert result.exit_code == 2, result.output
+    shown = lookalike.replace("\u0430", "\\u0430")  # a look-alike letter in a Latin word, escaped
     assert (
-        f"did you mean '{branch}'? They look alike: '{lookalike}' has U+0430 CYRILLIC SMALL LETTER A (like 'a')"
+        f"did you mean '{branch}'? They look alike: '{shown}' has U+0430 CYRILLIC SMALL LETTER A (like 'a')"
         in result.stderr
     )

@@ -89,8 +89,34 @@ _KEPT_LINE = 4 * MAX_SHOWN  # characters of a source line a problem keeps whole;
 MAX_MESSAGE = 400
 
 
-def _escape(ch: str, tab: str) -> str:
-    if ch.isprintable() or ch == " ":
+# Letters of other scripts drawn like Latin ones (from Unicode's confusables): a Cyrillic keyboard
+# layout or a pasted word puts them in a name, where they look right. source/lookalike.py folds them
+# to tell look-alike names apart; here a word that mixes them with Latin letters ('Tеam', its 'е'
+# Cyrillic) shows them as escapes, so that a reviewer reading `diff` or a message is not fooled
+# (Trojan Source's homoglyphs): a word wholly of one script ('Команда') is shown as written.
+LOOKALIKE_LETTERS = {
+    **dict(zip("аеіјорсѕухһԁԛԝӏɑɡıαεινκορτυχ", "aeijopcsyxhdqwlagiaeivkoptux", strict=True)),
+    **dict(zip("АВЕІЈКМНОРСЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEIJKMHOPCSTXYABEZHIKMNOPTYX", strict=True)),
+}
+_LOOKALIKE_RE = re.compile("[" + "".join(LOOKALIKE_LETTERS) + "]")
+_WORD_RE = re.compile(r"\w+")
+_LATIN_RE = re.compile("[A-Za-z]")
+
+
+def disguised(text: str) -> frozenset[int]:
+    """Where `text` holds a look-alike letter in a word that has Latin letters too: 'T\u0435am'."""
+    if _LOOKALIKE_RE.search(text) is None:  # the usual case, without a Python loop
+        return frozenset()
+    return frozenset(
+        word.start() + at.start()
+        for word in _WORD_RE.finditer(text)
+        if _LATIN_RE.search(word.group())
+        for at in _LOOKALIKE_RE.finditer(word.group())
+    )
+
+
+def _escape(ch: str, tab: str, look_alike: bool = False) -> str:
+    if (ch.isprintable() or ch == " ") and not look_alike:
         return ch
     named = {"\t": tab, "\n": "\\n", "\r": "\\r"}.get(ch)
     if named is not None:
@@ -106,11 +132,13 @@ COMMAND_MARK_SHOWN = "##\\u005b"
 
 
 def printable(text: str, tab: str = "\\t") -> str:
-    """Show control and bidi characters as escapes so the terminal shows what the file holds, and
-    the bracket of a workflow command's `##[` so a CI job's log does not obey it.
+    """Show control, bidi and invisible characters, and look-alike letters in a Latin word
+    (`disguised`), as escapes so the terminal shows what the file holds, and the bracket of a
+    workflow command's `##[` so a CI job's log does not obey it.
 
     In a quoted source line a tab is one space, so the caret stays under its column."""
-    return "".join(_escape(ch, tab) for ch in text).replace(COMMAND_MARK, COMMAND_MARK_SHOWN)
+    odd = disguised(text)
+    return "".join(_escape(ch, tab, i in odd) for i, ch in enumerate(text)).replace(COMMAND_MARK, COMMAND_MARK_SHOWN)
 
 
 def _clip(text: str) -> str:
@@ -125,8 +153,9 @@ def _excerpt(line: str, column: int, *, cut: bool = False) -> tuple[str, int]:
     """
     column = min(column, len(line))
     offset = max(0, column - MAX_SHOWN)  # every character shows as one or more: look no further
+    odd = disguised(line[offset : column + MAX_SHOWN])
     pieces = [
-        "\\u005b" if ch == "[" and line[max(0, i - 2) : i] == "##" else _escape(ch, " ")
+        "\\u005b" if ch == "[" and line[max(0, i - 2) : i] == "##" else _escape(ch, " ", i - offset in odd)
         for i, ch in enumerate(line[offset : column + MAX_SHOWN], offset)
     ]
     at = column - offset

@@ -1,7 +1,10 @@
 """JSON entries in files, one per key, for what git history parsing found (keyed by git blob ids),
 in a folder per servicebook code (`.servicebook-cache/<area>/<code>/`, cache/sets.py): what another
 servicebook parsed is never read, and goes as the sets' policy says (`prune_area`).
-A missing, corrupt or stale entry is simply a miss; the cache never changes what a build shows."""
+Each entry starts with the digest of its JSON, on a line of its own: an entry altered on disk (a
+flipped byte that leaves it JSON, a change's text edited), like a missing, corrupt or stale one, is
+simply a miss, so damage never changes what a build shows. The digest is no secret: it catches
+damage, not forgery (docs/security.md: the cache is trusted as the build's own output is)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import stat
 from pathlib import Path
 
 from servicebook.cache.codec import JSON
+from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, owned, prepare
 from servicebook.cache.sets import Listing, Sets, code_folder
 
@@ -39,7 +43,10 @@ class DiskCache:
             with open(entry_fd, "rb") as entry:
                 if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
                     return None
-                found = json.loads(entry.read().decode("utf-8"))
+                sum_, _, data = entry.read().partition(b"\n")
+            if sum_.decode("ascii") != digest(data):
+                return None
+            found = json.loads(data.decode("utf-8"))
         except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json goes
             return None
         self._mark()
@@ -54,8 +61,9 @@ class DiskCache:
                 self._checked = True
             target = self.folder / f"{key}{_ENTRY}"
             temp = self.folder / f".{key}.{os.getpid()}.tmp"
+            data = json.dumps(value, separators=(",", ":")).encode("utf-8")
             with open(_created(temp), "wb") as file:
-                file.write(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+                file.write(f"{digest(data)}\n".encode("ascii") + data)
             temp.replace(target)
         except OSError:
             return

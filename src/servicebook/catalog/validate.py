@@ -38,7 +38,7 @@ from servicebook.catalog.queries import (
     template_variables,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.source.lookalike import begun_or_part, meant, meant_any
+from servicebook.source.lookalike import alike_apart, begun_or_part, drawn_as, meant, meant_any
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 from servicebook.source.yaml_written import flow_scalar
@@ -1588,7 +1588,12 @@ def check_catalog(
     if memo is not None:
         if exist or unread or len(checked.locations) != 1:
             raise ValueError("RecordChecks remembers problems located at the file only")
-        return memo.check(source, checked, page_slugs, today, release)
+        checked_by_records = memo.check(source, checked, page_slugs, today, release)
+        if release:
+            return checked_by_records
+        alike = _Check(source, checked)
+        _alike_names(alike, catalog)
+        return checked_by_records + alike.problems
     c = _Check(source, checked, exist, unread)
     offerings, tools, categories, pages = _head(c, catalog, page_slugs)
     for i, offering in enumerate(catalog.offerings):
@@ -1602,7 +1607,41 @@ def check_catalog(
         _check_tool(c, decision, ("tools", i), tools, offerings, categories, pages, today)
     if catalog.portals is not None:
         _check_portals(c, catalog, catalog.portals, offerings, categories)
+    if not release:  # (a past release's names are what they were)
+        _alike_names(c, catalog)
     return c.problems
+
+
+def _alike_names(c: _Check, catalog: model.Catalog) -> None:
+    """A warning at each offering or tool whose name is drawn as another's of its kind but is not
+    the same text ('Shаred pipeline templates', its 'а' Cyrillic, beside 'Shared pipeline
+    templates'): the site lists the two side by side, one supported and one not, and a reader
+    cannot tell which is which (Trojan Source's homoglyphs). Names in another script alone are
+    nobody's business here: only a name with a character outside ASCII is looked at twice."""
+    kinds: tuple[tuple[str, str, AbcSequence[model.Offering | model.Tool]], ...] = (
+        ("offering", "offerings", catalog.offerings),
+        ("tool", "tools", catalog.tools),
+    )
+    for kind, section, records in kinds:
+        if all(r.name.isascii() for r in records):  # the usual case, without a look at each
+            continue
+        drawn: dict[str, list[int]] = {}
+        for i, r in enumerate(records):
+            drawn.setdefault(drawn_as(r.name), []).append(i)
+        for places in drawn.values():
+            for i in places:
+                name = records[i].name
+                other = next((records[j] for j in places if records[j].name != name), None)
+                if other is None or name.isascii():
+                    continue
+                c.report(
+                    (section, i, "name"),
+                    f"{kind} '{records[i].id}' is named '{shown(name)}', which reads as the name of {kind} "
+                    f"'{other.id}', '{shown(other.name)}': the site lists both, and readers cannot tell them apart",
+                    f"they differ only in {alike_apart(name, other.name)}: write the name in the letters it is read in",
+                    Severity.WARNING,
+                    kind="look-alike-names",
+                )
 
 
 def _check_tool(

@@ -858,6 +858,7 @@ def _locate(
     return line, 1, source.line(line)
 
 
+_DRIVE_RE = re.compile(r"[A-Za-z]:")  # `C:` or `C:\\…`, a Windows drive
 _UNWRITABLE_RE = re.compile(r"[\s\x00-\x1f\\]")  # white space (as str.isspace), controls, backslash
 
 
@@ -888,6 +889,18 @@ def _link(  # noqa: C901
     def ref(target: str, anchor: str) -> AnchorRef:  # located only if the anchor turns out missing
         return AnchorRef(target, anchor, source.path, span[0] + 1 + line_offset, span[1] - span[0], href, occurrence)
 
+    if "\\" in raw and not _UNWRITABLE_RE.search(raw.replace("\\", "/")):
+        # a Windows path (`..\\other.md`, `C:\\x`): a browser reads each backslash as '/', git and
+        # servicebook as part of a name
+        drive = _DRIVE_RE.match(raw) is not None
+        fail(
+            f"link address '{shown(raw)}' "
+            + ("is a Windows path, which no reader of the site has" if drive else "holds a backslash")
+            + ": a link's folders are separated by '/'",
+            "link to a file under content/ by its path from this page's folder, with '/' between folders"
+            + ("" if drive else f": '{shown(raw.replace(chr(92), '/'))}'"),
+        )
+        return
     if _UNWRITABLE_RE.search(raw) or ("&" in raw and ";" in raw):
         fail(f"link address '{shown(raw)}' contains spaces, control characters or entities", "write a plain address")
         return
@@ -972,7 +985,12 @@ def _link(  # noqa: C901
         return
     if scheme is not None:
         fail(
-            f"link scheme '{scheme}:' is not allowed",
+            f"link scheme '{scheme}:' is not allowed"
+            + (
+                f" ('{scheme.upper()}:' reads as a Windows drive, which no reader of the site has)"
+                if len(scheme) == 1
+                else ""
+            ),
             "use https://, http://, mailto:, offering:ID, tool:ID, page:SLUG, site:PAGE or a relative .md path",
         )
         return

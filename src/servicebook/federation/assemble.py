@@ -97,9 +97,9 @@ def assemble(
             problems.append(
                 Problem(
                     at,
-                    f"{team.id}'s team is named {printable(written[team.id])!r} in its catalog, like "
+                    f"{team.id}'s team is named '{printable(written[team.id])}' in its catalog, like "
                     f"{'the organisation' if looks_alike(written[team.id], catalog.team.name) else 'another member'}"
-                    f"'s team: its records are labelled {printable(team.name)!r}, so that readers can tell whose "
+                    f"'s team: its records are labelled '{printable(team.name)}', so that readers can tell whose "
                     "promises they are",
                     "the team should give itself a name of its own (team: name: in its catalog.yaml)",
                     Severity.WARNING,
@@ -162,7 +162,7 @@ def _owned_by_another(
             problems.append(
                 Problem(
                     at,
-                    f"{m.member.id}'s offering '{o.id}' names {printable(o.owner)!r}, {whose}, as its owner: its page "
+                    f"{m.member.id}'s offering '{o.id}' names '{printable(o.owner)}', {whose}, as its owner: its page "
                     "reads as if that team answered for it",
                     f"{m.member.id} should name someone of its own team as the owner",
                     Severity.WARNING,

@@ -34,6 +34,7 @@ from servicebook.catalog.validate import changed_span, minutes_text, parse_days,
 from servicebook.content.markdown import markdown_parser, outline, page_links
 from servicebook.errors import Problem, printable
 from servicebook.report import problem_dict
+from servicebook.source.lookalike import alike_apart
 from servicebook.source.yaml import SourceError, decode, parse_yaml, split_front_matter
 
 Effect = Literal["weakened", "strengthened", "neutral"]
@@ -204,6 +205,25 @@ def _q(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
+def _texts(value: object) -> Iterator[str]:
+    """The texts a value shows, in order: its own, or its fields' and items' (a date, a number as written)."""
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _texts(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _texts(getattr(value, f.name))
+    else:
+        yield value if isinstance(value, str) else str(value)
+
+
+def _alike(x: object, y: object) -> str:
+    """A note for a change that a reader cannot see: `x` and `y` differ only in look-alike or invisible
+    characters ('Platform Team' to 'Platform Tеam', 'copy' to Cyrillic 'сору', a zero-width space)."""
+    told = alike_apart("\0".join(_texts(x)), "\0".join(_texts(y)))
+    return "" if told is None else f" (only in look-alike or invisible characters: {told})"
+
+
 def _offering_label(o: model.Offering) -> str:
     return f"Offering {_q(o.name)}"
 
@@ -305,7 +325,7 @@ def _offering(
                 "offering.renamed",
                 subject,
                 "neutral",
-                f"Offering {b.id} renamed from {_q(a.name)} to {_q(b.name)}",
+                f"Offering {b.id} renamed from {_q(a.name)} to {_q(b.name)}{_alike(a.name, b.name)}",
                 a.name,
                 b.name,
             )
@@ -420,7 +440,7 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
                     "slo.renamed",
                     subject,
                     "neutral",
-                    f"SLO {sid} of {_q(offering)} renamed from {_q(x.name)} to {_q(y.name)}",
+                    f"SLO {sid} of {_q(offering)} renamed from {_q(x.name)} to {_q(y.name)}{_alike(x.name, y.name)}",
                     x.name,
                     y.name,
                 )
@@ -658,7 +678,8 @@ def _support(subject: str, label: str, a: model.Support, b: model.Support) -> li
         elif a.oncall is None:
             out.append(Change("support.oncall.added", subject, "strengthened", f"{label}: on-call added"))
         else:
-            out.append(Change("support.oncall.changed", subject, "neutral", f"{label}: on-call arrangements changed"))
+            text = f"{label}: on-call arrangements changed{_alike(a.oncall, b.oncall)}"
+            out.append(Change("support.oncall.changed", subject, "neutral", text))
     if a.escalation != b.escalation:
         out.append(Change("support.escalation", subject, "neutral", f"{label}: escalation steps changed"))
     return out
@@ -828,7 +849,7 @@ def _tools_compared(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> lis
                     "tool.renamed",
                     subject,
                     "neutral",
-                    f"Tool {tid} renamed from {_q(x.name)} to {_q(y.name)}",
+                    f"Tool {tid} renamed from {_q(x.name)} to {_q(y.name)}{_alike(x.name, y.name)}",
                     x.name,
                     y.name,
                 )
@@ -851,7 +872,7 @@ def _keyed(
         for k in sorted(b.keys() - a.keys())
     ]
     out += [
-        Change(f"{kind}.changed", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) changed")
+        Change(f"{kind}.changed", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) changed{_alike(a[k], b[k])}")
         for k in sorted(a.keys() & b.keys())
         if a[k] != b[k]
     ]
@@ -882,10 +903,10 @@ def _generic(
         simple = simple and not any(dataclasses.is_dataclass(v) for v in (x if isinstance(x, tuple) else ()))
         simple = simple and not any(dataclasses.is_dataclass(v) for v in (y if isinstance(y, tuple) else ()))
         if simple and len(_show(x)) <= 80 and len(_show(y)) <= 80 and "\n" not in _show(x) + _show(y):
-            text = f"{label}: {key} changed from {_show(x)} to {_show(y)}"
+            text = f"{label}: {key} changed from {_show(x)} to {_show(y)}{_alike(x, y)}"
             yield Change(f"{kind}.{key}", subject, "neutral", text, _show(x), _show(y))
         else:
-            yield Change(f"{kind}.{key}", subject, "neutral", f"{label}: {key} changed")
+            yield Change(f"{kind}.{key}", subject, "neutral", f"{label}: {key} changed{_alike(x, y)}")
 
 
 def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mapping[str, str]) -> list[Change]:
@@ -1068,7 +1089,7 @@ def _page(x: PageInfo, y: PageInfo) -> list[Change]:
                 "page.title",
                 subject,
                 "neutral",
-                f"Policy page retitled from {_q(x.title)} to {_q(y.title)}",
+                f"Policy page retitled from {_q(x.title)} to {_q(y.title)}{_alike(x.title, y.title)}",
                 x.title,
                 y.title,
             )

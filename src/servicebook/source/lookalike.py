@@ -11,13 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-# Letters of other scripts drawn like Latin ones (from Unicode's confusables), and the dashes drawn
+from servicebook.errors import LOOKALIKE_LETTERS
+
+# Letters of other scripts drawn like Latin ones (errors.LOOKALIKE_LETTERS), and the dashes drawn
 # like '-': a Cyrillic keyboard layout or a pasted word puts them in an id or a key, where they look
 # right and match nothing. NFKC folds the rest (full-width letters, ligatures, superscripts).
 _LOOKALIKES = str.maketrans(
     {
-        **dict(zip("аеіјорсѕухһԁԛԝӏɑɡıαεινκορτυχ", "aeijopcsyxhdqwlagiaeivkoptux", strict=True)),
-        **dict(zip("АВЕІЈКМНОРСЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEIJKMHOPCSTXYABEZHIKMNOPTYX", strict=True)),
+        **LOOKALIKE_LETTERS,
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212\u2043\ufe63\uff0d", "-"),
     }
 )
@@ -206,6 +207,22 @@ def meant(word: str, close: str) -> str:
         if odd:
             told.append(f"{who} has " + ", ".join(_named(ch) for ch in odd))
     return f"did you mean '{close}'? They look alike: {'; '.join(told)}"
+
+
+def drawn_as(name: str) -> str:
+    """What `name` looks like (look-alike letters as the Latin ones, invisible characters dropped):
+    two names drawn the same are told apart by `alike_apart`. An ASCII name is drawn as itself."""
+    return name if name.isascii() else _skeleton(name)
+
+
+def alike_apart(a: str, b: str) -> str | None:
+    """What tells `a` from `b` when they differ only in look-alike or invisible characters ('Team'
+    and 'Tеam', 'copy' and Cyrillic 'сору'): the characters that are in one only, named; None when
+    they are the same or differ in what a reader sees."""
+    if a == b or _skeleton(a) != _skeleton(b):
+        return None
+    odd = [ch for ch in dict.fromkeys(a + b) if (ch in a) != (ch in b)]
+    return ", ".join(_named(ch) for ch in ([ch for ch in odd if not ch.isascii()] or odd))
 
 
 def _named(ch: str) -> str:
