@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
+from servicebook.catalog.ascii_names import ascii_name
 from servicebook.routes import ORGANISATION
 
 # Backstage's rules for names, namespaces and entity references ("Descriptor Format of Catalog
@@ -62,8 +63,10 @@ def parse_entity_ref(value: str) -> EntityRef | str:
 
 
 def slug(text: str) -> str:
-    """`text` as an id: lower case, runs of anything else than letters and digits as one '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_NAME].strip("-") or "team"
+    """`text` as an id: lower case, accents taken off its letters (`Équipe Paiements`: equipe-paiements, as
+    `servicebook init` names the team's catalog; Backstage's names are ASCII), runs of anything else than
+    letters and digits as one '-'."""
+    return ascii_name(text, empty="team")
 
 
 def group_name(catalog: model.Catalog) -> str:
