@@ -3,10 +3,13 @@ written again, names made of accented team names), and real files of the project
 
 from __future__ import annotations
 
+import shutil
+
 import yaml
 
 from servicebook.catalog import model, portals
 from servicebook.interop.same_query import difference, normalised
+from tests.test_portals import _validator
 
 
 def test_a_selector_s_label_matchers_are_the_same_query_in_any_order() -> None:
@@ -54,3 +57,86 @@ def test_a_team_name_with_accents_keeps_its_letters_in_the_backstage_names(run, 
     assert fragment["team"]["name"] == "Équipe Plateforme"
     assert "group" in fragment["portals"]["backstage"]["existing"]
     assert "group" not in fragment["portals"]["backstage"]
+
+
+PEOPLE_GROUP = """apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments-team
+  namespace: people
+spec:
+  type: team
+  profile:
+    displayName: Payments Team
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  type: service
+  lifecycle: production
+  owner: group:people/payments-team
+"""
+
+
+def test_the_team_s_group_in_another_namespace_is_referred_to_by_its_full_ref(run, site_copy, tmp_path) -> None:
+    # Backstage's Group lives in namespace people, the offerings in shop: the import did not claim it, and the
+    # export wrote a second Group payments-team in shop and owned the System by it, a Group nobody else knows
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(PEOPLE_GROUP)
+    imported = run("import", "backstage", file)
+    assert imported.exit_code == 0, imported.output
+    fragment = yaml.safe_load(imported.stdout)
+    backstage = fragment["portals"]["backstage"]
+    assert (backstage["namespace"], backstage["group_namespace"], backstage["existing"]) == (
+        "shop",
+        "people",
+        ["group"],
+    )
+    assert (
+        f"{file}:5:14: warning: guessed portals.backstage.group_namespace people: the team's Group 'payments-team' is "
+        "in namespace people, not the offerings' shop, so `export backstage` refers to it as "
+        "group:people/payments-team"
+    ) in imported.stderr
+    assert "is not the team's Group" not in imported.stderr
+
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["team"] = fragment["team"]
+    catalog["offerings"] = fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    shutil.rmtree(site / "content")  # its page names the minimal site's offering
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+    assert "warning" not in checked.stderr
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = {(e["kind"], e["metadata"]["name"]): e for e in yaml.safe_load_all(exported.stdout) if e}
+    assert set(entities) == {("System", "payments-team"), ("Component", "checkout")}  # no second Group
+    assert entities[("System", "payments-team")]["spec"]["owner"] == "group:people/payments-team"
+    assert entities[("Component", "checkout")]["spec"]["owner"] == "group:people/payments-team"
+    assert entities[("Component", "checkout")]["metadata"]["namespace"] == "shop"
+    annotations = entities[("Component", "checkout")]["metadata"]["annotations"]
+    assert annotations["servicebook.dev/existing"] == "group:people/payments-team"
+    for entity in entities.values():  # valid by @backstage/catalog-model's own JSON Schemas
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+
+    # read back, the export's own entities give the same settings
+    (tmp_path / "exported.yaml").write_text(exported.stdout)
+    again = run("import", "backstage", tmp_path / "exported.yaml")
+    assert again.exit_code == 0, again.output
+    kept = yaml.safe_load(again.stdout)["portals"]["backstage"]
+    assert (kept["namespace"], kept.get("group_namespace"), kept["existing"]) == ("shop", "people", ["group"])
+
+    # without existing, the export writes the Group where its reference leads: in namespace people
+    catalog["portals"]["backstage"].pop("existing")
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    group = next(e for e in yaml.safe_load_all(exported.stdout) if e and e["kind"] == "Group")
+    assert (group["metadata"]["namespace"], group["metadata"]["name"]) == ("people", "payments-team")

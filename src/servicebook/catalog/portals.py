@@ -84,6 +84,17 @@ def namespace(catalog: model.Catalog) -> str:
     return settings.namespace if settings else "default"
 
 
+def group_namespace(catalog: model.Catalog) -> str:
+    """The namespace of the team's Group: portals.backstage.group_namespace, else the entities' own."""
+    settings = catalog.portals.backstage if catalog.portals else None
+    return (settings.group_namespace if settings else None) or namespace(catalog)
+
+
+def group_ref(catalog: model.Catalog) -> str:
+    """The reference of the team's Group, which the System and the team's own offerings are owned by."""
+    return f"group:{group_namespace(catalog)}/{group_name(catalog)}"
+
+
 def entity_names(catalog: model.Catalog) -> dict[str, str]:
     """The name of each offering's entity that is not its id (portals.backstage.names), by offering id."""
     settings = catalog.portals.backstage if catalog.portals else None
@@ -120,7 +131,7 @@ def owner_refs(catalog: model.Catalog) -> dict[str, str]:
     `existing: [group]`, refers to), as the System's owner is."""
     settings = catalog.portals.backstage if catalog.portals else None
     mapped = {o.owner: o.ref for o in settings.owners} if settings else {}
-    return {catalog.team.name: f"group:{namespace(catalog)}/{group_name(catalog)}", **mapped}
+    return {catalog.team.name: group_ref(catalog), **mapped}
 
 
 def unmapped_owners(catalog: model.Catalog) -> list[tuple[str, list[str]]]:

@@ -1667,8 +1667,8 @@ def _existing_group_unowned(c: _Check, catalog: model.Catalog, backstage: model.
     parsed = portals.parse_entity_ref(mapping.ref) if mapping is not None else None
     if mapping is None or not isinstance(parsed, portals.EntityRef) or (parsed.kind or "group").lower() != "group":
         return
-    group, space = portals.group_name(catalog), backstage.namespace
-    if parsed.name.lower() == group.lower() and (parsed.namespace or space).lower() == space.lower():
+    group, space = portals.group_name(catalog), portals.group_namespace(catalog)
+    if parsed.name.lower() == group.lower() and (parsed.namespace or backstage.namespace).lower() == space.lower():
         return
     c.report(
         ("portals", "backstage", "owners", j, "ref"),

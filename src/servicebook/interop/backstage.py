@@ -221,7 +221,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
     order. Every offering owner must be in portals.backstage.owners
     (validation reports each one that is not; `unmapped_owners` says which)."""
     ns = portals.namespace(catalog)
-    group = portals.group_name(catalog)
+    group, system = portals.group_name(catalog), portals.system_name(catalog)
     team = catalog.team
     profile: dict[str, str] = {"displayName": team.name}
     email = next((c.email for c in team.contacts if c.email), None)
@@ -233,14 +233,19 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         {
             "apiVersion": API_VERSION,
             "kind": "Group",
-            "metadata": {"name": group, "namespace": ns, "title": team.name, "description": team.mission},
+            "metadata": {
+                "name": group,
+                "namespace": portals.group_namespace(catalog),
+                "title": team.name,
+                "description": team.mission,
+            },
             "spec": {"type": "team", "profile": profile, "children": []},
         },
         {
             "apiVersion": API_VERSION,
             "kind": "System",
             "metadata": {
-                "name": portals.system_name(catalog),
+                "name": system,
                 "namespace": ns,
                 "title": catalog.site.title,
                 "description": f"What {team.name} provides: the service catalog, version {catalog.version}.",
@@ -249,7 +254,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
                     {"url": routes.absolute_url(base_url, ""), "title": "Service catalog", "type": "servicebook-page"}
                 ],
             },
-            "spec": {"owner": _ref("group", ns, group)},
+            "spec": {"owner": portals.group_ref(catalog)},
         },
     ]
     # the Group and System Backstage has from another file are referred to, not written again
@@ -258,13 +263,13 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         catalog,
         base_url,
         ns,
-        portals.system_name(catalog),
+        system,
         frozenset(settings.resources if settings else ()),
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
         portals.entity_names(catalog),
         ",".join(
-            _ref(kind.value, ns, group if kind is model.BackstageEntity.GROUP else portals.system_name(catalog))
+            portals.group_ref(catalog) if kind is model.BackstageEntity.GROUP else _ref(kind.value, ns, system)
             for kind in existing
         ),
     )
@@ -896,6 +901,7 @@ def _with_existing(
     existing = list(ours) if ours is not None else _existing(found, read, group, report) if read else []
     for kind, name in (ours or {}).items():  # as the catalog exported wrote them: the Group and System it names
         backstage.setdefault(kind, name)
+    existing = [kind for kind in existing if kind in ("group", "system")]
     if existing:
         backstage["existing"] = existing
 
@@ -909,9 +915,18 @@ def _refers_to(group: _Entity, team: dict[str, Any], backstage: dict[str, Any], 
     name = backstage.get("group") or portals.slug(team["name"])
     namespace = backstage.get("namespace") or "default"
     theirs = _namespace(group)
-    if group.name.casefold() == name.casefold() and theirs.casefold() == namespace.casefold():
-        return True
     named = group.name.casefold() == name.casefold()
+    if named and theirs.casefold() == namespace.casefold():
+        return True
+    if named and portals.BACKSTAGE_NAMESPACE_RE.fullmatch(theirs.lower()):
+        backstage["group_namespace"] = theirs.lower()  # referred to where it is: group:THEIRS/NAME
+        report.guessed(
+            location(child(child(group.node, "metadata"), "namespace"), group.at),
+            f"portals.backstage.group_namespace {theirs.lower()}: the team's Group '{group.name}' is in namespace "
+            f"{theirs}, not the offerings' {namespace}, so `export backstage` refers to it as "
+            f"group:{theirs.lower()}/{name}",
+        )
+        return True
     why = f"it is in namespace {theirs}" if named else "its name is no catalog id"
     owned = [o["ref"] for o in backstage.get("owners", ()) if o["owner"] == team["name"]]
     kept = f"; the team's offerings keep {owned[0]} as their owner" if owned else ""
@@ -947,7 +962,9 @@ def _existing_of_ours(read: list[_Entity]) -> dict[str, str] | None:
             kind = (parsed.kind or "").lower() if isinstance(parsed, portals.EntityRef) else ""
             if isinstance(parsed, portals.EntityRef) and kind in ("group", "system") and ID_RE.fullmatch(parsed.name):
                 out.setdefault(kind, parsed.name)
-        return dict(sorted(out.items()))  # group before system, as the catalog lists them
+                if kind == "group" and parsed.namespace not in (None, _namespace(entity)):
+                    out.setdefault("group_namespace", parsed.namespace)  # the Group is in another namespace
+        return dict(sorted(out.items()))  # group (and its namespace) before system, as the catalog lists them
     return None
 
 
