@@ -140,3 +140,44 @@ def test_the_team_s_group_in_another_namespace_is_referred_to_by_its_full_ref(ru
     assert exported.exit_code == 0, exported.output
     group = next(e for e in yaml.safe_load_all(exported.stdout) if e and e["kind"] == "Group")
     assert (group["metadata"]["namespace"], group["metadata"]["name"]) == ("people", "payments-team")
+
+
+SLOTH_WITH_PERIOD = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: checkout
+spec:
+  service: checkout
+  sloPeriod: 28d
+  slos:
+    - name: requests-availability
+      objective: 99.9
+      sli:
+        events:
+          errorQuery: sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{.window}}]))
+          totalQuery: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
+      alerting:
+        name: CheckoutErrors
+"""
+
+
+def test_a_sloth_period_written_in_the_spec_is_said_with_the_flags_that_set_it(run, tmp_path) -> None:
+    # `sloPeriod: 28d` is no field of Sloth's (sloth.dev, "SLO period windows": Kubernetes and raw specs cannot
+    # select a period; `sloth generate --default-slo-period` does, for every spec): it was said dropped with the
+    # list of the spec's fields only, the user left to guess why the window read is 30d, not the 28d written
+    file = tmp_path / "sloth.yaml"
+    file.write_text(SLOTH_WITH_PERIOD)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert "window: 30d" in result.stdout  # as Sloth measures it without the flag
+    assert (
+        f"{file}:7:3: warning: dropped 'sloPeriod': no field of Sloth's PrometheusServiceLevel (kubectl apply refuses "
+        'it: unknown field "spec.sloPeriod"; Sloth reads nothing of it)\n'
+        " 7 |   sloPeriod: 28d\n"
+        "   |   ^\n"
+        "  hint: a Sloth spec cannot choose its period: `sloth generate --default-slo-period` sets it for every spec "
+        "(30d unless given); where Sloth runs with --default-slo-period 28d, give servicebook --sloth-period 28d\n"
+    ) in result.stderr
+    result = run("import", "sloth", "--sloth-period", "28d", file)
+    assert result.exit_code == 0, result.output
+    assert "window: 28d" in result.stdout
