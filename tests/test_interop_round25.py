@@ -3,6 +3,7 @@ written again, names made of accented team names), and real files of the project
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import yaml
@@ -181,3 +182,61 @@ def test_a_sloth_period_written_in_the_spec_is_said_with_the_flags_that_set_it(r
     result = run("import", "sloth", "--sloth-period", "28d", file)
     assert result.exit_code == 0, result.output
     assert "window: 28d" in result.stdout
+
+
+# after ministryofjustice/panda-tech-radar's docs/radar_visualization.js (licence not checked: written anew,
+# three entries): Zalando's page's call, kept in a .js file, with comments and unquoted keys
+RADAR_SCRIPT = """radar_visualization({
+  svg_id: "radar",
+  title: "Platforms Tech Radar",
+  quadrants: [
+    { name: "Techniques" },
+    { name: "Tooling" },
+    { name: "Platforms" },
+    { name: "Languages & Frameworks" }
+  ],
+  rings: [
+    { name: "ADOPT", color: "#93c47d" },
+    { name: "TRIAL", color: "#93d2c2" },
+    { name: "HOLD", color: "#fbdb84" },
+    { name: "REDUCE", color: "#efafa9" }
+  ],
+  // zoomed_quadrant: 0,
+  entries: [
+     { quadrant: 1, ring: 0, label: "Code - Github", active: true, link: "", moved: 0 },
+  ]
+});
+"""
+
+
+def test_a_radar_kept_as_the_script_that_draws_it_is_refused_with_what_to_do(run, tmp_path) -> None:
+    # it was said to be invalid YAML, "a value containing ': ' must be quoted", at svg_id: a hint that leads nowhere
+    for name, text, at in (
+        ("radar_visualization.js", RADAR_SCRIPT, "1:1"),
+        ("radar.ts", "// the radar\nexport const radarData = {\n  title: 'Radar',\n  entries: [],\n};\n", "2:1"),
+        ("radar.txt", "\n  var radar = [\n];\n", "2:3"),
+    ):
+        file = tmp_path / name
+        file.write_text(text)
+        result = run("import", "techradar", file)
+        assert result.exit_code == 1, result.output
+        assert "invalid YAML" not in result.stderr
+        assert (
+            f"{file}:{at}: error: a radar written as JavaScript (the call radar_visualization({{...}}) of "
+            "zalando/tech-radar's page, or a variable holding the radar) is not read"
+        ) in result.stderr
+        assert "hint: copy the object given to radar_visualization into a .json file (its keys in double quotes" in (
+            result.stderr
+        )
+    # the same radar as JSON is read, its rings by name
+    data = {
+        "quadrants": [{"name": q} for q in ("Techniques", "Tooling", "Platforms", "Languages & Frameworks")],
+        "rings": [{"name": r} for r in ("ADOPT", "TRIAL", "HOLD", "REDUCE")],
+        "entries": [{"quadrant": 1, "ring": 3, "label": "Code - Sonarqube", "active": True, "link": "", "moved": 0}],
+    }
+    file = tmp_path / "radar.json"
+    file.write_text(json.dumps(data))
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    tool = yaml.safe_load(result.stdout)["tools"][0]
+    assert (tool["name"], tool["category"], tool["status"]) == ("Code - Sonarqube", "tooling", "deprecated")
