@@ -240,3 +240,80 @@ def test_a_radar_kept_as_the_script_that_draws_it_is_refused_with_what_to_do(run
     assert result.exit_code == 0, result.output
     tool = yaml.safe_load(result.stdout)["tools"][0]
     assert (tool["name"], tool["category"], tool["status"]) == ("Code - Sonarqube", "tooling", "deprecated")
+
+
+# OpenSLO/OpenSLO pkg/openslo/v2alpha/slo_example_test.go's SLO (Apache-2.0), its objects' `service` and inline `sli`
+# whose metrics name the DataSource my-prometheus, which the example does not define
+OPENSLO_V2ALPHA_EXAMPLE = """- apiVersion: openslo.com/v2alpha
+  kind: SLO
+  metadata:
+    name: web-availability
+    labels:
+      env: prod
+      team: team-a
+  spec:
+    description: X% of search requests are successful
+    service: web
+    sli:
+      metadata:
+        name: web-successful-requests-ratio
+      spec:
+        ratioMetric:
+          counter: true
+          good:
+            dataSourceRef: my-prometheus
+            spec:
+              query: sum(http_requests{k8s_cluster="prod",component="web",code=~"2xx|4xx"})
+          total:
+            dataSourceRef: my-prometheus
+            spec:
+              query: sum(http_requests{k8s_cluster="prod",component="web"})
+    timeWindow:
+      - duration: 1w
+        isRolling: false
+        calendar:
+          startTime: 2022-01-01 12:00:00
+          timeZone: America/New_York
+    budgetingMethod: Timeslices
+    objectives:
+      - displayName: Good
+        op: gt
+        target: 0.995
+        timeSliceTarget: 0.95
+        timeSliceWindow: 1m
+"""
+
+DATA_SOURCE = """apiVersion: openslo.com/v2alpha
+kind: DataSource
+metadata:
+  name: my-prometheus
+spec:
+  type: Prometheus
+  connectionDetails:
+    url: http://prometheus.example.com
+"""
+
+
+def test_a_metric_naming_a_data_source_not_read_says_which_and_what_to_give(run, tmp_path) -> None:
+    # "its metric is from an unknown source": the DataSource the metric names is in another file, which the
+    # warning did not say; given beside it, the measurement is read
+    slo = tmp_path / "slo.yaml"
+    slo.write_text(OPENSLO_V2ALPHA_EXAMPLE)
+    result = run("import", "openslo", slo)
+    assert result.exit_code == 0, result.output
+    assert "measurement" not in yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]
+    assert (
+        f"{slo}:18:13: warning: dropped the measurement: its metric is from the DataSource 'my-prometheus', which is "
+        "not in the files read, and the catalog's measurement speaks Prometheus\n"
+        " 18 |             dataSourceRef: my-prometheus\n"
+        "    |             ^\n"
+        "  hint: give the file of DataSource 'my-prometheus' beside this one (a DataSource of type Prometheus is "
+        "read), or write the metric source's type: Prometheus\n"
+    ) in result.stderr
+    source = tmp_path / "data-source.yaml"
+    source.write_text(DATA_SOURCE)
+    result = run("import", "openslo", slo, source)
+    assert result.exit_code == 0, result.output
+    assert "DataSource 'my-prometheus'" not in result.stderr
+    measurement = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["measurement"]
+    assert set(measurement) == {"good", "total"}
