@@ -317,3 +317,48 @@ def test_a_metric_naming_a_data_source_not_read_says_which_and_what_to_give(run,
     assert "DataSource 'my-prometheus'" not in result.stderr
     measurement = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["measurement"]
     assert set(measurement) == {"good", "total"}
+
+
+# webgrip/telemetry-service's catalog-info.yaml (licence not checked: written anew in its shape): a Component in
+# the team's namespace, labelled with its tier
+LABELLED_TIER = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: telemetry-service
+  namespace: webgrip
+  title: Telemetry Service
+  description: A library that sends telemetry data to OpenTelemetry.
+  labels:
+    tier: "2"
+    costcenter: ops
+spec:
+  type: library
+  lifecycle: production
+  owner: group:webgrip/infrastructure
+"""
+
+
+def test_a_component_s_tier_label_is_its_tier(run, tmp_path) -> None:
+    # the label `tier: "2"` was dropped with the others, and the tier guessed 3, "(Backstage has no tier)"
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(LABELLED_TIER)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["tier"] == "2"
+    assert f"{file}:9:11: warning: guessed Component 'telemetry-service': tier 2 from the label tier '2'" in (
+        result.stderr
+    )
+    assert f"{file}:10:17: warning: dropped Component 'telemetry-service': metadata.labels.costcenter 'ops'" in (
+        result.stderr
+    )
+    assert "Backstage has no tier" not in result.stderr
+    for written, tier, said in (
+        ("tier-1", "1", "tier 1 from the label tier 'tier-1'"),
+        ("gold", "3", "tier 3 (the label tier 'gold' is none of 1, 2 or 3)"),
+    ):
+        file.write_text(LABELLED_TIER.replace('tier: "2"', f"tier: {written}"))
+        result = run("import", "backstage", file)
+        assert result.exit_code == 0, result.output
+        assert yaml.safe_load(result.stdout)["offerings"][0]["tier"] == tier
+        assert said in result.stderr
+    assert "metadata.labels.tier 'gold'" in result.stderr  # not read: said dropped

@@ -609,8 +609,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         "name": name,
         "summary": _guess(text(child(meta, "description")), name, report, at, f"{label}: summary from its title"),
         "owner": owner,
-        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report, at,
-                       f"{label}: tier 3 (Backstage has no tier)"),
+        "tier": _tier(ours.get("tier"), meta, report, at, label),
         "lifecycle": _lifecycle(ours.get("lifecycle"), child(spec, "lifecycle"), report, at, label),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
@@ -647,10 +646,36 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
     return out
 
 
+_TIER_LABEL = re.compile(r"(?:tier[-_ ]?)?(?P<tier>[123])", re.IGNORECASE)
+
+
+def _tier(ours: str | None, meta: Node | None, report: Report, at: SourceLocation, label: str) -> str:
+    """The offering's tier: servicebook's own annotation, else the entity's label `tier` (1, 2 or 3, or
+    tier-1 …, as catalogs label their components; Backstage itself has no tier), else 3, guessed."""
+    if ours in ("1", "2", "3"):
+        return ours
+    written = child(child(meta, "labels"), "tier")
+    value = text(written)
+    found = _TIER_LABEL.fullmatch(value.strip()) if value is not None else None
+    if written is not None and found is not None:
+        report.guessed(location(written, at), f"{label}: tier {found['tier']} from the label tier '{value}'")
+        return found["tier"]
+    why = f"the label tier '{value}' is none of 1, 2 or 3" if value is not None else "Backstage has no tier"
+    report.guessed(at, f"{label}: tier 3 ({why})")
+    return "3"
+
+
 def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) -> None:
-    """Another tool's entity: what it says beside what was read, named where it is written."""
+    """Another tool's entity: what it says beside what was read, named where it is written (of its labels,
+    each but a tier read as the offering's)."""
+    for key, value in items(child(meta, "labels")):
+        if key != "tier" or _TIER_LABEL.fullmatch((text(value) or "").strip()) is None:
+            shown = f" '{text(value)}'" if text(value) is not None else ""
+            report.dropped(value.location, f"{label}: metadata.labels.{key}{shown}")
     for section, node, read in (("metadata", meta, _META_READ), ("spec", spec, _SPEC_READ)):
         for key, value in items(node):
+            if (section, key) == ("metadata", "labels"):
+                continue
             if key not in read and not _backstages_own(section, key, value):
                 shown = f" '{text(value)}'" if text(value) is not None else ""
                 report.dropped(value.location, f"{label}: {section}.{key}{shown}")
