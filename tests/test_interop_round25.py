@@ -362,3 +362,23 @@ def test_a_component_s_tier_label_is_its_tier(run, tmp_path) -> None:
         assert yaml.safe_load(result.stdout)["offerings"][0]["tier"] == tier
         assert said in result.stderr
     assert "metadata.labels.tier 'gold'" in result.stderr  # not read: said dropped
+
+
+def test_a_file_of_openslo_services_alone_says_what_a_service_is_read_with(run, tmp_path) -> None:
+    # oslo's test/inputs/validate/mix/2.yaml and recursive/…/3.yaml: a Service alone (v1, v2alpha) gave "no SLO:
+    # nothing to import" with nothing said of the Service read
+    for api in ("openslo/v1", "openslo.com/v2alpha"):
+        file = tmp_path / "service.yaml"
+        file.write_text(
+            f"- apiVersion: {api}\n  kind: Service\n  metadata:\n    name: example service\n"
+            "  spec:\n    description: Example service description\n"
+        )
+        result = run("import", "openslo", file)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"{file}:4:11: warning: skipped Service 'example service': a Service is read with the SLOs that name it "
+            "(its description is their offering's summary), and the files read have no SLO\n"
+        ) in result.stderr
+        assert f"error: no SLO in {file}: nothing to import (the notes above say what each document is)" in (
+            result.stderr
+        )

@@ -1088,7 +1088,15 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     named = {p.ref.value for p in state.pending if p.ref is not None}
     served = {p.slo.service for p in state.pending}
     for name, (source, at) in state.services.items():
-        if state.pending and name not in served:  # a file of Services alone is "no SLO" already
+        if not state.pending:  # the import's "no SLO" then says why nothing of the Service is kept
+            reading.note(
+                source,
+                at,
+                f"skipped Service '{name}': a Service is read with the SLOs that name it (its description is "
+                "their offering's summary), and the files read have no SLO",
+                "give the files of its SLOs beside it",
+            )
+        if state.pending and name not in served:
             hint = _in_other_case(name, served, state, reading)
             if hint is None:
                 continue
