@@ -562,8 +562,8 @@ def _javascript(source: SourceText, script: re.Match[str] | None, report: Report
         SourceLocation(source.path, line, column),
         "a radar written as JavaScript (the call radar_visualization({...}) of zalando/tech-radar's page, or a "
         "variable holding the radar) is not read: servicebook reads a radar's data, not the script that draws it",
-        "copy the object given to radar_visualization into a .json file (its keys in double quotes: \"quadrants\", "
-        "\"rings\", \"entries\"; no comments or trailing commas), and import that: Zalando's config.json is read, "
+        'copy the object given to radar_visualization into a .json file (its keys in double quotes: "quadrants", '
+        '"rings", "entries"; no comments or trailing commas), and import that: Zalando\'s config.json is read, '
         "its quadrants and rings by name",
     )
 
