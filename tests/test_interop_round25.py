@@ -382,3 +382,33 @@ def test_a_file_of_openslo_services_alone_says_what_a_service_is_read_with(run, 
         assert f"error: no SLO in {file}: nothing to import (the notes above say what each document is)" in (
             result.stderr
         )
+
+
+SLOTH_PLAIN = """version: prometheus/v1
+service: checkout
+slos:
+  - name: requests-availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="checkout",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="checkout"}[{{.window}}]))
+    alerting:
+      name: CheckoutErrors
+"""
+
+
+def test_what_an_slo_import_guesses_is_shown_under_the_line_it_is_said_at(run, tmp_path) -> None:
+    # the keys an import drops were shown under their line; what it guesses of an SLO (its window, its offering's
+    # missing fields) was said at the SLO's name with no line to see, as the radar's and Backstage's are
+    file = tmp_path / "sloth.yaml"
+    file.write_text(SLOTH_PLAIN)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    for said in (
+        "warning: guessed the window 30d: a Sloth spec has none",
+        "warning: no description to say what is measured",
+        "warning: offering 'checkout' needs summary, owner, tier, lifecycle, audience, request",
+    ):
+        at = result.stderr.index(f"{file}:4:11: {said}")
+        assert result.stderr[at:].split("\n")[1:3] == [" 4 |   - name: requests-availability", "   |           ^"]

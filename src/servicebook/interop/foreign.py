@@ -132,6 +132,8 @@ class Reading:
     skipped: int = 0  # documents of other kinds
     said: set[tuple[SourceLocation, str]] = field(default_factory=set)  # the notes' places and messages
     unknown: set[SourceLocation] = field(default_factory=set)  # keys said to be no field of their format's
+    # of an import, the source line at each SLO's name and window: shown under what the fragment guesses of it
+    lines: dict[SourceLocation, str] = field(default_factory=dict)
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         """Say `message` at `loc`, once: a value an alias or a merge key repeats is read in each
@@ -669,6 +671,7 @@ def read_files(
             templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
             reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]
             continue
+        before = len(reading.slos)
         for document in documents:
             if document.node is None:
                 continue
@@ -687,6 +690,12 @@ def read_files(
                         )
                     else:
                         reading.errors.append(exc.problem)
+        if named:  # (the drift check prints no guess: its files' lines are not kept)
+            for slo in reading.slos[before:]:
+                for at in (slo.location, slo.window_at):
+                    line = source.line(at.line) if at is not None else None
+                    if at is not None and line is not None:
+                        reading.lines[at] = line
 
 
 def _read_document(
