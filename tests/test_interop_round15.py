@@ -490,6 +490,8 @@ def test_an_objective_without_a_namespace_is_found_once_annotated_as_the_import_
     assert (
         f"{file}:4:9: warning: `check --against` will not find web/caddy-response-latency in this file: the file "
         "names no offering for it (no namespace, or default)\n"
+        " 4 |   name: caddy-response-latency\n"  # the line, shown since interop25
+        "   |         ^\n"
         "  hint: name it there: the annotation servicebook.dev/slo: web/caddy-response-latency\n"
     ) in imported.stderr
     site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)

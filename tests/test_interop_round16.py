@@ -83,6 +83,8 @@ def test_an_import_of_v1alpha_the_check_would_not_find_says_what_to_write_instea
     assert (
         "`check --against` will not find web/sloth-slo-my-service-0 in this file: the file names it "
         "my-service/sloth-slo-my-service-0 (its service and name)\n"
+        " 9 |   name: sloth-slo-my-service\n"  # the line, shown since interop25
+        "   |         ^\n"
         "  hint: OpenSLO v1alpha has no place for it: write the file's service and name (NAME-INDEX) in the "
         "catalog, or write the SLO as a Sloth spec with the label servicebook_slo: web/sloth-slo-my-service-0\n"
     ) in result.stderr

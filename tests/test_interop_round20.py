@@ -533,10 +533,11 @@ def test_a_file_of_several_kinds_comes_back_from_export_as_the_entities_backstag
     for entity in entities.values():  # valid by @backstage/catalog-model's own JSON Schemas
         assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
         assert entity["metadata"]["namespace"] == "shop"
-    # the System is Backstage's, from its own file: referred to, not written again (portals.backstage.existing,
-    # interop21); the Group is in namespace default, where `payments-team` from namespace shop does not
-    # lead, so the export writes the team's Group beside the offerings (the import said so: interop24)
-    assert set(entities) == {("Component", "checkout-api"), ("Resource", "checkout-db"), ("Group", "payments-team")}
+    # the Group and the System are Backstage's, from their own files: referred to, not written again
+    # (portals.backstage.existing, interop21); the Group in namespace default, by its full reference
+    # (portals.backstage.group_namespace, interop25: interop24 wrote a second payments-team in namespace shop)
+    assert set(entities) == {("Component", "checkout-api"), ("Resource", "checkout-db")}
+    assert backstage["group_namespace"] == "default"
     assert entities[("Component", "checkout-api")]["spec"]["owner"] == "payments-team"  # as the file wrote it
     api = entities[("Component", "checkout-api")]["spec"]
     assert (api["system"], api["dependsOn"]) == ("system:shop/checkout", ["resource:shop/checkout-db"])
@@ -544,12 +545,10 @@ def test_a_file_of_several_kinds_comes_back_from_export_as_the_entities_backstag
     assert again.exit_code == 0, again.output
     back = yaml.safe_load(again.stdout)
     assert {o["id"] for o in back["offerings"]} == {"checkout-api", "checkout-db"}
-    # kept as the catalog had them (interop22: the Group's was lost, the export writing no Group); the
-    # Group the export wrote is the team's again, not one Backstage had before (interop24)
-    assert (back["portals"]["backstage"]["system"], back["portals"]["backstage"]["existing"]) == (
-        "checkout",
-        ["system"],
-    )
+    # kept as the catalog had them (interop22: the Group's was lost, the export writing no Group), the Group's
+    # namespace too (interop25)
+    kept = back["portals"]["backstage"]
+    assert (kept["system"], kept["existing"], kept["group_namespace"]) == ("checkout", ["group", "system"], "default")
 
 
 def test_a_dependency_of_written_on_the_other_side_is_the_dependents_depends_on(run, tmp_path) -> None:

@@ -511,6 +511,14 @@ class BackstagePortal:
     group: Id | None = field(
         default=None, metadata=doc("The name of the team's Group entity (default: the team's name as an id).")
     )
+    group_namespace: Id | None = field(
+        default=None,
+        metadata=doc(
+            "The namespace of the team's Group where Backstage has it in another than the entities' (default: "
+            "`namespace`): the export refers to it as group:<group_namespace>/<group>, and writes it there unless "
+            "`existing` lists `group`."
+        ),
+    )
     system: Id | None = field(
         default=None, metadata=doc("The name of the catalog's System entity (default: the team's name as an id).")
     )

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
+from servicebook.catalog.ascii_names import ascii_name
 from servicebook.routes import ORGANISATION
 
 # Backstage's rules for names, namespaces and entity references ("Descriptor Format of Catalog
@@ -62,8 +63,10 @@ def parse_entity_ref(value: str) -> EntityRef | str:
 
 
 def slug(text: str) -> str:
-    """`text` as an id: lower case, runs of anything else than letters and digits as one '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:MAX_NAME].strip("-") or "team"
+    """`text` as an id: lower case, accents taken off its letters (`Équipe Paiements`: equipe-paiements, as
+    `servicebook init` names the team's catalog; Backstage's names are ASCII), runs of anything else than
+    letters and digits as one '-'."""
+    return ascii_name(text, empty="team")
 
 
 def group_name(catalog: model.Catalog) -> str:
@@ -79,6 +82,17 @@ def system_name(catalog: model.Catalog) -> str:
 def namespace(catalog: model.Catalog) -> str:
     settings = catalog.portals.backstage if catalog.portals else None
     return settings.namespace if settings else "default"
+
+
+def group_namespace(catalog: model.Catalog) -> str:
+    """The namespace of the team's Group: portals.backstage.group_namespace, else the entities' own."""
+    settings = catalog.portals.backstage if catalog.portals else None
+    return (settings.group_namespace if settings else None) or namespace(catalog)
+
+
+def group_ref(catalog: model.Catalog) -> str:
+    """The reference of the team's Group, which the System and the team's own offerings are owned by."""
+    return f"group:{group_namespace(catalog)}/{group_name(catalog)}"
 
 
 def entity_names(catalog: model.Catalog) -> dict[str, str]:
@@ -117,7 +131,7 @@ def owner_refs(catalog: model.Catalog) -> dict[str, str]:
     `existing: [group]`, refers to), as the System's owner is."""
     settings = catalog.portals.backstage if catalog.portals else None
     mapped = {o.owner: o.ref for o in settings.owners} if settings else {}
-    return {catalog.team.name: f"group:{namespace(catalog)}/{group_name(catalog)}", **mapped}
+    return {catalog.team.name: group_ref(catalog), **mapped}
 
 
 def unmapped_owners(catalog: model.Catalog) -> list[tuple[str, list[str]]]:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from servicebook.catalog import model, portals
+from servicebook.catalog.ascii_names import ascii_name
 from servicebook.catalog.crossrefs import Named as CrossKind
 from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
@@ -70,18 +71,6 @@ def name_shown(name: str) -> str:
 
 def _code_point(ch: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
-
-
-# Latin letters that Unicode does not decompose into a base letter and accents
-_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
-
-
-def ascii_name(name: str, empty: str = "page") -> str:
-    """A name that can be part of a URL, made from `name`: lower case, accents taken off its letters
-    (NFKD; Straße: strasse), every run of other characters a '-'; `empty` when nothing is left."""
-    decomposed = unicodedata.normalize("NFKD", name.lower().translate(_LETTERS))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "-".join(part for part in re.split(r"[^a-z0-9]+", plain) if part)[:63].strip("-") or empty
 
 
 def name_hint(name: str, ending: str, siblings: Iterable[str] = ()) -> str:
@@ -1717,8 +1706,8 @@ def _existing_group_unowned(c: _Check, catalog: model.Catalog, backstage: model.
     parsed = portals.parse_entity_ref(mapping.ref) if mapping is not None else None
     if mapping is None or not isinstance(parsed, portals.EntityRef) or (parsed.kind or "group").lower() != "group":
         return
-    group, space = portals.group_name(catalog), backstage.namespace
-    if parsed.name.lower() == group.lower() and (parsed.namespace or space).lower() == space.lower():
+    group, space = portals.group_name(catalog), portals.group_namespace(catalog)
+    if parsed.name.lower() == group.lower() and (parsed.namespace or backstage.namespace).lower() == space.lower():
         return
     c.report(
         ("portals", "backstage", "owners", j, "ref"),

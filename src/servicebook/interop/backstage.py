@@ -221,7 +221,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
     order. Every offering owner must be in portals.backstage.owners
     (validation reports each one that is not; `unmapped_owners` says which)."""
     ns = portals.namespace(catalog)
-    group = portals.group_name(catalog)
+    group, system = portals.group_name(catalog), portals.system_name(catalog)
     team = catalog.team
     profile: dict[str, str] = {"displayName": team.name}
     email = next((c.email for c in team.contacts if c.email), None)
@@ -233,14 +233,19 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         {
             "apiVersion": API_VERSION,
             "kind": "Group",
-            "metadata": {"name": group, "namespace": ns, "title": team.name, "description": team.mission},
+            "metadata": {
+                "name": group,
+                "namespace": portals.group_namespace(catalog),
+                "title": team.name,
+                "description": team.mission,
+            },
             "spec": {"type": "team", "profile": profile, "children": []},
         },
         {
             "apiVersion": API_VERSION,
             "kind": "System",
             "metadata": {
-                "name": portals.system_name(catalog),
+                "name": system,
                 "namespace": ns,
                 "title": catalog.site.title,
                 "description": f"What {team.name} provides: the service catalog, version {catalog.version}.",
@@ -249,7 +254,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
                     {"url": routes.absolute_url(base_url, ""), "title": "Service catalog", "type": "servicebook-page"}
                 ],
             },
-            "spec": {"owner": _ref("group", ns, group)},
+            "spec": {"owner": portals.group_ref(catalog)},
         },
     ]
     # the Group and System Backstage has from another file are referred to, not written again
@@ -258,13 +263,13 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         catalog,
         base_url,
         ns,
-        portals.system_name(catalog),
+        system,
         frozenset(settings.resources if settings else ()),
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
         portals.entity_names(catalog),
         ",".join(
-            _ref(kind.value, ns, group if kind is model.BackstageEntity.GROUP else portals.system_name(catalog))
+            portals.group_ref(catalog) if kind is model.BackstageEntity.GROUP else _ref(kind.value, ns, system)
             for kind in existing
         ),
     )
@@ -604,8 +609,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         "name": name,
         "summary": _guess(text(child(meta, "description")), name, report, at, f"{label}: summary from its title"),
         "owner": owner,
-        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report, at,
-                       f"{label}: tier 3 (Backstage has no tier)"),
+        "tier": _tier(ours.get("tier"), meta, report, at, label),
         "lifecycle": _lifecycle(ours.get("lifecycle"), child(spec, "lifecycle"), report, at, label),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
@@ -642,10 +646,36 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
     return out
 
 
+_TIER_LABEL = re.compile(r"(?:tier[-_ ]?)?(?P<tier>[123])", re.IGNORECASE)
+
+
+def _tier(ours: str | None, meta: Node | None, report: Report, at: SourceLocation, label: str) -> str:
+    """The offering's tier: servicebook's own annotation, else the entity's label `tier` (1, 2 or 3, or
+    tier-1 …, as catalogs label their components; Backstage itself has no tier), else 3, guessed."""
+    if ours in ("1", "2", "3"):
+        return ours
+    written = child(child(meta, "labels"), "tier")
+    value = text(written)
+    found = _TIER_LABEL.fullmatch(value.strip()) if value is not None else None
+    if written is not None and found is not None:
+        report.guessed(location(written, at), f"{label}: tier {found['tier']} from the label tier '{value}'")
+        return found["tier"]
+    why = f"the label tier '{value}' is none of 1, 2 or 3" if value is not None else "Backstage has no tier"
+    report.guessed(at, f"{label}: tier 3 ({why})")
+    return "3"
+
+
 def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) -> None:
-    """Another tool's entity: what it says beside what was read, named where it is written."""
+    """Another tool's entity: what it says beside what was read, named where it is written (of its labels,
+    each but a tier read as the offering's)."""
+    for key, value in items(child(meta, "labels")):
+        if key != "tier" or _TIER_LABEL.fullmatch((text(value) or "").strip()) is None:
+            shown = f" '{text(value)}'" if text(value) is not None else ""
+            report.dropped(value.location, f"{label}: metadata.labels.{key}{shown}")
     for section, node, read in (("metadata", meta, _META_READ), ("spec", spec, _SPEC_READ)):
         for key, value in items(node):
+            if (section, key) == ("metadata", "labels"):
+                continue
             if key not in read and not _backstages_own(section, key, value):
                 shown = f" '{text(value)}'" if text(value) is not None else ""
                 report.dropped(value.location, f"{label}: {section}.{key}{shown}")
@@ -896,6 +926,7 @@ def _with_existing(
     existing = list(ours) if ours is not None else _existing(found, read, group, report) if read else []
     for kind, name in (ours or {}).items():  # as the catalog exported wrote them: the Group and System it names
         backstage.setdefault(kind, name)
+    existing = [kind for kind in existing if kind in ("group", "system")]
     if existing:
         backstage["existing"] = existing
 
@@ -909,9 +940,18 @@ def _refers_to(group: _Entity, team: dict[str, Any], backstage: dict[str, Any], 
     name = backstage.get("group") or portals.slug(team["name"])
     namespace = backstage.get("namespace") or "default"
     theirs = _namespace(group)
-    if group.name.casefold() == name.casefold() and theirs.casefold() == namespace.casefold():
-        return True
     named = group.name.casefold() == name.casefold()
+    if named and theirs.casefold() == namespace.casefold():
+        return True
+    if named and portals.BACKSTAGE_NAMESPACE_RE.fullmatch(theirs.lower()):
+        backstage["group_namespace"] = theirs.lower()  # referred to where it is: group:THEIRS/NAME
+        report.guessed(
+            location(child(child(group.node, "metadata"), "namespace"), group.at),
+            f"portals.backstage.group_namespace {theirs.lower()}: the team's Group '{group.name}' is in namespace "
+            f"{theirs}, not the offerings' {namespace}, so `export backstage` refers to it as "
+            f"group:{theirs.lower()}/{name}",
+        )
+        return True
     why = f"it is in namespace {theirs}" if named else "its name is no catalog id"
     owned = [o["ref"] for o in backstage.get("owners", ()) if o["owner"] == team["name"]]
     kept = f"; the team's offerings keep {owned[0]} as their owner" if owned else ""
@@ -947,7 +987,9 @@ def _existing_of_ours(read: list[_Entity]) -> dict[str, str] | None:
             kind = (parsed.kind or "").lower() if isinstance(parsed, portals.EntityRef) else ""
             if isinstance(parsed, portals.EntityRef) and kind in ("group", "system") and ID_RE.fullmatch(parsed.name):
                 out.setdefault(kind, parsed.name)
-        return dict(sorted(out.items()))  # group before system, as the catalog lists them
+                if kind == "group" and parsed.namespace not in (None, _namespace(entity)):
+                    out.setdefault("group_namespace", parsed.namespace)  # the Group is in another namespace
+        return dict(sorted(out.items()))  # group (and its namespace) before system, as the catalog lists them
     return None
 
 

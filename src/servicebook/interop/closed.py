@@ -188,6 +188,7 @@ class Unknown:
     section: str  # the path of the mapping it is in (`slos[0].alerting`; "" for the document)
     meant: str | None  # "did you mean 'ticket_alert'?"
     fields: tuple[str, ...]  # the fields the mapping has
+    value: Node | None = None  # what the key holds
 
 
 def unknown_fields(node: Node, schema: Schema, prefix: str = "") -> Iterator[Unknown]:
@@ -197,7 +198,7 @@ def unknown_fields(node: Node, schema: Schema, prefix: str = "") -> Iterator[Unk
     for key, value in node.items:
         path = f"{prefix}.{key.value}" if prefix else key.value
         if key.value not in schema:
-            yield Unknown(key, path, prefix, did_you_mean(key.value, schema), tuple(schema))
+            yield Unknown(key, path, prefix, did_you_mean(key.value, schema), tuple(schema), value)
             continue
         inner = schema[key.value]
         if inner is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, range_over_expression
-from servicebook.catalog.validate import MAX_PERCENT_PLACES
+from servicebook.catalog.validate import MAX_PERCENT_PLACES, WINDOW_RE
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import closed
 from servicebook.interop.fragment import IMPORT_BOUNDS, MAX_IMPORT_BYTES, listed_objects, read_file
@@ -132,6 +132,8 @@ class Reading:
     skipped: int = 0  # documents of other kinds
     said: set[tuple[SourceLocation, str]] = field(default_factory=set)  # the notes' places and messages
     unknown: set[SourceLocation] = field(default_factory=set)  # keys said to be no field of their format's
+    # of an import, the source line at each SLO's name and window: shown under what the fragment guesses of it
+    lines: dict[SourceLocation, str] = field(default_factory=dict)
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         """Say `message` at `loc`, once: a value an alias or a merge key repeats is read in each
@@ -669,6 +671,7 @@ def read_files(
             templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
             reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]
             continue
+        before = len(reading.slos)
         for document in documents:
             if document.node is None:
                 continue
@@ -687,6 +690,12 @@ def read_files(
                         )
                     else:
                         reading.errors.append(exc.problem)
+        if named:  # (the drift check prints no guess: its files' lines are not kept)
+            for slo in reading.slos[before:]:
+                for at in (slo.location, slo.window_at):
+                    line = source.line(at.line) if at is not None else None
+                    if at is not None and line is not None:
+                        reading.lines[at] = line
 
 
 def _read_document(
@@ -800,6 +809,8 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             hint += "; the offering is the objective's namespace"
         if fmt == "pyrra" and unknown.fields == ("metric",):  # Pyrra's examples write matchers beside it
             hint = "Pyrra's query is its metric alone: write matchers in the selector"
+        if fmt == "sloth" and unknown.key.value.replace("_", "").lower() in SLOTH_PERIOD_SLIPS:
+            hint = _sloth_period_hint(unknown)
         if fmt == "openslo" and tool != "OpenSLO v1":
             hint = _v2alpha_hint(unknown) or hint
         elif fmt == "openslo" and unknown.path.split(".")[-2:-1] == ["metadata"] and unknown.key.value in KUBE_META:
@@ -814,6 +825,20 @@ def _say_unknown(fmt: str, root: Fields, source: SourceText, reading: Reading) -
             f'({why}: unknown field "{unknown.path}"{after})',
             hint,
         )
+
+
+# keys a Sloth spec is given to choose its period with, which Sloth has not (sloth.dev, "SLO period windows":
+# Kubernetes and raw specs cannot select one; `sloth generate --default-slo-period` sets it for every spec)
+SLOTH_PERIOD_SLIPS = frozenset({"sloperiod", "period", "window", "timewindow", "slowindow"})
+
+
+def _sloth_period_hint(unknown: closed.Unknown) -> str:
+    written = unknown.value.value if isinstance(unknown.value, Scalar) else None
+    value = written if written and WINDOW_RE.fullmatch(written) and not written.startswith("calendar") else "28d"
+    return (
+        "a Sloth spec cannot choose its period: `sloth generate --default-slo-period` sets it for every spec (30d "
+        f"unless given); where Sloth runs with --default-slo-period {value}, give servicebook --sloth-period {value}"
+    )
 
 
 def _v2alpha_hint(unknown: closed.Unknown) -> str | None:

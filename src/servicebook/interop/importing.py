@@ -165,7 +165,8 @@ def _unmatched(reading: Reading, slo: ForeignSLO, where: str, ident: str) -> Non
 def _guess(
     reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None, at: SourceLocation | None = None
 ) -> None:
-    reading.notes.append(Problem(at or slo.location, message, hint, Severity.WARNING))
+    place = at or slo.location
+    reading.notes.append(Problem(place, message, hint, Severity.WARNING, reading.lines.get(place)))
 
 
 def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, str]:
@@ -233,6 +234,7 @@ def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
             f"offering '{item.id}' needs {', '.join(missing)} (not in the files read)",
             None,
             Severity.WARNING,
+            reading.lines.get(first.location),
             kind="offering-incomplete",
         )
     )

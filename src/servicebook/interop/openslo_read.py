@@ -1088,7 +1088,15 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     named = {p.ref.value for p in state.pending if p.ref is not None}
     served = {p.slo.service for p in state.pending}
     for name, (source, at) in state.services.items():
-        if state.pending and name not in served:  # a file of Services alone is "no SLO" already
+        if not state.pending:  # the import's "no SLO" then says why nothing of the Service is kept
+            reading.note(
+                source,
+                at,
+                f"skipped Service '{name}': a Service is read with the SLOs that name it (its description is "
+                "their offering's summary), and the files read have no SLO",
+                "give the files of its SLOs beside it",
+            )
+        if state.pending and name not in served:
             hint = _in_other_case(name, served, state, reading)
             if hint is None:
                 continue
@@ -1171,11 +1179,21 @@ def _query(
     kind = src.type or (state.data_sources.get(src.ref) if src.ref else None)
     if kind is None or kind.lower() != "prometheus":
         what = f"'{kind}'" if kind else "an unknown source"
+        unread = kind is None and src.ref is not None  # a DataSource named, not in the files read
+        if unread:
+            what = f"the DataSource '{src.ref}', which is not in the files read"
+        hint = (
+            f"give the file of DataSource '{src.ref}' beside this one (a DataSource of type Prometheus is read), or "
+            "write the metric source's type: Prometheus"
+            if unread
+            else None
+        )
         if bound is None:
             reading.note(
                 indicator.source,
                 src.location,
                 f"dropped the measurement: its metric is from {what}, and the catalog's measurement speaks Prometheus",
+                hint,
             )
         else:  # the bound would go unsaid: no objective of the catalog has a place for it
             reading.note(
@@ -1184,7 +1202,7 @@ def _query(
                 f"dropped the measurement, a threshold ({bound}): its metric is from {what}, and the catalog's "
                 "measurement speaks Prometheus",
                 f"write in the SLO's sli: what is measured and its bound ({bound}): the objective counts what "
-                "keeps to it",
+                "keeps to it" + (f"; or {hint}" if hint else ""),
             )
         return None
     if src.query is None:

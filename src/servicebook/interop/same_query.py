@@ -1,5 +1,6 @@
 """Whether the monitoring's queries are the catalog's: compared as text, with white space outside
-PromQL's strings normalised (PromQL is not parsed), a selector taken for the sum of its rate or increase
+PromQL's strings normalised and a selector's label matchers taken in any order (`{a="1",b="2"}` is
+`{b="2",a="1"}`; PromQL is not parsed), a selector taken for the sum of its rate or increase
 over the window (what the catalog counts of a selector), and a measurement taken as the one Sloth's
 export writes of it (`sloth_export.sli`), so that a file exported from the catalog, or a catalog
 imported from the file, never differs from itself. Pure functions."""
@@ -21,6 +22,10 @@ _WORD = r"[A-Za-z0-9_:.]"
 # white space is dropped but between two words, where it parts them (`sum by (le)`, `a or b`)
 _NOT_PARTING = re.compile(rf"\s+(?!{_WORD})|(?<!{_WORD})\s+")
 _SPACES = re.compile(r"\s+")
+# a selector's braces holding label matchers only (white space already dropped), their order PromQL's to ignore
+_MATCHER = rf"[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)(?:{_STRING.pattern})"
+_STRING_OR_MATCHERS = re.compile(rf"(?P<string>{_STRING.pattern})|\{{(?P<matchers>{_MATCHER}(?:,{_MATCHER})*),?\}}")
+_ONE_MATCHER = re.compile(_MATCHER)
 _COUNTED = re.compile(r"sum\((?:rate|increase)\((?P<selector>.*)\[\{\{\.window\}\}\]\)\)", re.S)
 
 FIELDS = ("errors", "good", "total", "error_ratio", "bool_gauge")
@@ -34,7 +39,7 @@ SHAPE_NAMES = {
 
 def normalised(query: str) -> str:
     """`query` with its white space outside strings dropped where it parts no two words, and a single
-    space where it does; the window's placeholder spelt one way."""
+    space where it does; the window's placeholder spelt one way; each selector's label matchers sorted."""
     query = _PLACEHOLDER.sub(WINDOW_PLACEHOLDER, query)
     out, at = [], 0
     for found in _STRING.finditer(query):
@@ -42,7 +47,14 @@ def normalised(query: str) -> str:
         out.append(found.group())
         at = found.end()
     out.append(_between(query[at:]))
-    return "".join(out).strip()
+    return _STRING_OR_MATCHERS.sub(_matchers_sorted, "".join(out).strip())
+
+
+def _matchers_sorted(found: re.Match[str]) -> str:
+    """A selector's label matchers in one order, each once (PromQL ands them); a string as it is."""
+    if found["matchers"] is None:
+        return found.group()
+    return "{" + ",".join(sorted(set(_ONE_MATCHER.findall(found["matchers"])))) + "}"
 
 
 def _between(text: str) -> str:

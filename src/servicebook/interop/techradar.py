@@ -504,6 +504,10 @@ def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | No
     if source.path.lower().endswith((".md", ".markdown")):
         _markdown(source, report)
         return None, None
+    script = _JAVASCRIPT.search(source.text)
+    if script is not None or source.path.lower().endswith((".js", ".mjs", ".ts")):
+        _javascript(source, script, report)
+        return None, None
     sheet = _sheet_separator(source)
     try:
         if sheet is not None:
@@ -537,6 +541,30 @@ def _markdown(source: SourceText, report: Report) -> None:
         "give the AOE radar's folder (its release folders, radar/YYYY-MM-DD/, hold its items), a radar's JSON "
         "(Backstage, Zalando, Build-Your-Own-Radar, the rd.json AOE's radar builds of its items) or a "
         "Build-Your-Own-Radar sheet",
+    )
+
+
+# a radar kept as the script that draws it: zalando/tech-radar's `radar_visualization({...})` (its page's call,
+# copied into a .js file by its forks), or a variable holding the radar's data
+_JAVASCRIPT = re.compile(
+    r"\A(?:\s|//[^\n]*\n|/\*.*?\*/)*(?P<call>[A-Za-z_$][\w$.]*\s*\(\s*\{|(?:export\s+)?(?:var|let|const)\s+[\w$]+"
+    r"(?:\s*:\s*[\w$<>]+)?\s*=\s*[\[{])",
+    re.S,
+)
+
+
+def _javascript(source: SourceText, script: re.Match[str] | None, report: Report) -> None:
+    at = script.start("call") if script is not None else len(source.text) - len(source.text.lstrip())
+    line = source.text.count("\n", 0, at) + 1
+    column = at - (source.text.rfind("\n", 0, at) + 1) + 1
+    report.error(
+        source,
+        SourceLocation(source.path, line, column),
+        "a radar written as JavaScript (the call radar_visualization({...}) of zalando/tech-radar's page, or a "
+        "variable holding the radar) is not read: servicebook reads a radar's data, not the script that draws it",
+        'copy the object given to radar_visualization into a .json file (its keys in double quotes: "quadrants", '
+        '"rings", "entries"; no comments or trailing commas), and import that: Zalando\'s config.json is read, '
+        "its quadrants and rings by name",
     )
 
 

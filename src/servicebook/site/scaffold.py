@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from servicebook.catalog.validate import ascii_name
+from servicebook.catalog.ascii_names import ascii_name
 from servicebook.errors import UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
 from servicebook.wholefiles import remove_unfinished, write_new
