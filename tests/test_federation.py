@@ -419,6 +419,16 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     )
     assert expected in result.output
     assert "teams disagree: offering id 'postgres' is claimed by Database Team and Network Team" in result.output
+    # each says what the teams do about it, and where (newuser23: "should agree on one answer" only)
+    hints = [line for line in result.output.splitlines() if line.startswith("  hint: the organisation site shows")]
+    assert hints == [
+        "  hint: the organisation site shows this to readers on its Teams page and on each team's decision on the "
+        "tool; to agree, a team changes its decision (status:) in its own catalog.yaml, then `servicebook federate "
+        "update`",
+        "  hint: the organisation site shows this to readers on its Teams page; to agree, all teams but one rename "
+        "theirs in their own catalog.yaml (renamed_from: keeps old links working), or, where it is one offering, the "
+        "others drop theirs and name it (depends_on: [db-team/postgres]); then `servicebook federate update`",
+    ]
     teams = (root / "public/teams/index.html").read_text()
     assert "Database Team lists it as unsupported" in teams
     assert "claimed by Database Team and Network Team" in teams
@@ -433,6 +443,29 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
 
 
+def test_teams_that_each_start_with_init_team_federate_without_disagreeing(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Every `init --team` starter declared offering `ci`: an organisation of two starters warned
+    "teams disagree: offering id 'ci' is claimed by …" before anyone had written a line (newuser23).
+    Each team's starter names its offering after the team; the site is titled once."""
+    members = ""
+    for slug, team in (("db", "Database Services"), ("pay", "Payments Team")):
+        repo = GitSite(_fresh(tmp_path / slug))
+        assert run("init", "--team", team, repo.root).exit_code == 0
+        repo.commit("Start the catalog")
+        members += f"  - id: {slug}-team\n    repository: {repo.root.as_uri()}\n"
+    db = yaml.safe_load((tmp_path / "db" / "catalog.yaml").read_text())
+    assert (db["site"]["title"], db["offerings"][0]["id"]) == ("Database Services", "database-services-ci")
+    assert db["team"]["mission"].startswith("Database Services runs shared services")
+    root = organisation(tmp_path, members)
+    assert run("federate", "update", "--source", root).exit_code == 0
+    result = run("build", "--source", root, "--no-versions", "--strict")
+    assert result.exit_code == 0, result.output
+    assert "teams disagree" not in result.output
+    assert (root / "public/offerings/pay-team/payments-team-ci/index.html").is_file()
+
+
 def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
     run: Callable[..., Result], org: Path, db: Member
 ) -> None:
@@ -445,7 +478,7 @@ def test_a_tool_decision_page_says_the_teams_disagree_until_they_agree(
     assert built.exit_code == 0
     assert (
         "hint: the organisation site shows this to readers on its Teams page and on each team's decision on the "
-        "tool; the teams should agree on one answer"
+        "tool; to agree, a team changes its decision (status:)"
     ) in built.output
     own = org / "public/tools/shared-pipelines/index.html"
     theirs = org / "public/tools/db-team/shared-pipelines/index.html"
