@@ -169,6 +169,29 @@ def test_update_locks_each_member_at_the_head_of_its_branch(run: Callable[..., R
     assert again.exit_code == 0 and "servicebook.lock unchanged" in again.output
 
 
+def test_update_says_to_commit_the_lock_until_git_has_it(run: Callable[..., Result], org: Path, db: Member) -> None:
+    """The first update writes servicebook.lock, which `git commit -a` leaves out: the commit's
+    members were not in its lock, so the version released from it could never be built, warned of
+    on every build (newuser23). Until git has the lock as it is, update says to commit it."""
+    site = GitSite(org)
+    site.commit("The organisation site with its first member")
+    first = run("federate", "update", "--source", org)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[-1] == (
+        "next: git add servicebook.lock, and commit it with catalog.yaml (it is new: `git commit -a` leaves it out); "
+        "a commit whose members the lock does not hold cannot be built, nor released"
+    )
+    site.commit("Lock db-team")
+    db.publish("Lower the availability objective", objective="99.9")
+    moved = run("federate", "update", "--source", org)
+    assert moved.output.splitlines()[-2:] == [
+        "servicebook.lock: 1 member moved",
+        "next: commit servicebook.lock: releases, `promised` and `verify` read the members' commits from it",
+    ]
+    site.commit("Move db-team")
+    assert run("federate", "update", "--source", org).output.splitlines()[-1] == "servicebook.lock unchanged"
+
+
 def test_a_git_that_copies_a_template_into_new_repositories_still_fetches_and_builds_members(
     run: Callable[..., Result], org: Path, db: Member, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -795,6 +818,29 @@ def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_lock
     assert "99.9 %" in promised and "99.95 %" not in promised
     assert "lowered from 99.95 % to 99.9 %" in history  # what the lock's move changed
     assert (org / "public/v/0.1/teams/index.html").is_file()
+
+
+def test_a_commit_that_only_moves_the_lock_is_the_release_of_its_version(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The lock is a source of the site: a version is released by its last commit that changed
+    catalog.yaml, content/, layouts/ or servicebook.lock, so a release says which member commits
+    it showed, as an auditor asks (a note of 7 Dec thought lock-only commits were left out)."""
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    repo.edit('version: "0.1"', 'version: "0.2"')
+    repo.commit("Version 0.2")
+    result = run("build", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "release cannot be built" not in result.output
+    released = {v["version"]: v["commit"] for v in json.loads((org / "public/versions.json").read_text())}
+    assert released["0.1"] == moved
+    assert "99.9 %" in (org / "public/v/0.1/offerings/db-team/postgres/index.html").read_text()
 
 
 def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
