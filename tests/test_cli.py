@@ -192,7 +192,8 @@ def test_init_without_a_folder_writes_into_the_repository_it_is_run_in(run, tmp_
     result = run("init", "--team", "Payments Platform")
     assert result.exit_code == 0, result.output
     assert "  name: Payments Platform\n" in (tmp_path / "catalog.yaml").read_text()
-    assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
+    # (then, on a branch not named main, the ref: the organisation writes: test_init_with_a_team_in_a_repository_on_master…)
+    assert "\nNext: commit it (git add -A, git commit), then servicebook build\n" in result.output
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.chdir(empty)  # a folder just made, outside any repository's top
