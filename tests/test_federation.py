@@ -843,6 +843,28 @@ def test_a_commit_that_only_moves_the_lock_is_the_release_of_its_version(
     assert "99.9 %" in (org / "public/v/0.1/offerings/db-team/postgres/index.html").read_text()
 
 
+def test_a_version_released_from_a_commit_without_its_lock_says_how_to_publish_it_all_the_same(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """Members committed without their lock (`git commit -a` after the first update), then a new
+    version: the old version's release cannot be built, on every build, and its hint was "fix it
+    in a new release" (newuser23). It says what does publish it: a tag on an earlier commit."""
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n/servicebook.lock\n")  # as if left out of the commit
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Members")
+    (org / ".gitignore").write_text("/public/\n")
+    repo.edit('version: "0.1"', 'version: "0.2"')
+    repo.commit("Lock the members, version 0.2")
+    result = run("build", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "release 0.1 (" in result.output and "warning: release cannot be built" in result.output
+    assert (
+        "hint: a published release is never rewritten: fix it in a later commit, or tag an earlier commit of this "
+        "version that builds (docs/versions-and-releases.md)"
+    ) in result.output
+
+
 def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
     run: Callable[..., Result], tmp_path: Path, db: Member
 ) -> None:
