@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from .conftest import REPO, SITES, GitSite
+from .test_federation import Member, _fresh
 
 pytestmark = [pytest.mark.dist, pytest.mark.git]
 
@@ -326,3 +327,48 @@ def test_against_takes_one_file_as_check_against_does(runner, pull_request) -> N
     assert drifted.returncode == 1, drifted.stdout + drifted.stderr
     assert f"::error file=catalog/catalog.yaml,line={line},col=20," in drifted.stdout
     assert "but Pyrra SLO 'pipelines-up'" in drifted.stdout
+
+
+def test_an_organisation_sites_fresh_checkout_fetches_its_members_before_it_checks_builds_and_diffs(
+    runner, tmp_path
+) -> None:
+    """An organisation site reads its members at their locked commits from .servicebook-cache/,
+    which a fresh checkout (a fork's pull request, a job without the cache) has not got: every
+    step failed with "not in the cache" (newuser23). The action fetches them first when the
+    source has a servicebook.lock, and a pull request that moves the lock is diffed as it is."""
+    db = Member(tmp_path, "db", "Database Team")
+    origin = GitSite(_fresh(tmp_path / "origin"))
+    shutil.copytree(SITES / "minimal", origin.root / "catalog")
+    with (origin.root / "catalog" / "catalog.yaml").open("a") as f:
+        f.write(f"members:\n  - id: db-team\n    repository: {db.url}\n")
+    servicebook = [str(runner.venv / "bin" / "servicebook"), "federate", "update", "--source", "catalog"]
+    subprocess.run(servicebook, cwd=origin.root, check=True, capture_output=True)
+    origin.commit("The organisation site with its first member")
+    db.publish("Lower the availability objective", objective="99.9")
+    origin.git("checkout", "-q", "-b", "move-the-lock")
+    subprocess.run(servicebook, cwd=origin.root, check=True, capture_output=True)
+    origin.commit("Move db-team")
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "move-the-lock", str(origin.root), str(runner.workspace)], check=True
+    )
+    subprocess.run(["git", "-C", str(runner.workspace), "branch", "-q", "main", "origin/main"], check=True)
+    assert not (runner.workspace / "catalog" / ".servicebook-cache").exists()
+    fetched = runner.run("Fetch the members an organisation site locks", source="catalog")
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert "db-team" in fetched.stdout + fetched.stderr
+    build = runner.run("Build the site", source="catalog")
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert (runner.workspace / "catalog/public/offerings/db-team/postgres/index.html").is_file()
+    diff = runner.run(
+        "Describe the change in the catalog's terms",
+        source="catalog",
+        **{"diff-base": "main", "fail-on-weakened": "true"},
+    )
+    assert diff.returncode == 3, diff.stdout + diff.stderr
+    assert (
+        "db-team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %"
+        in Path(diff.outputs["markdown"]).read_text()
+    )
+    # a team's own site, without a lock: the step does nothing
+    again = runner.run("Fetch the members an organisation site locks", source=".")
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")

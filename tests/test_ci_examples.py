@@ -25,6 +25,7 @@ from servicebook.cli import main
 from servicebook.git.repo import BUILD_INPUTS
 
 from .conftest import REPO, SITES, GitSite
+from .test_federation import Member, organisation
 
 EXAMPLES = REPO / "examples" / "ci"
 GITHUB = sorted((EXAMPLES / "github").glob("*.yml"))
@@ -142,7 +143,8 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
         "diff", "--source", "SERVICEBOOK_SOURCE", "base...HEAD", "--format", "json",
     ] in commands  # fmt: skip
     assert servicebook_commands("\n".join(jobs["pages"]["script"])) == [
-        ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
+        ["federate", "fetch", "--source", "SERVICEBOOK_SOURCE"],
+        ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"],
     ]
     assert jobs["pages"]["artifacts"]["paths"] == ["public"]
     assert jobs["pages"]["cache"]["paths"] == ["servicebook-cache.tar"]  # see the test below
@@ -295,7 +297,7 @@ def test_the_gitlab_pages_job_caches_the_cache_of_the_source_it_builds(source, r
     (GitLab's own cache, a zip, keeps none) and every time to the nanosecond."""
     _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text().replace("$[[ inputs.source ]]", source))
     script = jobs["pages"]["script"]
-    (build,) = servicebook_commands("\n".join(script))
+    (_fetch, build) = servicebook_commands("\n".join(script))  # fetch: an organisation site's (below)
     unpack, pack = script[0], script[-1]
     assert jobs["pages"]["cache"]["paths"] == ["servicebook-cache.tar"]
     env = {**os.environ, "SERVICEBOOK_SOURCE": source}
@@ -623,3 +625,50 @@ def test_the_gitlab_review_job_reports_the_checks_problems_as_code_quality() -> 
     assert review["artifacts"]["when"] == "always"
     (check,) = [line for line in review["script"] if line.startswith("servicebook check ")]
     assert check.endswith(" --format gitlab > gl-code-quality-report.json")
+
+
+@pytest.mark.git
+def test_the_gitlab_jobs_of_an_organisation_site_fetch_its_members_in_a_fresh_checkout(tmp_path) -> None:
+    """An organisation site reads its members at their locked commits from .servicebook-cache/,
+    which a fresh checkout without the pages job's cache (a fork's merge request, a first
+    pipeline) has not got: its check, diff and build failed with "not in the cache"
+    (newuser23). Both jobs fetch them first when the source has a servicebook.lock."""
+    db = Member(tmp_path, "db", "Database Team")
+    project = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    site = GitSite(project)
+    assert main.main(["federate", "update", "--source", str(project)], standalone_mode=False) is None
+    site.commit("The organisation site with its first member")
+    db.publish("Lower the availability objective", objective="99.9")
+    site.git("checkout", "-q", "-b", "move-the-lock")
+    main.main(["federate", "update", "--source", str(project)], standalone_mode=False)
+    site.commit("Move db-team")
+    checkout = tmp_path / "checkout"
+    site.git("clone", "-q", "--branch", "move-the-lock", str(project), str(checkout))
+    done = subprocess.run(
+        ["sh", "-ec", review_script()],
+        cwd=checkout,
+        env=review_job_env("true"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 3, log
+    assert "not in the cache" not in log
+    assert (
+        "db-team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %"
+        in (checkout / "catalog-diff.md").read_text()
+    )
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
+    pages = tmp_path / "pages"
+    site.git("clone", "-q", str(project), str(pages))
+    done = subprocess.run(
+        ["sh", "-ec", "\n".join(jobs["pages"]["script"])],
+        cwd=pages,
+        env={**review_job_env("true"), "SERVICEBOOK_STRICT": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (pages / "public/offerings/db-team/postgres/index.html").is_file()

@@ -58,6 +58,23 @@ def test_init_with_a_team_names_that_team_where_the_starter_names_the_platform_t
     assert "payments-cards-1-oncall" in (target / "public" / "support" / "index.html").read_text()
 
 
+@pytest.mark.git
+def test_init_with_a_team_in_a_repository_on_master_says_the_ref_the_organisation_writes(run, tmp_path) -> None:
+    """`git init` makes `master` where git is not told otherwise, and a member's entry follows
+    `main` unless it says `ref:`: the organisation's first `federate update` was refused for every
+    team (newuser23). A team's init says so where the branch is not main, and nothing where it is."""
+    for branch, said in (("master", True), ("main", False)):
+        target = tmp_path / branch
+        subprocess.run(["git", "init", "-q", "-b", branch, str(target)], check=True)
+        result = run("init", "--team", "Payments Team", target)
+        assert result.exit_code == 0, result.output
+        line = (
+            f"This repository's branch is {branch}: the organisation's catalog.yaml names this team under "
+            f"`members:` with `ref: {branch}` (it follows main otherwise; docs/federating.md)"
+        )
+        assert (line in result.output) is said, result.output
+
+
 def test_init_with_a_team_keeps_every_letter_of_an_accented_name_in_its_addresses(run, tmp_path) -> None:
     """The e-mail address, chat channel and pager made of the team's name: accented letters were
     dropped ("quipe-paiements@example.com" for Équipe Paiements; newuser21)."""
@@ -175,7 +192,8 @@ def test_init_without_a_folder_writes_into_the_repository_it_is_run_in(run, tmp_
     result = run("init", "--team", "Payments Platform")
     assert result.exit_code == 0, result.output
     assert "  name: Payments Platform\n" in (tmp_path / "catalog.yaml").read_text()
-    assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
+    # (then, on a branch not named main, the ref: the organisation writes: test_init_with_a_team_in_a_repository_on_master…)
+    assert "\nNext: commit it (git add -A, git commit), then servicebook build\n" in result.output
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.chdir(empty)  # a folder just made, outside any repository's top

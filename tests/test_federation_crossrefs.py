@@ -120,6 +120,7 @@ def test_a_member_builds_its_own_site_with_those_links_leading_to_the_organisati
     assert found["Shared pipeline templates"]["a"] == {
         "t": "db-team/postgres",
         "u": f"{ORG_SITE}offerings/db-team/postgres/",
+        "k": "offering",  # "(offering)", as the pages say
     }
 
 
@@ -580,7 +581,12 @@ def test_search_names_the_team_of_another_teams_alternative_and_follows_its_rena
     with serving(org, public) as (options, _):
         build(options)
         scripts = _records(public)["Web build scripts (App Platform)"]
-        assert scripts["a"] == {"t": "Postgres", "u": "offerings/db-team/postgres/", "tm": "Database Team"}
+        assert scripts["a"] == {
+            "t": "Postgres",
+            "u": "offerings/db-team/postgres/",
+            "k": "offering",
+            "tm": "Database Team",
+        }
         db.publish("Rename the team", team="Data Platform Team")
         assert run("federate", "update", "--source", org).exit_code == 0
         build(options)

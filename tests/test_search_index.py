@@ -68,6 +68,23 @@ def test_unsupported_tool_record_names_the_alternative(run, site_copy) -> None:
     assert record["u"] == "tools/hand-rolled-scripts/"
 
 
+def test_an_alternative_that_is_an_offering_is_said_to_be_one_in_search_as_on_the_pages(run, site_copy) -> None:
+    """Every page says "use CI pipelines (offering)" of an unsupported tool whose alternative is
+    an offering; the search results (the record, for the script) and the search page's A to Z
+    (without the script) said only "CI pipelines", a tool's name for all a reader knew (newuser23)."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    assert "    alternative: shared-pipelines\n" in text
+    catalog.write_text(text.replace("    alternative: shared-pipelines\n", "    alternative: ci\n"))
+    _, doc = index_of(run, site)
+    record = next(r for r in doc["records"] if r["t"] == "Hand-rolled CI scripts")
+    assert record["a"] == {"t": "CI pipelines", "u": "offerings/ci/", "k": "offering"}
+    page = (site / "public/search/index.html").read_text()
+    assert '→ use <a href="../offerings/ci/">CI pipelines</a> <span class="muted">(offering)</span>' in page
+    assert "(offering)" in (site / "public/tools/hand-rolled-scripts/index.html").read_text()
+
+
 def test_slo_record_links_to_its_row_and_states_the_budget(run, site_copy) -> None:
     site = site_copy("minimal")
     _, doc = index_of(run, site)

@@ -126,10 +126,16 @@ def test_the_header_search_fetches_the_records_of_the_results_it_shows_only(page
 
 
 @pytest.mark.parametrize(
-    ("query", "tool", "alternative"),
-    [("Jenkins", "Jenkins", "CI/CD pipelines"), ("selenium grid", "Selenium Grid", "Playwright")],
+    ("query", "tool", "alternative", "said"),
+    [
+        ("Jenkins", "Jenkins", "CI/CD pipelines", "CI/CD pipelines (offering)"),
+        ("selenium grid", "Selenium Grid", "Playwright", "Playwright"),
+    ],
 )
-def test_searching_an_unsupported_tool_answers_what_to_use_instead(page, site_url, query, tool, alternative) -> None:
+def test_searching_an_unsupported_tool_answers_what_to_use_instead(
+    page, site_url, query, tool, alternative, said
+) -> None:
+    """What to use instead is said as the pages say it: an offering is called one (newuser23)."""
     page.goto(site_url + "search/?q=" + query.replace(" ", "+"))
     first = page.locator("#search-results .result").first
     first.wait_for()
@@ -137,6 +143,7 @@ def test_searching_an_unsupported_tool_answers_what_to_use_instead(page, site_ur
     assert first.locator(".badge").inner_text() == "Unsupported"
     answer = first.locator(".result-answer")
     assert f"We do not support {tool}." in answer.inner_text()
+    assert answer.inner_text().split(" · ")[0].endswith(f"Use instead: {said}")  # (then a migration guide)
     answer.get_by_role("link", name=alternative).click()
     assert page.locator("h1").inner_text() == alternative
 

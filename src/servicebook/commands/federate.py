@@ -19,6 +19,7 @@ from servicebook.federation.crossrefs import Records, organisation_records
 from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
 from servicebook.federation.members import read_organisation
 from servicebook.federation.update import Outcome, fetch_locked, update
+from servicebook.git.repo import open_repo, uncommitted
 from servicebook.site.load import Loaded, load
 
 REFUSED_EXIT = 3  # some member was refused and stays at its last good commit (see docs/federating.md)
@@ -127,6 +128,23 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
     said = [f"{moved} member{'s' if moved != 1 else ''} moved"] if moved else []
     said += [f"dropped {', '.join(dropped)} (no longer a member)"] if dropped else []
     click.echo(f"{LOCK_FILE}: {'; '.join(said)}" if said else f"{LOCK_FILE} unchanged")
+    _commit_reminder(source)
+
+
+def _commit_reminder(source: Path) -> None:
+    """What to do with a lock git does not have as it is: a release, `promised` and `verify` read it
+    from the commit, and one whose catalog names members its lock does not hold cannot be built
+    (newuser23: `git commit -a` after the first update leaves the new file out, and the version
+    released from that commit stays unbuilt, warned of on every build)."""
+    repo = open_repo(source)
+    state = uncommitted(repo, LOCK_FILE) if repo is not None else ""
+    if state == "new":
+        click.echo(
+            f"next: git add {LOCK_FILE}, and commit it with catalog.yaml (it is new: `git commit -a` leaves it out); "
+            "a commit whose members the lock does not hold cannot be built, nor released"
+        )
+    elif state == "changed":
+        click.echo(f"next: commit {LOCK_FILE}: releases, `promised` and `verify` read the members' commits from it")
 
 
 @federate.command("fetch")

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.model import Member
 from servicebook.errors import UsageProblem
-from servicebook.git.repo import open_repo
+from servicebook.git.repo import current_branch, open_repo
 from servicebook.site.scaffold import scaffold
+
+# the branch a member's entry follows when it names none
+DEFAULT_REF = Member.__dataclass_fields__["ref"].default
 
 
 @click.command()
@@ -62,6 +66,12 @@ def init(directory: Path | None, example: bool, team: str | None) -> None:
         )
     else:
         click.echo(f"Next: commit it (git add -A, git commit), then {build}")
+    branch = current_branch(directory) if team is not None else None
+    if branch is not None and branch != DEFAULT_REF:  # `git init` makes master where git is not told otherwise
+        click.echo(
+            f"This repository's branch is {branch}: the organisation's catalog.yaml names this team under `members:` "
+            f"with `ref: {branch}` (it follows {DEFAULT_REF} otherwise; docs/federating.md)"
+        )
 
 
 def _current_folder() -> Path:

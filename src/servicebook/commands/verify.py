@@ -44,6 +44,8 @@ def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dir
         )
     # the differences quote the published copy (its files' names), which a host or anyone served:
     # a terminal escape or a bidirectional override there is shown escaped, line by line
+    for line in result.lead:  # what explains every difference below: read first
+        click.echo(f"hint: {_shown(line)}", err=True)
     for line in result.differences:
         click.echo(f"error: {_shown(line)}", err=True)
     for line in result.advice:

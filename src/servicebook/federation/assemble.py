@@ -118,7 +118,7 @@ def assemble(
                 f"teams disagree: {conflict.message}",
                 "the organisation site shows this to readers on its Teams page"
                 + (" and on each team's decision on the tool" if conflict.kind == "tool" else "")
-                + "; the teams should agree on one answer",
+                + _how_to_agree(conflict),
                 Severity.WARNING,
                 source.line(at.line),
                 kind="teams-disagree",
@@ -195,3 +195,20 @@ def unjudged(
         for p in problems
         if not ((m := _NOT_THERE.match(p.message)) and m[1].partition("/")[0] in unread and "/" in m[1])
     ]
+
+
+def _how_to_agree(conflict: model.Conflict) -> str:
+    """What the teams do about a disagreement, the end of its warning's hint: said in their own
+    catalogs, taken in by `federate update` (newuser23: "should agree" said neither what nor where;
+    two `init --team` starters claim the same offering id)."""
+    if conflict.kind == "tool":
+        return (
+            "; to agree, a team changes its decision (status:) in its own catalog.yaml, "
+            "then `servicebook federate update`"
+        )
+    keeper = next((m for m in conflict.members if m), "organisation")
+    return (
+        "; to agree, all teams but one rename theirs in their own catalog.yaml (renamed_from: keeps old links "
+        "working), or, where it is one offering, the others drop theirs and name it "
+        f"(depends_on: [{keeper}/{conflict.subject}]); then `servicebook federate update`"
+    )

@@ -117,6 +117,22 @@ def catalog_state(repo: Repo | None) -> tuple[str | None, bool]:
     return repo.head, bool(status.strip())
 
 
+def current_branch(root: Path) -> str | None:
+    """The branch HEAD is on in the repository holding `root` (one not committed to yet too);
+    None outside git or on a detached HEAD."""
+    name = (git(root, "symbolic-ref", "--quiet", "--short", "HEAD") or "").strip()
+    return name or None
+
+
+def uncommitted(repo: Repo, relative: str) -> str:
+    """How the file `relative` (from the source) differs from what HEAD holds: "new" (git does not
+    track it yet), "changed", or "" (committed as it is, or ignored)."""
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=all", "--", relative) or ""
+    if status.startswith("??"):
+        return "new"
+    return "changed" if status.strip() else ""
+
+
 def uncommitted_snapshots(repo: Repo | None) -> list[str]:
     """The files under the source's measurements/ that differ from the commit HEAD is at (changed,
     removed or never committed), named from the source; [] outside git or when none does."""

@@ -468,7 +468,8 @@ def _build_release(
                 Problem(
                     where,
                     f"release cannot be built ({counted(len(loaded.errors), 'error')}){detail}",
-                    "fix it in a new release; old releases are not rewritten",
+                    "a published release is never rewritten: fix it in a later commit, or tag an earlier commit "
+                    "of this version that builds (docs/versions-and-releases.md)",
                     severity,
                     kind="release-not-built",
                 )

@@ -157,10 +157,15 @@ def _add_ignores(gitignore: Path) -> tuple[str, ...]:
 # The starter's lines that name its team, each with how it reads for a team `n` (its name as YAML
 # writes it: `q(text, indent)`) whose short name is `slug`. tests/test_cli.py checks each is in
 # the starter, so an edit of the starter that drops one fails there, not in a user's init.
+# The offering's id is the team's own too: teams that federate their starters would otherwise all
+# claim offering `ci`, which the organisation's build warns of as a disagreement (newuser23).
 _TEAM_LINES: dict[str, dict[str, str]] = {
     "catalog.yaml": {
         "  title: Platform services": "  title: {title}",
         "  name: Platform Team": "  name: {name}",
+        "    We run the shared delivery platform so product teams can ship safely without\n"
+        "    running infrastructure themselves.": "    {mission}",
+        "offerings:\n  - id: ci": "offerings:\n  - id: {offering}",
         "    - name: Platform help": "    - name: {help}",
         "      email: platform@example.com": "      email: {slug}@example.com",
         '      name: "#platform-help"': '      name: "#{slug}-help"',
@@ -171,6 +176,10 @@ _TEAM_LINES: dict[str, dict[str, str]] = {
     },
     "content/welcome.md": {
         "summary: What to expect from the platform team, and what not to.": "summary: {expect}",
+        "offerings: [ci]": "offerings: [{offering}]",
+        "We run [CI pipelines](offering:ci) and answer questions about them during business hours.": (
+            "We run [CI pipelines](offering:{offering}) and answer questions about them during business hours."
+        ),
     },
 }
 
@@ -184,14 +193,19 @@ def _named_starter(team: str) -> Callable[[str, bytes], bytes]:
             "(up to 100 characters), e.g. --team 'Payments Team'"
         )
     slug = ascii_name(name, empty="team")  # "Équipe Paiements": equipe-paiements
+    # "Database Services", not "Database Services services"
+    title = name if name.split()[-1].lower() in ("services", "service") else f"{name} services"
     values = {
-        "title": scalar(f"{name} services", 2),
+        "title": scalar(title, 2),
         "name": scalar(name, 2),
+        # a line of the folded block `mission: >-`: written as it is, no quotes
+        "mission": f"{name} runs shared services so product teams can ship safely without running them themselves.",
+        "offering": f"{slug[:60].rstrip('-')}-ci",  # an id: at most 63 characters
         "help": scalar(f"{name} help", 4),
         "slug": slug,
         "pager": scalar(f"{name} on-call pager", 6),
         "oncall": scalar(f"One engineer of {name} is on call outside business hours, for sev1 only.", 4),
-        "how": scalar(f'Call {name}\'s on-call number, or page "{slug}-oncall" in your paging tool.', 4),
+        "how": scalar(f'Call the on-call number of {name}, or page "{slug}-oncall" in your paging tool.', 4),
         "expect": scalar(f"What to expect from {name}, and what not to.", 0),
     }
 

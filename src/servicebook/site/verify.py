@@ -67,6 +67,9 @@ class Verification:
     advice: tuple[str, ...]  # what to do about the differences (empty when there are none)
     # the files a host reads that the published copy holds (HOSTING_FILES): not compared, but named
     hosting: tuple[str, ...] = ()
+    # what to read before the differences: an explanation that makes them all moot (a release's
+    # folder checked as a whole site), where there is one
+    lead: tuple[str, ...] = ()
 
 
 def verify(
@@ -244,17 +247,21 @@ def _verify_site(
     differences = _with_links(differences, site, lambda _: True)
     checked = tuple(v for v in expected if v in published and v not in bad)
     advice = _advice(differences, commit, claim, bool(bad), versions)
+    lead: tuple[str, ...] = ()
     if differences and expected and not published and not (site / routes.RELEASES).exists():
         hints = [_no_versions_hint(expected)]
         alone = [v for v, entry in expected.items() if entry.get("commit") == claim.commit]
-        if alone:  # the likeliest explanation first: a release's commit that HEAD is not, or a folder
-            # without the 404 page every site has at its root (a release has none): one release's folder
+        if alone:  # the likeliest explanation: a release's commit that HEAD is not, or a folder
+            # without the 404 page every site has at its root (a release has none): one release's
+            # folder, said before the differences it explains (newuser22: after ~15 lines of them)
             hint = _release_folder_hint(site, claim.commit or "", alone[0])
-            folder = claim.commit != head or not (site / routes.NOT_FOUND).exists()
-            hints = [hint, *hints] if folder else [*hints, hint]
+            if claim.commit != head or not (site / routes.NOT_FOUND).exists():
+                lead = (hint,)
+            else:
+                hints.append(hint)
         advice = (*hints, *advice)
     hosting = tuple(sorted(p for p in theirs if p in HOSTING_FILES and p not in ours))
-    return Verification(commit, checked, root_check, (*unverified, *differences), advice, hosting)
+    return Verification(commit, checked, root_check, (*unverified, *differences), advice, hosting, lead)
 
 
 def _release_folder_hint(site: Path, commit: str, version: str) -> str:

@@ -24,13 +24,16 @@
 
   // a site path, or the address of another team's record on the organisation site (federating.md)
   function link(path, text) { return el("a", { href: /^https?:\/\//.test(path) ? path : root + path }, [text]); }
-  // What to use instead, with its member team on an organisation site as the pages name it:
-  // "PgBouncer (Database Team)".
+  // What to use instead, with its member team on an organisation site and whether it is an
+  // offering, as the pages name it: "PgBouncer (Database Team)", "CI pipelines (offering)".
   function instead(parent, a) {
     parent.appendChild(link(a.u, a.t));
-    if (!a.tm) return;
-    parent.appendChild(document.createTextNode(" "));
-    parent.appendChild(el("span", { "class": "muted small" }, ["(" + a.tm + ")"]));
+    var notes = [a.tm, a.k === "offering" ? "offering" : null];
+    for (var i = 0; i < notes.length; i++) {
+      if (!notes[i]) continue;
+      parent.appendChild(document.createTextNode(" "));
+      parent.appendChild(el("span", { "class": "muted small" }, ["(" + notes[i] + ")"]));
+    }
   }
 
   /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */

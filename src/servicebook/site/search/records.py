@@ -52,6 +52,8 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
         record["d"] = " ".join(t.tool.reason.split())
     if t.alternative is not None:
         record["a"] = {"t": t.alternative.name, "u": t.alternative.url}
+        if t.alternative.kind == "offering":  # "Use instead: CI pipelines (offering)", as the pages say it
+            record["a"]["k"] = "offering"
     if t.migration is not None:
         record["m"] = {"t": t.migration.meta.title, "u": routes.policy(t.migration.slug)}
     return record
