@@ -58,7 +58,8 @@ def serving(source: Path, output: Path) -> Iterator[tuple[Options, PageMemory]]:
 
 
 def reachable_strings(root: object) -> set[str]:
-    """Every str reachable from `root` through the objects the collector can see."""
+    """Every str reachable from `root` through the objects the collector can see, classes aside
+    (what a class holds, its module's constants among them, is no one's data)."""
     seen: set[int] = set()
     found: set[str] = set()
     stack = [root]
@@ -69,5 +70,6 @@ def reachable_strings(root: object) -> set[str]:
         seen.add(id(obj))
         if isinstance(obj, str):
             found.add(obj)
-        stack.extend(gc.get_referents(obj))
+        elif not isinstance(obj, type):
+            stack.extend(gc.get_referents(obj))
     return found

@@ -5,7 +5,6 @@ made again."""
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import sqlite3
@@ -1335,21 +1334,6 @@ def test_the_release_links_are_looked_at_one_by_one_by_the_next_build_of_the_pro
         memory.close()
 
 
-def _reachable_strings(root: object) -> list[str]:
-    """Every string reachable from `root`, through any object."""
-    seen, stack, found = set(), [root], []
-    while stack:
-        o = stack.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        if isinstance(o, str):
-            found.append(o)
-        elif not isinstance(o, type):
-            stack += gc.get_referents(o)
-    return found
-
-
 @pytest.mark.git
 def test_serve_holds_the_release_trees_paths_as_the_releases_own_sets_not_joined_to_their_folders(
     run, git_site, tmp_path
@@ -1368,7 +1352,7 @@ def test_serve_holds_the_release_trees_paths_as_the_releases_own_sets_not_joined
             made_of, mounted, pages = memory.mounted
             folders = {folder for folder, _ in made_of}
             assert folders == {routes.release("0.1")} and all(paths for _, paths in made_of)
-            assert not [s for s in _reachable_strings(mounted) if s.startswith(routes.RELEASES) and s not in folders]
+            assert not [s for s in reachable_strings(mounted) if s.startswith(routes.RELEASES) and s not in folders]
             joined = {folder + path for folder, paths in made_of for path in paths}
             assert all(path in mounted for path in joined) and set(mounted) == joined and len(mounted) == len(joined)
             assert "v/0.1/no-such-page/index.html" not in mounted and "offerings/index.html" not in mounted
