@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from servicebook.catalog import model
@@ -376,6 +376,9 @@ def test_a_spooled_catalog_json_in_parts_is_written_by_the_kernel_from_the_parts
     st.lists(st.binary(max_size=40), min_size=2, max_size=40),
     st.lists(st.tuples(st.integers(1, 39), st.binary(max_size=40)), max_size=6),
 )
+# an empty part, edited, that begins where a state was taken (at 32 bytes): the state's part is
+# the one after it, so resuming from that state left the edited part out of the hash
+@example(parts=[b"", b"", b"\0" * 3, b"\0" * 8, b"\0" * 9, b"\0" * 11, b"", b"\0"], edits=[(6, b"\0")])
 def test_catalog_json_s_sha256_resumed_is_the_document_s_whatever_the_parts_sizes(
     parts: list[bytes], edits: list[tuple[int, bytes]]
 ) -> None:

@@ -585,7 +585,10 @@ class CatalogLines:
             return made
         if before != self.hashed_before:
             same = 0
-        del marks[min(len(marks), same // HASH_STEP + 1) :]  # marks[n]: after the first n * HASH_STEP bytes
+        # marks[n]: after the first n * HASH_STEP bytes; those before the first byte that differs are
+        # kept, not one at it: its part is where the last document's next byte was, and an empty part
+        # before that one may be the part that changed
+        del marks[min(len(marks), (same - 1) // HASH_STEP + 1) :]
         if not marks:
             marks.append((hashlib.sha256(), 0, 0))
         state, index, start = marks[-1]  # the state, the part holding the next byte, where that part begins
