@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, KeysView
 from pathlib import Path
 
@@ -453,6 +454,98 @@ def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pr
             entries, generation, used = stored()
             assert used == {generation}  # every page this build used: marked by this build
             assert entries == pages + 1  # and the edited page's version before this one
+
+
+def test_a_serve_rebuild_opens_the_store_on_the_connection_its_last_build_kept(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """`serve` keeps the store's connection (and lock) from one build to the next (Store.keep,
+    `reopened`): no rebuild opens the file again, nor checkpoints and removes its write-ahead log
+    on closing it. Each build still counts a generation of its own, read from the file (another
+    build in the same folder between two rebuilds counted one: nothing is carried over it), a
+    rebuild in another thread (the watcher's) uses it, one after the file was removed and made
+    again by another build opens the new file, and each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    page = site / "content" / "change-approval.md"
+    path = store_file(site / ".servicebook-cache")
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(database) == str(path):
+            opened.append(str(database))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+    def generation() -> int:
+        db = real_connect(path)
+        try:
+            return int(db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()[0])
+        finally:
+            db.close()
+
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        kept = memory.store
+        assert kept is not None and kept.usable and len(opened) == 1
+        connection, first = kept._db, kept.generation
+        for n in range(2):
+            _edit(page, "\n\n", f"\n\nSentence {n} added in the preview.\n\n")
+            build(options)
+            assert memory.store is kept and kept._db is connection and len(opened) == 1
+            assert kept.generation == generation() == first + 1 + n
+            assert memory.used is not None and memory.used[0] == kept.generation
+        # in the watcher's thread, as `serve` runs every rebuild after its first
+        _edit(page, "\n\n", "\n\nA sentence added from another thread.\n\n")
+        failed: list[BaseException] = []
+        thread = threading.Thread(target=lambda: _run_into(failed, build, options))
+        thread.start()
+        thread.join()
+        assert not failed and memory.store is kept and kept._db is connection and kept.usable
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        # another build of the site, into another output, between two rebuilds: its generation counted
+        other = Options(source=site, output=tmp_path / "other", env=options.env)
+        build(other)
+        between = generation()
+        carried: list[object] = []
+        real_carry = Store.carry
+
+        def carry(self: Store, last: tuple[int, set[str]] | None) -> None:
+            real_carry(self, last)
+            carried.append(self._carried)
+
+        monkeypatch.setattr(Store, "carry", carry)
+        _edit(page, "\n\n", "\n\nA sentence added after another build.\n\n")
+        before = len(opened)
+        build(options)
+        assert len(opened) == before and kept._db is connection and kept.generation == between + 1 == generation()
+        assert carried == [None]  # the last serve build's marks are not this one's generation's but one
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        # the store removed and made again by another build (as one that found it damaged does)
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        build(other)
+        _edit(page, "\n\n", "\n\nA sentence added after the store was made again.\n\n")
+        before = len(opened)
+        build(options)
+        assert memory.store is not None and memory.store._db is not connection and len(opened) == before + 1
+        db = real_connect(path)
+        try:  # what this rebuild stored went into the file that is the store now
+            stored = db.execute("SELECT count(*) FROM entries WHERE key LIKE '4.page:%'").fetchone()[0]
+        finally:
+            db.close()
+        assert stored >= len(list((site / "content").glob("*.md")))
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    assert memory.store is None
+    assert not path.with_name(path.name + "-wal").exists()  # closed: the last connection's checkpoint
+
+
+def _run_into(failed: list[BaseException], build_: Callable[[Options], object], options: Options) -> None:
+    try:
+        build_(options)
+    except BaseException as exc:  # (handed to the test's thread)
+        failed.append(exc)
 
 
 def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked_and_it_used_again(

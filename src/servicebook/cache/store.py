@@ -104,6 +104,7 @@ class Store:
         self._fresh: list[str] = []  # the rows this build marked under its own generation, when carrying
         self._pid = os.getpid()  # the process whose connection `_db` is (see `html`)
         self._held: int | None = None  # the shared lock on the store's lock file (cache/sets.py `hold`)
+        self._file: tuple[int, int] | None = None  # (device, inode) of the file `_db` opened (see `reopened`)
         if path is None:
             return
         self._held = hold(path.with_suffix(LOCK), path.parent)
@@ -125,8 +126,15 @@ class Store:
             self.give_back_space()
 
     @classmethod
-    def for_site(cls, source: Path, *, enabled: bool = True, counted: bool = True) -> Store:
-        return cls(store_file(site_folder(source)) if enabled else None, counted=counted)
+    def for_site(cls, source: Path, *, enabled: bool = True, counted: bool = True, kept: Store | None = None) -> Store:
+        """The store of the site at `source`; `kept`: the one a long-running process kept open after
+        its last build (`keep`), opened again for this one when it is this site's (`reopened`)."""
+        path = store_file(site_folder(source)) if enabled else None
+        if kept is not None:
+            if path is not None and kept.path == path and counted:
+                return kept.reopened()
+            kept.close()
+        return cls(path, counted=counted)
 
     @property
     def usable(self) -> bool:
@@ -138,49 +146,55 @@ class Store:
 
     def _open(self, path: Path) -> sqlite3.Connection:
         prepare(path.parent)
-        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        # (not bound to the thread that opened it: `serve` keeps it for builds its watcher's thread
+        # runs, one at a time, `keep`)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
-            if row is None or row[0] != _format():  # another servicebook wrote it: forget all of it
-                for table in ("entries", "used", "manifests", "stamps"):
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-                db.execute("DELETE FROM state")
-                db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
-            # the HTML last: a row's columns after it are read by walking its overflow pages, and a
-            # rebuild reads every page's data, text and checksum but none of their HTML (`get_unchecked`)
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, text TEXT NOT NULL, "
-                "checksum TEXT NOT NULL, html TEXT NOT NULL)"
-            )
-            # when each entry was last used, apart from the entries: marking a large entry used
-            # would otherwise write all of it again
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID"
-            )
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS manifests (output TEXT NOT NULL, part INTEGER NOT NULL, "
-                "text TEXT NOT NULL, PRIMARY KEY (output, part))"
-            )
-            # one per output, beside its manifest: what lets a build tell at a glance that nothing
-            # changed since (site/fresh.py); forgotten with the manifest
-            db.execute("CREATE TABLE IF NOT EXISTS stamps (output TEXT PRIMARY KEY, text TEXT NOT NULL)")
-            built = _number(db, "built") > 0
-            self.counted = self.building or not built  # a check counts where no build opened the store
-            self.generation = _number(db, "generation") + (1 if self.counted else 0)
-            if self.counted:
-                db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
-            if self.building and not built:
-                db.execute("INSERT OR REPLACE INTO state VALUES ('built', '1')")
-            db.execute("COMMIT")
+            self._begin(db)
+            self._file = _file_identity(path)
         except BaseException:
             db.close()
             raise
         return db
+
+    def _begin(self, db: sqlite3.Connection) -> None:
+        """A build's opening of the connection `db`: the tables made where they are not, the file's
+        format checked (another's emptied), and, for a build that counts, a generation of its own."""
+        db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("BEGIN IMMEDIATE")
+        row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
+        if row is None or row[0] != _format():  # another servicebook wrote it: forget all of it
+            for table in ("entries", "used", "manifests", "stamps"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            db.execute("DELETE FROM state")
+            db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
+        # the HTML last: a row's columns after it are read by walking its overflow pages, and a
+        # rebuild reads every page's data, text and checksum but none of their HTML (`get_unchecked`)
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, text TEXT NOT NULL, "
+            "checksum TEXT NOT NULL, html TEXT NOT NULL)"
+        )
+        # when each entry was last used, apart from the entries: marking a large entry used
+        # would otherwise write all of it again
+        db.execute("CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS manifests (output TEXT NOT NULL, part INTEGER NOT NULL, "
+            "text TEXT NOT NULL, PRIMARY KEY (output, part))"
+        )
+        # one per output, beside its manifest: what lets a build tell at a glance that nothing
+        # changed since (site/fresh.py); forgotten with the manifest
+        db.execute("CREATE TABLE IF NOT EXISTS stamps (output TEXT PRIMARY KEY, text TEXT NOT NULL)")
+        built = _number(db, "built") > 0
+        self.counted = self.building or not built  # a check counts where no build opened the store
+        self.generation = _number(db, "generation") + (1 if self.counted else 0)
+        if self.counted:
+            db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
+        if self.building and not built:
+            db.execute("INSERT OR REPLACE INTO state VALUES ('built', '1')")
+        db.execute("COMMIT")
 
     def _reset(self, path: Path) -> None:
         """A file that cannot be used as it is (not a database, damaged): start again from nothing."""
@@ -189,6 +203,64 @@ class Store:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
             self._db = self._open(path)
+
+    def keep(self) -> bool:
+        """For a long-running process (`serve`), in place of `close` after a build: what was
+        written committed, and the connection and the lock kept for the process's next build
+        (`reopened`), so that no build opens the file again, nor writes the write-ahead log back
+        into it and removes the log as the last connection's close does (a checkpoint SQLite
+        then makes as the log grows: every few builds). False, and nothing kept, when there is
+        no connection to keep, or after a failure (the caller closes it then)."""
+        db = self._live
+        if db is None or os.getpid() != self._pid:
+            return False
+        try:
+            if db.in_transaction:
+                db.execute("COMMIT")
+        except sqlite3.Error:
+            self._failed()
+            return False
+        return True
+
+    def reopened(self) -> Store:
+        """This store, kept open after a build (`keep`), opened for the next build of the same
+        process as `Store(path)` opens it (`_begin`: its format checked, a generation of its own,
+        read from the file: another build may have counted one since), on the connection kept,
+        while the file at its path is the one that connection has open; else, or when that fails,
+        closed and the file opened anew. Between two builds the connection holds no transaction:
+        another process's build writes and prunes the store as it does when none is open, and one
+        that removed the file (to make it again) leaves this connection on a file that is no
+        longer the store's (SQLite neither checkpoints into it nor removes its log by name then),
+        which the next build does not use (its identity)."""
+        db, path = self._db, self.path
+        if (
+            db is not None
+            and path is not None
+            and not self._off
+            and os.getpid() == self._pid
+            and self._file is not None
+            and not _not_files(path)
+            and _file_identity(path) == self._file
+        ):
+            self.damaged = []
+            self.marked, self._carried, self._chain, self._fresh = None, None, None, []
+            self.counted = self.building = True
+            try:
+                self._begin(db)
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and _busy(exc):  # another build is writing it:
+                    self.close()  # this one does without, as `Store(path)` would after as long a wait
+                    return Store(None)
+            else:
+                if self._held is not None:
+                    with contextlib.suppress(OSError):
+                        os.utime(self._held)  # used now (cache/sets.py `hold`)
+                return self
+        self.close()
+        return Store(path)
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -708,6 +780,15 @@ def prune_stores(cache_root: Path, now: float) -> list[str]:
         return True
 
     return stores.prune(stores.look(now, last_written), remove_legacy)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when there is none."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _mtime(path: Path) -> float | None:

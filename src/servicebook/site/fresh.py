@@ -201,6 +201,8 @@ class PageMemory:
         self.source_lines: SourceLines | None = None
         self.changed: frozenset[str] | None = None
         self.unverified = False  # the last survey took the watcher's word for what changed
+        # the store its last build kept open (Store.keep), for the next build's survey to open again
+        self.store: Store | None = None
 
     def unreported(self, root: Path) -> list[str]:
         """The source files that differ from what the last survey found, surveyed in full: those
@@ -217,6 +219,9 @@ class PageMemory:
         if self.bodies is not None:
             self.bodies.close()
             self.bodies = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
         self.pages = {}
         self.page_names = {}
         self.keys = {}
@@ -1260,7 +1265,13 @@ class Survey:
         self.store.record_stamp(str(self.output), stamp.to_bytes())
 
     def close(self) -> None:
-        self.store.close()
+        """Close the store; a long-running process's (`serve`) keeps it open for its next build
+        (PageMemory `store`)."""
+        memory = self.options.memory
+        if memory is not None and memory.store is None and self.store.keep():
+            memory.store = self.store
+        else:
+            self.store.close()
 
     def __enter__(self) -> Self:
         return self
@@ -1305,7 +1316,8 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         tags() if tags is not None else "",
     )
     if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
-        store = Store.for_site(options.source)
+        kept, options.memory.store = options.memory.store, None  # (the survey's until it is closed)
+        store = Store.for_site(options.source, kept=kept)
         previous = _previous(store, output, options.source.resolve(), options.memory)
         last = options.memory.scanned
         (hashes, sources), since = _scan(options, previous)
