@@ -5,6 +5,7 @@ made again."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -575,6 +576,63 @@ def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked
             after = pages_rows()
             # but the edited page's: its last text's row put back to the last build, its new text's made
             assert len([k for k, g in before.items() if after.get(k) == g]) == pages - 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def _search_state_entries(site: Path) -> tuple[set[str], set[str]]:
+    """The names of the store's entries, and of those the last search index's state names (its
+    runs' keys and postings, its words fragments)."""
+    db = sqlite3.connect(store_file(site / ".servicebook-cache"))
+    try:
+        stored = {key for (key,) in db.execute("SELECT key FROM entries")}
+        (pointer,) = db.execute("SELECT data FROM entries WHERE key = '13.search-latest:latest'").fetchone()
+        name = "12.search-state:" + json.loads(pointer)["state"]
+        (text,) = db.execute("SELECT data FROM entries WHERE key = ?", (name,)).fetchone()
+    finally:
+        db.close()
+    blocks, _, _, _, digests = json.loads(text)["search"]
+    named = {f"{kind}:{key}" for key, _ in blocks for kind in ("17.search-block-keys", "13.search-bundle")}
+    return stored, named | {f"12.search-words:{key}" for key in digests}
+
+
+def test_a_serve_rebuild_writes_no_used_row_for_the_search_index_s_runs_and_fragments_it_did_not_make(
+    run, tmp_path, monkeypatch
+) -> None:
+    """The search index's runs and words fragments that a rebuild did not make again (all but the
+    few an edit touched) are marked used in every build whose store carries its last build's
+    marks (Store `carrying`): no `used` row of theirs is written (only those of what it made, and
+    of what the last index had and this one no longer has, put back to the last build's
+    generation), where marking them in one build of two wrote each row back to the last build's
+    generation in one and again in the next (~2,900 rows each rebuild at 20,000 pages). The store
+    still holds every entry the index's state names, and each rebuild equals a build from nothing."""
+    site = generated_site(tmp_path / "site", pages=80)
+    put: set[str] = set()
+    written: list[str] = []
+    real_write = Store._write
+
+    def spied(self: Store, sql: str, rows: list[tuple[object, ...]]) -> None:
+        if sql.startswith("INSERT OR REPLACE INTO entries"):
+            put.update(str(row[0]) for row in rows)
+        elif sql.startswith("INSERT OR REPLACE INTO used"):
+            written.extend(str(row[0]) for row in rows)
+        elif sql.startswith("UPDATE used"):
+            written.extend(str(row[-1]) for row in rows)
+        real_write(self, sql, rows)
+
+    monkeypatch.setattr(Store, "_write", spied)
+    page = sorted((site / "content").glob("*.md"))[40]
+    with serving(site, site / "public") as (options, _):
+        build(options)
+        for n in range(4):
+            put.clear()
+            written.clear()
+            page.write_text(page.read_text() + f"\nSentence {n} added in the preview.\n")
+            build(options)
+            stored, named = _search_state_entries(site)
+            assert named <= stored, n
+            made = named & put
+            assert made, n  # (what the edit made again)
+            assert [name for name in written if name in named - made] == [], n
         assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 

@@ -413,6 +413,13 @@ class Store:
             # the last build's rows: under its chain's first build's generation, if it continued one
             self._chain = self._last_chain()
 
+    @property
+    def carrying(self) -> bool:
+        """Whether this build carries what the build just before it marked used (`carry`): marking
+        again an entry that build marked writes no row (a lookup in a set), and one it marked that
+        this build does not is put back to its generation by a write (`record`)."""
+        return self._carried is not None
+
     def carry_stored(self) -> None:
         """`carry` for a build in a process of its own (the command line), of what the build just
         before it marked, read from the store: the names of the rows that count as that build's

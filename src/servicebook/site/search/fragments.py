@@ -618,8 +618,13 @@ class _Words:
         keeps them, in one build of two: the store drops what neither this build nor the one
         before it used; what was marked in build `touched` is kept through build `touched + 1`,
         and every entry this state names that was not in the last one was made or read by this
-        build, so they are all marked again only when `touched` is two or more builds ago. The
-        generation they were last all marked in (None: the state is not kept)."""
+        build, so they are all marked again only when `touched` is two or more builds ago. In
+        every build where the store carries what the build before it marked (Store `carrying`:
+        `serve`'s rebuilds, a command-line build right after another): marking again what that
+        build marked writes nothing, and leaving it unmarked wrote each of its rows back to that
+        build's generation, and the next build each row again (~2,900 runs and fragments a
+        one-page rebuild at 20,000 pages). The generation they were last all marked in (None:
+        the state is not kept)."""
         store = self.store
         if store is None or self.blocks is None or self.blocks.failed:
             return None
@@ -627,7 +632,7 @@ class _Words:
         key = digest(text)
         store.put(_STATE, key, Entry(text))
         now = store.generation
-        if touched is None or not now - 1 <= touched <= now:
+        if touched is None or not now - 1 <= touched <= now or store.carrying:
             runs = sorted({run for run, _ in state.blocks})
             store.touch(_BLOCK_KEYS, runs)
             store.touch(_BUNDLE, runs)
