@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.cache.folder import flat_name
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
 from servicebook.site import libc as libc_module
@@ -239,6 +240,27 @@ def test_a_release_tree_whose_files_are_given_is_linked_as_given_without_listing
         }, step
         assert os.lstat(output / "v/1/index.html").st_ino == given["index.html"][2]  # linked, not copied
         assert identities == tree_identity(output), step
+
+
+def test_a_flat_release_tree_s_given_files_are_held_by_the_write_stage_not_copied(tmp_path: Path) -> None:
+    # a release cached flat (releases.py) is handed to each write stage with its files as checked
+    # (11,000 at 5k): the stage tells that the tree is flat by the mapping it holds, which is the
+    # caller's very mapping, not a copy of it made by every write stage of `serve` (~0.6 MiB)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    given: dict[str, list[int]] = {}
+    for path in ("index.html", "guides/a.html"):
+        name = tree / flat_name(path)
+        name.write_bytes(path.encode())
+        info = os.lstat(name)
+        given[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    held = write._flat_trees({"v/1/": tree}, {"v/1/": given})["v/1/"]
+    assert isinstance(held, write._FlatTree) and held.files is given
+    assert dict(held) == given and "guides/a.html" in held and len(held) == 2
+    listed = write._flat_trees({"v/1/": tree}, {})["v/1/"]  # (not given: as the tree's listing names them)
+    assert isinstance(listed, write._FlatTree) and dict(listed) == given
+    links = write._known_tree_links(str(tree), "v/1/", held, given)
+    assert links["v/1/guides/a.html"][3] == str(tree / flat_name("guides/a.html"))
 
 
 def test_a_spare_that_is_not_the_folder_the_journal_describes_is_listed(tmp_path: Path) -> None:
