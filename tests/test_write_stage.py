@@ -7,6 +7,7 @@ import ctypes.util
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -467,6 +468,21 @@ def test_a_large_file_set_into_the_files_of_a_spooled_render_goes_to_the_spool_f
     in_memory = SiteFiles()  # no spool folder (`check`, a small site): every file in memory
     in_memory["manifest.sha256"] = large
     assert in_memory.file("manifest.sha256") is None and in_memory["manifest.sha256"] == large
+
+
+def test_the_files_a_spooled_render_may_move_are_marked_in_a_dict_s_keys_not_a_set(tmp_path: Path) -> None:
+    # the first uncommitted edit in `serve` fills the footer into every page (5,400 at 5k), each
+    # spooled and movable, marked from the render to the end of the write stage, where a rebuild
+    # peaks: a set of 5,400 paths holds 32,768 slots (512 KiB), a dict's keys ~150 KiB
+    files = SiteFiles(tmp_path)
+    paths = [f"policies/page-{n}/index.html" for n in range(5_400)]
+    for n, path in enumerate(paths):
+        files.put_file(path, f"{tmp_path}/.restamped-{n}", movable=True)
+    files.put_file(paths[0], f"{tmp_path}/kept.html", movable=False)  # put again: no longer movable
+    del files[paths[1]]
+    assert files.file(paths[0]) is None and paths[1] not in files
+    assert files.file(paths[2]) == tmp_path / ".restamped-2" and len(files.spooled) == 5_398
+    assert sys.getsizeof(files.spooled) < 200_000 < sys.getsizeof(set(paths))
 
 
 @pytest.mark.slow

@@ -124,7 +124,9 @@ class SiteFiles(MutableMapping[str, bytes]):
         # at the folder's top under a name of its own (SPILLED): the write stage moves it to its place
         self._spool = os.fspath(spool) if spool is not None else None
         self._spilled = 0
-        self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
+        # files that may be moved (renamed), not just read: a dict's keys, not a set, which holds
+        # 3 to 6 times as many slots as paths (5,400 at 5k: 512 KiB against 150)
+        self.spooled: dict[str, None] = {}
         self.scans: dict[str, PageLinks | HeldLinks] = {}  # links and ids of pages, read when they were rendered
         self._buffer: bytearray | None = None  # what `sha256` reads files into
 
@@ -174,7 +176,7 @@ class SiteFiles(MutableMapping[str, bytes]):
             self.put_file(path, target, movable=True)
             return
         self._data[path] = value if isinstance(value, bytes) else b"".join(value)
-        self.spooled.discard(path)
+        self.spooled.pop(path, None)
         self.scans.pop(path, None)
 
     def _unspill(self, path: str) -> None:
@@ -187,7 +189,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __delitem__(self, path: str) -> None:
         self._unspill(path)
         del self._data[path]
-        self.spooled.discard(path)
+        self.spooled.pop(path, None)
         self.scans.pop(path, None)
 
     def __contains__(self, path: object) -> bool:  # without reading the file, as Mapping's would
@@ -219,9 +221,9 @@ class SiteFiles(MutableMapping[str, bytes]):
         self._data[path] = file
         self.scans.pop(path, None)
         if movable:
-            self.spooled.add(path)
+            self.spooled[path] = None
         else:
-            self.spooled.discard(path)
+            self.spooled.pop(path, None)
 
     def put_kept(self, paths: list[str], files: list[str | bytes | None]) -> None:
         """Into SiteFiles that hold nothing yet: each of `paths` in order, as `put_file(path, file,
@@ -574,7 +576,7 @@ def write_site(
     tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        spooled = files.spooled if isinstance(files, SiteFiles) else set()
+        spooled: Collection[str] = files.spooled if isinstance(files, SiteFiles) else ()
         hollow: list[str] = []
         # serve's: the kept pages' links made as asked for (only the changed paths' are), beside
         # the release trees' links as its last build made them
