@@ -2939,9 +2939,9 @@ def test_a_serve_rebuild_gives_its_memory_back_as_it_begins_writing_and_at_its_e
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
     """What a serve rebuild's stages free its next stages and rebuilds take again: it hands the
-    free memory back to the system at its end (heap.py), and as its write stage begins, where
-    its resident set peaks (what the stages before it freed, the write stage mostly does not take
-    again), not between its other stages, each page handed back faulted in again; the process's
+    free memory back to the system at its end (heap.py), and as its render and its write stage
+    begin, where its resident set peaks (what the stages before them freed, they mostly do not
+    take again), not between its other stages, each page handed back faulted in again; the process's
     first build gives back between its stages too. A command-line build gives back between
     stages as before. Each output is a build from nothing's."""
     from servicebook.site import heap
@@ -2957,7 +2957,7 @@ def test_a_serve_rebuild_gives_its_memory_back_as_it_begins_writing_and_at_its_e
             trims.clear()
             change(site)
             build(options)
-            assert trims == [0, 0], what  # as it begins writing, and at its end
+            assert trims == [0, 0, 0], what  # as it begins rendering, as it begins writing, and at its end
             assert tree(output) == clean_build(run, site, tmp_path), what
     trims.clear()
     _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence for the command line.\n\n")
