@@ -559,7 +559,7 @@ def test_a_new_release_fills_its_version_into_the_pages_it_keeps_and_renders_non
     catalog.write_text(catalog.read_text().replace('version: "2026.11"', 'version: "2026.12"'))
     repo.commit("Release 2026.12")
     cache = builds.cache_of(site)
-    rendered = {p for p in cache.keys if p.endswith(".html") and p not in cache.reused | cache.restamped}
+    rendered = {p for p in cache.keys if p.endswith(".html") and p not in cache.reused | cache.restamped.keys()}
     assert rendered == {"versions/index.html", *LISTS}
     assert {p.split("/")[0] for p in cache.restamped} == {"offerings", "tools", "policies"}
     assert not cache.reused & {p for p in cache.keys if p.endswith(".html")}  # every page shows the version
