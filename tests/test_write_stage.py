@@ -7,6 +7,7 @@ import ctypes.util
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.cache.folder import flat_name
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
 from servicebook.site import libc as libc_module
@@ -241,6 +243,27 @@ def test_a_release_tree_whose_files_are_given_is_linked_as_given_without_listing
         assert identities == tree_identity(output), step
 
 
+def test_a_flat_release_tree_s_given_files_are_held_by_the_write_stage_not_copied(tmp_path: Path) -> None:
+    # a release cached flat (releases.py) is handed to each write stage with its files as checked
+    # (11,000 at 5k): the stage tells that the tree is flat by the mapping it holds, which is the
+    # caller's very mapping, not a copy of it made by every write stage of `serve` (~0.6 MiB)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    given: dict[str, list[int]] = {}
+    for path in ("index.html", "guides/a.html"):
+        name = tree / flat_name(path)
+        name.write_bytes(path.encode())
+        info = os.lstat(name)
+        given[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    held = write._flat_trees({"v/1/": tree}, {"v/1/": given})["v/1/"]
+    assert isinstance(held, write._FlatTree) and held.files is given
+    assert dict(held) == given and "guides/a.html" in held and len(held) == 2
+    listed = write._flat_trees({"v/1/": tree}, {})["v/1/"]  # (not given: as the tree's listing names them)
+    assert isinstance(listed, write._FlatTree) and dict(listed) == given
+    links = write._known_tree_links(str(tree), "v/1/", held, given)
+    assert links["v/1/guides/a.html"][3] == str(tree / flat_name("guides/a.html"))
+
+
 def test_a_spare_that_is_not_the_folder_the_journal_describes_is_listed(tmp_path: Path) -> None:
     output, spare = tmp_path / "public", tmp_path / "cache" / "public.spare"
     journal = write.SpareJournal()
@@ -445,6 +468,21 @@ def test_a_large_file_set_into_the_files_of_a_spooled_render_goes_to_the_spool_f
     in_memory = SiteFiles()  # no spool folder (`check`, a small site): every file in memory
     in_memory["manifest.sha256"] = large
     assert in_memory.file("manifest.sha256") is None and in_memory["manifest.sha256"] == large
+
+
+def test_the_files_a_spooled_render_may_move_are_marked_in_a_dict_s_keys_not_a_set(tmp_path: Path) -> None:
+    # the first uncommitted edit in `serve` fills the footer into every page (5,400 at 5k), each
+    # spooled and movable, marked from the render to the end of the write stage, where a rebuild
+    # peaks: a set of 5,400 paths holds 32,768 slots (512 KiB), a dict's keys ~150 KiB
+    files = SiteFiles(tmp_path)
+    paths = [f"policies/page-{n}/index.html" for n in range(5_400)]
+    for n, path in enumerate(paths):
+        files.put_file(path, f"{tmp_path}/.restamped-{n}", movable=True)
+    files.put_file(paths[0], f"{tmp_path}/kept.html", movable=False)  # put again: no longer movable
+    del files[paths[1]]
+    assert files.file(paths[0]) is None and paths[1] not in files
+    assert files.file(paths[2]) == tmp_path / ".restamped-2" and len(files.spooled) == 5_398
+    assert sys.getsizeof(files.spooled) < 200_000 < sys.getsizeof(set(paths))
 
 
 @pytest.mark.slow

@@ -548,7 +548,7 @@ def _finish(
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
     # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
-    trusted = cache.reused | cache.restamped if cache.restamped else cache.reused
+    trusted = cache.reused.union(cache.restamped) if cache.restamped else cache.reused
     problems = (*report.warnings, *release_problems)
     _verify(options, loaded, files, mounted, trusted, problems, action="build", kept=cache.reused)
     # 6. swap the new site in whole (see write.py)

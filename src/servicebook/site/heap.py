@@ -13,6 +13,10 @@ next stage and the next rebuild take again, each page handed back faulted in aga
 once more as its write stage begins (`give_back(before_writing=True)`): the end of the write
 stage is where a rebuild's resident set is at its largest, and what the stages before it freed
 (~10 MiB at 5,000 pages) the write stage mostly does not take again (bench/README.md, ownmem20).
+And once as its render begins (`give_back(before_rendering=True)`): in a site's own repository
+the render of the first edits (every page's footer filled in, the catalog's lines made again)
+is as high as the write stage, and what the load and the data files freed before it the render
+does not all take again (5,000 pages: its peak 0.7–2 MiB lower, bench/README.md, ownmem25).
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ class _Held:
 _STATE = _Held()
 
 
-def give_back(*, before_writing: bool = False) -> None:
+def give_back(*, before_writing: bool = False, before_rendering: bool = False) -> None:
     """Return the memory this process has freed to the system, where the allocator can;
-    within `at_end_only`, only `before_writing` (a build's write stage begins)."""
-    if _STATE.held and not before_writing:
+    within `at_end_only`, only `before_writing` (a build's write stage begins) and
+    `before_rendering` (its render's workers are about to be forked)."""
+    if _STATE.held and not (before_writing or before_rendering):
         return
     trim = function("malloc_trim")
     if trim is not None:

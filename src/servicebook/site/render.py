@@ -347,7 +347,9 @@ def render_site(
         data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of, catalog_key)
         written = other.wait()
     made = _made_early(view, data, spool, written) if writer is not None else range(0)
-    give_back()  # what the search index freed, before the render workers are forked from this process
+    # what the search index freed, before the render workers are forked from this process; in a
+    # serve rebuild too, where the render peaks as the write stage does (heap.py)
+    give_back(before_rendering=True)
     # every page, data file and asset of the site: a link to one of them needs no later check; a
     # spooled render puts every page and data file in first (`_render_pages`: their paths are the
     # files' then, not a set of 45,000 made again at 20,000 pages)
