@@ -335,3 +335,24 @@ def test_measure_still_names_a_bound_no_spelling_of_which_is_a_bucket(server: st
         'ci/latency: not measured: the good selector found no bucket le="2": no series of request_seconds_bucket '
         "has that bound in the window (its bounds: 1, 1.0, +Inf)"
     ) in result.output
+
+
+def test_an_error_query_of_the_total_minus_the_fast_requests_is_not_said_to_count_the_good_ones(run, tmp_path) -> None:
+    # `count - bucket{le="0.5"}`, the requests over the bound, was said to count "the requests within the bound,
+    # the good ones", and told to write what it is: the total minus them
+    file = _file(tmp_path, SLOTH_LATENCY)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert "the error query counts" not in result.stderr
+    result = run(
+        "import",
+        "sloth",
+        _file(
+            tmp_path,
+            SLOTH_LATENCY.replace(
+                "_count[{{.window}}]))\n          -", '_bucket{le="0.5"}[{{.window}}]))\n          -'
+            ),
+            "bucket.yaml",
+        ),
+    )
+    assert "warning: the error query counts http_request_duration_seconds_bucket under le=0.5" in result.stderr

@@ -259,7 +259,13 @@ def bucket_under(query: str) -> tuple[str, str] | None:
     found = _BUCKET_UNDER.search(query)
     if found is None or found["le"].strip() in ("+Inf", "Inf"):
         return None
+    if _SUBTRACTED.search(_STRINGS_AND_BRACKETS.sub("", query[: found.start()])):
+        return None  # `count - bucket`: the requests over the bound, the errors indeed
     return found["metric"], found["le"]
+
+
+_STRINGS_AND_BRACKETS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`|\{[^{}]*\}|\[[^\[\]]*\]""")
+_SUBTRACTED = re.compile(r"[\w)\]}]\s*-")  # a binary minus: after an operand, not a sign
 
 
 def summed_text(by: tuple[str, ...] | None) -> str:
