@@ -356,3 +356,66 @@ def test_an_error_query_of_the_total_minus_the_fast_requests_is_not_said_to_coun
         ),
     )
     assert "warning: the error query counts http_request_duration_seconds_bucket under le=0.5" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "at", "bound"),
+    [
+        # the projects' own files, written for Prometheus 2 (Kuadrant's with Istio's milliseconds)
+        (
+            "pyrra",
+            "pyrra-apiserver-read-namespace-latency.yaml",
+            "14:122",
+            'le="5" names a bucket that Prometheus 3 stores as le="5.0"',
+        ),
+        (
+            "sloth",
+            "sloth-kuadrant-latency.yaml",
+            "11:74",
+            'le="250" names a bucket that Prometheus 3 stores as le="250.0"',
+        ),
+        (
+            "sloth",
+            "sloth-openslo-kubernetes-apiserver.yml",
+            "57:69",
+            'le="5" names a bucket that Prometheus 3 stores as le="5.0"',
+        ),
+    ],
+)
+def test_real_files_written_for_prometheus_2_are_said_to_find_no_bucket_on_3(
+    run, fmt: str, name: str, at: str, bound: str
+) -> None:
+    file = FIXTURES / name
+    result = run("import", fmt, file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:{at}: warning: {bound}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "objective", "errors"),
+    [
+        (
+            "pyrra-prometheus-http-errors.yaml",
+            99.99,
+            'prometheus_http_requests_total{job="prometheus-k8s",code=~"5.."}',
+        ),
+        (
+            "pyrra-apiserver-write-response-errors.yaml",
+            99,
+            'apiserver_request_total{component="apiserver",verb=~"POST|PUT|PATCH|DELETE",code=~"5.."}',
+        ),
+        (
+            "pyrra-prometheus-operator-http-errors.yaml",
+            99.5,
+            'prometheus_operator_kubernetes_client_http_requests_total{job="prometheus-operator",status_code=~"5.."}',
+        ),
+    ],
+)
+def test_pyrra_s_own_ratio_objectives_of_round_26_import_as_written(
+    run, name: str, objective: float, errors: str
+) -> None:
+    result = run("import", "pyrra", FIXTURES / name)
+    assert result.exit_code == 0, result.output
+    ((slo,),) = [o["slos"] for o in yaml.safe_load(result.stdout)["offerings"]]
+    assert (slo["objective"], slo["window"], slo["measurement"]["errors"]) == (objective, "14d", errors)
+    assert "Prometheus 3" not in result.stderr
