@@ -278,6 +278,9 @@ def test_check_against_says_a_bound_the_monitoring_finds_nothing_of_on_prometheu
     (monitoring / "latency.yaml").write_text(pyrra.replace('le="1"', 'le="1.0"').replace("monitoring", "ci"))
     result = run("check", "--source", site.root, "--against", monitoring, "--strict")
     assert "Prometheus 3" not in result.stderr
+    # le="1.0" is the catalog's le="1": one bound, which `measure` asks for in both spellings
+    assert " query is " not in result.stderr
+    assert result.exit_code == 0, result.output
 
 
 # --- measure against Prometheus, series in both spellings -----------------------------------------------
