@@ -422,3 +422,21 @@ def test_pyrra_s_own_ratio_objectives_of_round_26_import_as_written(
     ((slo,),) = [o["slos"] for o in yaml.safe_load(result.stdout)["offerings"]]
     assert (slo["objective"], slo["window"], slo["measurement"]["errors"]) == (objective, "14d", errors)
     assert "Prometheus 3" not in result.stderr
+
+
+@pytest.mark.git
+def test_measure_says_a_prometheus_2_cannot_read_a_quoted_name(server: str, run, tmp_path: Path) -> None:
+    # Prometheus 2.42's own words were all: "parse error: unexpected string … in label matching"
+    site = _site(
+        tmp_path,
+        LATENCY
+        + '          good: \'{"http.server.request.duration_bucket", le="1.0"}\'\n'
+        + "          total: '{\"http.server.request.duration_count\"}'\n",
+    )
+    result = run("measure", "--source", site.root, "--prometheus", server, "--at", AT)
+    assert result.exit_code == 3, result.output
+    assert "in label matching, expected identifier" in result.output
+    assert (
+        'names a metric or label in quotes (a UTF-8 name, `{"http.server.request.duration"}`), which Prometheus '
+        "reads from version 3 on; ask a Prometheus 3, or write the name as this server stores it"
+    ) in result.output

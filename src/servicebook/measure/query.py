@@ -335,6 +335,11 @@ def _what_to_do(exc: QueryFailed, what: str) -> str:
         return f": {what} takes the server longer than its --query.timeout (2 min by default); raise that limit"
     if str(exc).startswith("no answer within"):
         return f": {what} took longer; give measure a longer --timeout"
+    if "in label matching, expected identifier" in str(exc):  # a quoted name in braces, which Prometheus 2 cannot read
+        return (
+            f': {what} names a metric or label in quotes (a UTF-8 name, `{{"http.server.request.duration"}}`), '
+            "which Prometheus reads from version 3 on; ask a Prometheus 3, or write the name as this server stores it"
+        )
     return ""
 
 
