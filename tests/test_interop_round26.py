@@ -440,3 +440,13 @@ def test_measure_says_a_prometheus_2_cannot_read_a_quoted_name(server: str, run,
         'names a metric or label in quotes (a UTF-8 name, `{"http.server.request.duration"}`), which Prometheus '
         "reads from version 3 on; ask a Prometheus 3, or write the name as this server stores it"
     ) in result.output
+
+
+def test_backstage_s_environment_kind_is_skipped_with_its_reason_beside_a_component(run) -> None:
+    # catalog-model's examples of 2026: an Environment (dev, prod), which servicebook has no place for
+    files = [FIXTURES / "backstage-environment-dev.yaml", FIXTURES / "backstage-workplace-component.yaml"]
+    result = run("import", "backstage", *files)
+    assert result.exit_code == 0, result.output
+    assert f"{files[0]}:1:1: warning: skipped Environment 'dev': servicebook has no place for it\n" in result.stderr
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"], offering["lifecycle"]) == ("wokplaceanalytics", "inpixon", "ga")
