@@ -120,7 +120,7 @@ _ITEM_RE = re.compile(
     rf"\s*(?:(?P<label>{_LABEL})\s*(?P<op>=~|!~|!=|=)\s*(?P<value>{_STRING})|(?P<bare>{_STRING}))\s*(?P<end>,\s*\}}|,|\}})"
 )
 _TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|\{{|[^\"'`{{]+|.", re.S)
-_NAME_END_RE = re.compile(rf"(?<![a-zA-Z0-9_:])({_NAME})\s*$")
+_NAME_RE = re.compile(_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +171,22 @@ def _braces(query: str) -> list[_Braces]:
             at, closed = item.end(), item["end"].endswith("}")
         if not closed:
             continue
-        before = _NAME_END_RE.search(query, 0, token.start())
         named = next((m.value for m in matchers if m.label == "__name__" and m.op == "="), None)
-        found.append(_Braces(before[1] if before else bare or named, tuple(matchers)))
+        found.append(_Braces(_name_before(query, token.start()) or bare or named, tuple(matchers)))
     return found
+
+
+def _name_before(query: str, at: int) -> str | None:
+    """The metric name written just before `at` (white space between), walked back to, not searched
+    for: a search of all the text before each brace is quadratic in a query of many selectors."""
+    end = at
+    while end > 0 and query[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and (query[start - 1].isascii() and (query[start - 1].isalnum() or query[start - 1] in "_:")):
+        start -= 1
+    found = _NAME_RE.fullmatch(query, start, end)
+    return found.group() if found else None
 
 
 def open_metrics_float(text: str) -> str | None:
