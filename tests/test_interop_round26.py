@@ -450,3 +450,50 @@ def test_backstage_s_environment_kind_is_skipped_with_its_reason_beside_a_compon
     assert f"{files[0]}:1:1: warning: skipped Environment 'dev': servicebook has no place for it\n" in result.stderr
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["owner"], offering["lifecycle"]) == ("wokplaceanalytics", "inpixon", "ga")
+
+
+# an OpenSLO SLO and its SLI in one file, as OpenSLO's README writes a ratioMetric's Prometheus sources
+OPENSLO_LATENCY = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-latency
+spec:
+  service: checkout
+  indicatorRef: checkout-fast
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.99
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: checkout-fast
+spec:
+  ratioMetric:
+    good:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: sum(rate(http_request_duration_seconds_bucket{job="checkout",le="1"}[5m]))
+    total:
+      metricSource:
+        type: Prometheus
+        spec:
+          query: sum(rate(http_request_duration_seconds_count{job="checkout"}[5m]))
+"""
+
+
+def test_import_openslo_says_a_bound_of_an_sli_read_beside_its_slo(run, tmp_path: Path) -> None:
+    # an OpenSLO SLO's queries are known once its SLI is joined to it, after every file is read: not said
+    file = _file(tmp_path, OPENSLO_LATENCY)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f'{file}:25:79: warning: le="1" names a bucket that Prometheus 3 stores as le="1.0" (it writes every le and '
+        "quantile value as a float): the rules a tool reading OpenSLO makes of this query find no series there"
+    ) in result.stderr
+    assert '  hint: write le="1.0", or le=~"1|1\\\\.0" to match both\n' in result.stderr

@@ -705,7 +705,7 @@ def read_files(
                     else:
                         reading.errors.append(exc.problem)
         for slo in reading.slos[before:]:
-            _prometheus3_bounds(slo, source, reading)
+            prometheus3_bounds(slo, source, reading)
         if named:  # (the drift check prints no guess: its files' lines are not kept)
             for slo in reading.slos[before:]:
                 for at in (slo.location, slo.window_at):
@@ -717,7 +717,7 @@ def read_files(
 PROMETHEUS3_BOUND = "prometheus3-bound"  # the kind of the caution below: its tool's rules measure nothing there
 
 
-def _prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) -> None:
+def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) -> None:
     """Say where an SLO's queries name a bucket's bound (`le="1"`) or a quantile in a spelling Prometheus 3
     does not store (it stores `1.0`): the rules its tool makes of the file find no series there. `measure`
     asks for every spelling; the other tool takes the query as written. Said by the import, and by the
@@ -732,11 +732,12 @@ def _prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) -
         if slo.format == "Pyrra":  # its webhook takes an le that is a number only
             both = "run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both"
         hint = f'write {label}="{normal}", or {both}'
+        maker = f"{slo.format} makes" if slo.format in ("Sloth", "Pyrra") else f"a tool reading {slo.format} makes"
         caution = Problem(
             loc,
             f'{label}="{written}" names a {"bucket" if label == "le" else "quantile"} that Prometheus 3 stores as '
-            f'{label}="{normal}" (it writes every le and quantile value as a float): the rules {slo.format} makes '
-            "of this query find no series there (`measure` asks for both spellings)",
+            f'{label}="{normal}" (it writes every le and quantile value as a float): the rules {maker} of this query '
+            "find no series there (`measure` asks for both spellings)",
             hint,
             Severity.WARNING,
             source.line(loc.line),
