@@ -26,6 +26,8 @@ from servicebook.catalog.queries import (
     query_form,
     unnormalised_bounds,
 )
+from servicebook.interop import importing
+from servicebook.interop.foreign import PROMETHEUS3_BOUND
 from tests.conftest import GitSite, require_component
 from tests.promhelp import INSTALL, Counter, installed, prometheus
 from tests.test_interop_round16 import _monitoring
@@ -497,3 +499,17 @@ def test_import_openslo_says_a_bound_of_an_sli_read_beside_its_slo(run, tmp_path
         "quantile value as a float): the rules a tool reading OpenSLO makes of this query find no series there"
     ) in result.stderr
     assert '  hint: write le="1.0", or le=~"1|1\\\\.0" to match both\n' in result.stderr
+
+
+def test_a_query_of_many_bounds_is_said_of_three(run, tmp_path: Path) -> None:
+    # each bound said was looked for in the file from the SLI's line on: 40,000 of them in one 900 KB query
+    # took minutes; a query has a bound or two
+    query = " + ".join(f'x_bucket{{le="{i}"}}' for i in range(1, 200))
+    file = _file(
+        tmp_path,
+        f"version: prometheus/v1\nservice: s\nslos:\n  - name: a\n    objective: 99\n    sli:\n"
+        f"      raw:\n        error_ratio_query: '{query}'\n",
+    )
+    reading = importing.read([(str(file), file)], expect="sloth", named=True)
+    assert sum(note.kind == PROMETHEUS3_BOUND for note in reading.notes) == 3
+    assert run("import", "sloth", file).exit_code == 0

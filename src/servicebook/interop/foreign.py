@@ -724,7 +724,9 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
     drift check (a caution) where the SLO is the catalog's."""
     m = slo.measurement
     queries = (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if m else ()
-    found = list(dict.fromkeys(bound for q in queries if q for bound in unnormalised_bounds(q)))
+    # at most three of an SLO, each looked for in the text: a query has a bound or two, and a file's
+    # thousands would each be searched for from the SLI's line on
+    found = list(dict.fromkeys(bound for q in queries if q for bound in unnormalised_bounds(q)))[:3]
     start = slo.measurement_at or slo.location
     for label, written, normal in found:
         loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""") or start
