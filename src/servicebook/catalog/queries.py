@@ -6,18 +6,23 @@ queries it sends from these, `validate.py` reports a query that is neither."""
 from __future__ import annotations
 
 import enum
+import json
+import math
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 WINDOW_PLACEHOLDER = "{{.window}}"
 # Sloth writes the placeholder with or without spaces inside the braces.
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*\.window\s*\}\}")
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-_LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
 _STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'" + r"|`[^`]*`"
-_MATCHER = rf"\s*{_LABEL}\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
+# a label's name, or (Prometheus 3, its UTF-8 names) a quoted one: `{"service.name"="api"}`
+_LABEL = rf"(?:[a-zA-Z_][a-zA-Z0-9_]*|{_STRING})"
+# a label matcher, or a quoted name alone, which is the metric's (`{"http.server.request.duration", le="0.5"}`)
+_MATCHER = rf"\s*(?:{_LABEL}\s*(?:=~|!~|!=|=)\s*(?:{_STRING})|{_STRING})\s*"
 _SELECTOR_RE = re.compile(rf"\s*(?P<name>{_NAME})?\s*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?\s*")
-_NAME_MATCHER_RE = re.compile(r"""__name__\s*=\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
 
 
 class QueryForm(enum.Enum):
@@ -33,7 +38,7 @@ def query_form(query: str) -> QueryForm | None:
     match = _SELECTOR_RE.fullmatch(query)
     if match is None or not query.strip():
         return None
-    if match["name"] is None and _NAME_MATCHER_RE.search(query) is None:
+    if match["name"] is None and metric_name(query) is None:
         return None  # `{job="x"}` alone selects every metric of the job: not a counter
     return QueryForm.SELECTOR
 
@@ -93,29 +98,173 @@ def with_window(query: str, window: str) -> str:
 
 
 def metric_name(selector: str) -> str | None:
-    """The metric a selector names (`http_requests_total`), if it names one."""
+    """The metric a selector names (`http_requests_total`), if it names one: before its braces, in
+    them as a quoted name (`{"http.server.request.duration"}`, Prometheus 3) or as `__name__="…"`."""
     match = _SELECTOR_RE.fullmatch(selector)
     if match is None:
         return None
     if match["name"]:
         return match["name"]
-    named = _NAME_MATCHER_RE.search(selector)
-    return (named[1] or named[2]) if named else None
+    for braces in _braces(selector):
+        return braces.metric
+    return None
 
 
-# a metric named with its braces, and in them an equality matcher on a histogram's bucket bound
-_NAMED_BRACES_RE = re.compile(rf"(?P<name>{_NAME})\s*\{{(?P<matchers>[^{{}}]*)\}}")
-_LE_RE = re.compile(r"""(?<![a-zA-Z0-9_])le\s*=(?!~)\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`]*)`)""")
+# Prometheus 3 stores a classic histogram's `le` and a summary's `quantile` as OpenMetrics writes a float
+# (`1` → `1.0`, `1000000` → `1e+06`), whatever the exporter wrote; Prometheus 2 stored what a text
+# scrape gave (Go's client writes `1`, Python's and Java's `1.0`). A query naming one spelling of a bound
+# finds nothing where the other is stored (prometheus.io/docs/prometheus/latest/migration).
+BOUND_LABELS = ("le", "quantile")
+_FLOAT_RE = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?)", re.I)
+_ITEM_RE = re.compile(
+    rf"\s*(?:(?P<label>{_LABEL})\s*(?P<op>=~|!~|!=|=)\s*(?P<value>{_STRING})|(?P<bare>{_STRING}))\s*(?P<end>,\s*\}}|,|\}})"
+)
+_TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|\{{|[^\"'`{{]+|.", re.S)
+_NAME_RE = re.compile(_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """One label matcher of a selector, unquoted, and where it is written in the query."""
+
+    label: str
+    op: str
+    value: str
+    start: int  # of its label
+    end: int  # after its value's closing quote
+
+
+@dataclass(frozen=True, slots=True)
+class _Braces:
+    metric: str | None  # the metric the selector names, before the braces or in them
+    matchers: tuple[Matcher, ...]
+
+
+def _unquoted(text: str) -> str:
+    """A PromQL string's value: its quotes dropped, its escapes read (`\\"` → `"`)."""
+    if text.startswith("`"):
+        return text[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m[1], m[1]), text[1:-1])
+
+
+def _braces(query: str) -> list[_Braces]:
+    """Each selector's braces in `query` that hold label matchers only (strings and {{.window}} passed
+    over), with the metric it names."""
+    found = []
+    for token in _TOKEN_RE.finditer(query):
+        if token.group() != "{":
+            continue
+        matchers, bare, at, closed = [], None, token.end(), False
+        while not closed:
+            item = _ITEM_RE.match(query, at)
+            if item is None:  # `{}`, or a trailing comma: closed all the same
+                closed = query[at:].lstrip().startswith("}")
+                break
+            if item["bare"] is not None:
+                bare = bare or _unquoted(item["bare"])
+            else:
+                label = item["label"]
+                label = _unquoted(label) if label[0] in "\"'`" else label
+                matchers.append(
+                    Matcher(label, item["op"], _unquoted(item["value"]), item.start("label"), item.end("value"))
+                )
+            at, closed = item.end(), item["end"].endswith("}")
+        if not closed:
+            continue
+        named = next((m.value for m in matchers if m.label == "__name__" and m.op == "="), None)
+        found.append(_Braces(_name_before(query, token.start()) or bare or named, tuple(matchers)))
+    return found
+
+
+def _name_before(query: str, at: int) -> str | None:
+    """The metric name written just before `at` (white space between), walked back to, not searched
+    for: a search of all the text before each brace is quadratic in a query of many selectors."""
+    end = at
+    while end > 0 and query[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and (query[start - 1].isascii() and (query[start - 1].isalnum() or query[start - 1] in "_:")):
+        start -= 1
+    found = _NAME_RE.fullmatch(query, start, end)
+    return found.group() if found else None
+
+
+def open_metrics_float(text: str) -> str | None:
+    """A number as Prometheus 3 stores an `le` or `quantile` value (Go's FormatOpenMetricsFloat: the
+    shortest that reads back, `.0` after a whole number, `e` notation below 1e-4 and from 1e6);
+    None for text that is no number."""
+    if not _FLOAT_RE.fullmatch(text):
+        return None
+    value = float(text)
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0.0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    shown = "".join(map(str, digits))
+    point = len(shown) + exponent  # where the decimal point falls after the digits' first
+    if point - 1 < -4 or point - 1 >= 6:  # Go's shortest %g: e notation outside [1e-4, 1e6)
+        mantissa = shown[0] + ("." + shown[1:] if len(shown) > 1 else "")
+        written = f"{mantissa}e{point - 1:+03d}"
+    elif point <= 0:
+        written = "0." + "0" * -point + shown
+    elif point >= len(shown):
+        written = shown + "0" * (point - len(shown)) + ".0"
+    else:
+        written = shown[:point] + "." + shown[point:]
+    return ("-" if sign else "") + written
+
+
+def _spellings(written: str) -> tuple[str, ...]:
+    """Every way a bound may be stored: as written, as Prometheus 3 stores it, and as Go's client
+    writes it (Prometheus 2's text scrape: `1`, where Prometheus 3 stores `1.0`)."""
+    normal = open_metrics_float(written)
+    if normal is None:
+        return (written,)
+    go = normal[:-2] if normal.endswith(".0") else normal
+    return tuple(dict.fromkeys((written, normal, go)))
+
+
+def spelled_out(written: str) -> str:
+    """The regular expression of every spelling of a bound (`1` → `1|1\\.0`)."""
+    return "|".join(s.replace(".", "\\.").replace("+", "\\+") for s in _spellings(written))
+
+
+def unnormalised_bounds(query: str) -> tuple[tuple[str, str, str], ...]:
+    """Each (label, value as written, value as Prometheus 3 stores it) of an `le` or `quantile`
+    equality matcher in `query` whose number Prometheus 3 stores otherwise (`le="1"`, stored `1.0`)."""
+    found = []
+    for braces in _braces(query):
+        for m in braces.matchers:
+            normal = open_metrics_float(m.value) if m.label in BOUND_LABELS and m.op == "=" else None
+            if normal is not None and normal != m.value:
+                found.append((m.label, m.value, normal))
+    return tuple(dict.fromkeys(found))
+
+
+def every_spelling(query: str) -> str:
+    """`query` with each `le` or `quantile` equality matcher on a number that may be stored in more
+    than one spelling made a regular expression of them all (`le="1"` → `le=~"1|1\\.0"`), so that it
+    finds the bucket on Prometheus 2 and 3 alike, and both across an upgrade."""
+    out, at = [], 0
+    for braces in _braces(query):
+        for m in braces.matchers:
+            if m.label not in BOUND_LABELS or m.op != "=" or len(_spellings(m.value)) < 2:
+                continue
+            out += [query[at : m.start], f"{m.label}=~{json.dumps(spelled_out(m.value), ensure_ascii=False)}"]
+            at = m.end
+    return "".join(out) + query[at:] if out else query
 
 
 def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:
     """The (metric, bound) of each selector in `query` that names a bucket by an equality matcher on
     its `le` (`request_seconds_bucket{le="0.3"}` → ("request_seconds_bucket", "0.3")), in order."""
     found = []
-    for braces in _NAMED_BRACES_RE.finditer(query):
-        le = _LE_RE.search(braces["matchers"])
-        if le is not None:
-            found.append((braces["name"], next(bound for bound in le.groups() if bound is not None)))
+    for braces in _braces(query):
+        le = next((m.value for m in braces.matchers if m.label == "le" and m.op == "="), None)
+        if braces.metric is not None and le is not None:
+            found.append((braces.metric, le))
     return tuple(dict.fromkeys(found))
 
 

@@ -11,6 +11,7 @@ dropped, what had to be assumed as guessed, each at its place in the file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -19,7 +20,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, range_over_expression
+from servicebook.catalog.queries import (
+    WINDOW_PLACEHOLDER,
+    QueryForm,
+    query_form,
+    range_over_expression,
+    spelled_out,
+    unnormalised_bounds,
+)
 from servicebook.catalog.validate import MAX_PERCENT_PLACES, WINDOW_RE
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import closed
@@ -251,7 +259,13 @@ def bucket_under(query: str) -> tuple[str, str] | None:
     found = _BUCKET_UNDER.search(query)
     if found is None or found["le"].strip() in ("+Inf", "Inf"):
         return None
+    if _SUBTRACTED.search(_STRINGS_AND_BRACKETS.sub("", query[: found.start()])):
+        return None  # `count - bucket`: the requests over the bound, the errors indeed
     return found["metric"], found["le"]
+
+
+_STRINGS_AND_BRACKETS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`|\{[^{}]*\}|\[[^\[\]]*\]""")
+_SUBTRACTED = re.compile(r"[\w)\]}]\s*-")  # a binary minus: after an operand, not a sign
 
 
 def summed_text(by: tuple[str, ...] | None) -> str:
@@ -690,12 +704,61 @@ def read_files(
                         )
                     else:
                         reading.errors.append(exc.problem)
+        for slo in reading.slos[before:]:
+            prometheus3_bounds(slo, source, reading)
         if named:  # (the drift check prints no guess: its files' lines are not kept)
             for slo in reading.slos[before:]:
                 for at in (slo.location, slo.window_at):
                     line = source.line(at.line) if at is not None else None
                     if at is not None and line is not None:
                         reading.lines[at] = line
+
+
+PROMETHEUS3_BOUND = "prometheus3-bound"  # the kind of the caution below: its tool's rules measure nothing there
+
+
+def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) -> None:
+    """Say where an SLO's queries name a bucket's bound (`le="1"`) or a quantile in a spelling Prometheus 3
+    does not store (it stores `1.0`): the rules its tool makes of the file find no series there. `measure`
+    asks for every spelling; the other tool takes the query as written. Said by the import, and by the
+    drift check (a caution) where the SLO is the catalog's."""
+    m = slo.measurement
+    queries = (m.errors, m.good, m.total, m.error_ratio, m.bool_gauge) if m else ()
+    # at most three of an SLO, each looked for in the text: a query has a bound or two, and a file's
+    # thousands would each be searched for from the SLI's line on
+    found = list(dict.fromkeys(bound for q in queries if q for bound in unnormalised_bounds(q)))[:3]
+    start = slo.measurement_at or slo.location
+    for label, written, normal in found:
+        loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""") or start
+        both = f"{label}=~{json.dumps(spelled_out(written), ensure_ascii=False)} to match both"
+        if slo.format == "Pyrra":  # its webhook takes an le that is a number only
+            both = "run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both"
+        hint = f'write {label}="{normal}", or {both}'
+        maker = f"{slo.format} makes" if slo.format in ("Sloth", "Pyrra") else f"a tool reading {slo.format} makes"
+        caution = Problem(
+            loc,
+            f'{label}="{written}" names a {"bucket" if label == "le" else "quantile"} that Prometheus 3 stores as '
+            f'{label}="{normal}" (it writes every le and quantile value as a float): the rules {maker} of this query '
+            "find no series there (`measure` asks for both spellings)",
+            hint,
+            Severity.WARNING,
+            source.line(loc.line),
+            kind=PROMETHEUS3_BOUND,
+        )
+        if (loc, caution.message) not in reading.said:
+            reading.said.add((loc, caution.message))
+            reading.notes.append(caution)
+            slo.cautions.append(caution)
+
+
+def _written_at(source: SourceText, start: SourceLocation, pattern: str) -> SourceLocation | None:
+    """Where `pattern` is first written in `source` from `start`'s line on."""
+    lines = source.text.split("\n")
+    for number in range(max(start.line, 1), len(lines) + 1):
+        found = re.search(pattern, lines[number - 1])
+        if found is not None:
+            return SourceLocation(source.path, number, found.start() + 1)
+    return None
 
 
 def _read_document(

@@ -35,6 +35,7 @@ from servicebook.interop.foreign import (
     number_not_text,
     percent,
     plain_decimal,
+    prometheus3_bounds,
     range_over_expression_note,
     refuse,
     rolling_window,
@@ -1129,6 +1130,7 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
             p.slo.description = indicator.annotations.get("sli") or indicator.description
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
         p.slo.measurement_at = indicator.location
+        prometheus3_bounds(p.slo, indicator.source, reading)  # its queries are known once its SLI is joined
 
 
 # `op` on a ratio's objective: OpenSLO compares an SLI with a `value` by `op` for a thresholdMetric only

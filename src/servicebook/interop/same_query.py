@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, open_metrics_float, query_form
 from servicebook.interop import sloth_export
 
 # PromQL's strings, kept as written (white space in a label value is part of it), and what lies between
@@ -54,7 +54,34 @@ def _matchers_sorted(found: re.Match[str]) -> str:
     """A selector's label matchers in one order, each once (PromQL ands them); a string as it is."""
     if found["matchers"] is None:
         return found.group()
-    return "{" + ",".join(sorted(set(_ONE_MATCHER.findall(found["matchers"])))) + "}"
+    return "{" + ",".join(sorted({_bound(m) for m in _ONE_MATCHER.findall(found["matchers"])})) + "}"
+
+
+_BOUND_MATCHER = re.compile(
+    r"""(?P<label>le|quantile)(?P<op>=~|=)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+)
+_OPTIONAL_POINT = re.compile(r"(?P<number>[0-9]+)\(\\\.0\+?\)\?")  # Pyrra's `2(\.0)?`, matching both
+
+
+def _bound(matcher: str) -> str:
+    """A bucket's bound (`le`) or a quantile as Prometheus 3 stores it, in whichever of its spellings it is
+    matched (`le="1"`, `le="1.0"`, `le=~"1|1\\.0"`, `le=~"1(\\.0)?"`): one bound, matched as `measure`
+    matches it (every spelling); any other matcher as written."""
+    found = _BOUND_MATCHER.fullmatch(matcher)
+    if found is None:
+        return matcher
+    value = found["value"][1:-1]
+    if found["value"][0] != "`":
+        value = re.sub(r"\\(.)", r"\1", value)
+    if found["op"] == "=~":
+        pyrra = _OPTIONAL_POINT.fullmatch(value)
+        alternatives = [pyrra["number"]] if pyrra else value.replace("\\.", ".").replace("\\+", "+").split("|")
+    else:
+        alternatives = [value]
+    stored = {open_metrics_float(alternative) for alternative in alternatives}
+    if len(stored) != 1 or None in stored:
+        return matcher
+    return f'{found["label"]}="{stored.pop()}"'
 
 
 def _between(text: str) -> str:

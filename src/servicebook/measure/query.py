@@ -40,6 +40,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import (
     QueryForm,
     bucket_bounds,
+    every_spelling,
     metric_name,
     query_form,
     selector_text,
@@ -104,9 +105,10 @@ def measure_slo(
     warned: dict[str, list[str]] = {}  # query name → the server's warnings with its answers
 
     def ask(name: str, promql: str, when: float | None = None, whole: str | None = None) -> tuple[Sample, ...]:
-        sent[name] = whole or promql
+        # a bucket's bound in each spelling it may be stored in (le="1" is "1.0" on Prometheus 3)
+        sent[name] = every_spelling(whole or promql)
         asking[:] = [name]
-        return prometheus.query(promql, at if when is None else when, warned.setdefault(name, []))
+        return prometheus.query(every_spelling(promql), at if when is None else when, warned.setdefault(name, []))
 
     base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None, timezone=timezone)
     m = slo.measurement
@@ -333,6 +335,11 @@ def _what_to_do(exc: QueryFailed, what: str) -> str:
         return f": {what} takes the server longer than its --query.timeout (2 min by default); raise that limit"
     if str(exc).startswith("no answer within"):
         return f": {what} took longer; give measure a longer --timeout"
+    if "in label matching, expected identifier" in str(exc):  # a quoted name in braces, which Prometheus 2 cannot read
+        return (
+            f': {what} names a metric or label in quotes (a UTF-8 name, `{{"http.server.request.duration"}}`), '
+            "which Prometheus reads from version 3 on; ask a Prometheus 3, or write the name as this server stores it"
+        )
     return ""
 
 
@@ -388,7 +395,7 @@ def _count(ask: Ask, name: str, query: str, window: str, notes: list[str], *, re
             raise _Refused(f"the {name} selector {no_bucket}")
         metric = metric_name(selector)
         present = (
-            _one(f"{name} metric", ask(f"{name} metric", f'count(count_over_time({{__name__="{metric}"}}[{window}]))'))
+            _one(f"{name} metric", ask(f"{name} metric", f"count(count_over_time({_named(metric)}[{window}]))"))
             if metric and not required
             else None
         )
@@ -430,18 +437,25 @@ def _no_bucket(ask: Ask, query: str, window: str) -> str | None:
         # the bound as a PromQL string: one written in single quotes may hold '"' (`le='0.1",job="x'`),
         # which spliced between double quotes made another selector than the query's
         bound = json.dumps(le, ensure_ascii=False)
-        if _one("bucket", ask("bucket", f'count(count_over_time({{__name__="{metric}",le={bound}}}[{window}]))')):
+        if _one("bucket", ask("bucket", f"count(count_over_time({_named(metric, f',le={bound}')}[{window}]))")):
             continue
-        every = ask("bounds", f'count by (le) (count_over_time({{__name__="{metric}"}}[{window}]))')
+        every = ask("bounds", f"count by (le) (count_over_time({_named(metric)}[{window}]))")
         bounds = {s.labels["le"] for s in every if s.labels.get("le")}
         if not bounds:
             continue
+        listed = ", ".join(sorted(bounds, key=lambda bound: (_bound(bound), bound)))  # `1` before `1.0`: one order
         return (
             f'found no bucket le="{le}": no series of {metric} has that bound in the window (its bounds: '
-            f"{told(', '.join(sorted(bounds, key=_bound)))}); an le that is not one of the histogram's bounds "
+            f"{told(listed)}); an le that is not one of the histogram's bounds "
             "matches nothing"
         )
     return None
+
+
+def _named(metric: str, more: str = "") -> str:
+    """The selector of every series of `metric` (and `more` matchers): its name a PromQL string, as a UTF-8
+    name of Prometheus 3 may hold a quote."""
+    return f"{{__name__={json.dumps(metric, ensure_ascii=False)}{more}}}"
 
 
 def _bound(le: str) -> float:
@@ -459,7 +473,7 @@ def _why_no_value(ask: Ask, selector: str, window: str) -> str:
     to then). Each is a different fix; "no series" alone named none of them."""
     metric = metric_name(selector)
     if metric:
-        named = _one("metric", ask("metric", f'count(count_over_time({{__name__="{metric}"}}[{window}]))'))
+        named = _one("metric", ask("metric", f"count(count_over_time({_named(metric)}[{window}]))"))
         if not named:
             return (
                 f"has no value: Prometheus has no series named {metric} in the window; is the recording "
@@ -510,6 +524,7 @@ def _gaps(
         promql = with_window(query, duration)
     else:
         promql = f"sum(count_over_time({selector_text(query)}[{duration}]))"
+    promql = every_spelling(promql)
     sent["coverage"] = promql
     first = start.timestamp() + step  # each point looks back one step: the first covers [start, start + step]
     series = _range_in_parts(prometheus, promql, first, end.timestamp(), step)
