@@ -108,6 +108,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
             "id": commits["lowered"],
             "date": "2026-04-01T10:00:00+00:00",
             "author": "Grace Hopper",
+            "coauthors": [],
             "message": "Lower the CI SLO; longer hours for CI",
         },
         "catalog_commit": commits["lowered"],
@@ -187,6 +188,24 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
         "  support, its own:\n    hours: mon-sun 07:00-22:00 Europe/Zurich\n"
         "    channel: chat #platform-help (Questions and non-urgent requests)\n"
     ) in text
+
+
+def test_a_co_authored_commit_names_its_co_authors_with_its_author(history, run) -> None:
+    """Who lowered the objective: a squashed pull request's Co-authored-by trailers name the others."""
+    site, _ = history
+    at(site, "2026-07-01T09:00")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text().replace("objective: 99.5", "objective: 99"))
+    site.commit(
+        "Bring the catalog back (#7)\n\nCo-authored-by: Dave Pair <dave@example.com>\n"
+        "Co-authored-by: Grace Hopper <grace@example.com>",
+        author="Grace Hopper <grace@example.com>",
+    )
+    result = run("promised", "--source", site.root, "--at", "2026-07-01")
+    assert result.exit_code == 0, result.output
+    assert "UTC by Grace Hopper with Dave Pair: Bring the catalog back (#7)\n" in result.stdout
+    result = run("promised", "--source", site.root, "--at", "2026-07-01", "--format", "json")
+    commit = json.loads(result.stdout)["commit"]
+    assert (commit["author"], commit["coauthors"]) == ("Grace Hopper", ["Dave Pair"])
 
 
 def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) -> None:

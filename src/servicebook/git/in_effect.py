@@ -54,6 +54,7 @@ class CatalogAt:
     # a commit before `commit` on the history that changed the catalog but is dated after the moment
     # (the dates go backwards there: a committer's clock set wrong, a rebase that kept old dates)
     dated_later: Stamp | None = None
+    coauthors: tuple[str, ...] = ()  # whom `commit`'s Co-authored-by trailers name, the author aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Stamp:
     author: str
     date: dt.datetime | None
     message: str
+    coauthors: tuple[str, ...] = ()
 
 
 def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
@@ -129,7 +131,7 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
             standing = release_standing(repo, c.commit, cutoff, catalog.site.release_tags)
             later = None
             if moved is not None and position[moved.commit] > position[c.commit]:
-                later = Stamp(moved.commit, moved.author, moved.date, moved.message)
+                later = Stamp(moved.commit, moved.author, moved.date, moved.message, moved.coauthors)
             dated_later = next(
                 (
                     Stamp(e.commit, e.author, e.date, e.message)
@@ -151,6 +153,7 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 standing,
                 later,
                 dated_later=dated_later,
+                coauthors=c.coauthors,
             )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]

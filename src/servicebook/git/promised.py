@@ -155,6 +155,11 @@ def _dated_later(earlier: Stamp, at: Moment) -> str:
     )
 
 
+def _by(author: str, coauthors: Sequence[str]) -> str:
+    """Who wrote a commit: its author, with whom its Co-authored-by trailers name."""
+    return f"{author} with {', '.join(coauthors)}" if coauthors else author
+
+
 def _stamp_dict(stamp: Stamp) -> dict[str, object]:
     return {
         "commit": stamp.commit,
@@ -180,7 +185,8 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
     lines = [
         f"Promised {at.on}{' (up to the end of the day, UTC)' if at.time is None else ''}: catalog version "
         f"{catalog.version}",
-        f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
+        f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {_by(found.author, found.coauthors)}: "
+        f"{found.message}",
     ]
     if found.catalog_commit:
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
@@ -304,6 +310,7 @@ def to_json(
             "id": found.commit,
             "date": found.date.isoformat() if found.date else None,
             "author": found.author,
+            "coauthors": list(found.coauthors),
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,
