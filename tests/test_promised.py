@@ -250,6 +250,56 @@ def test_a_time_of_day_is_answered_with_the_catalog_in_force_at_that_time(histor
     assert "no commit changed catalog.yaml at or before 2026-03-01 10:59:59 UTC" in result.output
 
 
+SECOND_OFFERING = """  - id: preview
+    name: Preview environments
+    summary: A short-lived environment for each merge request.
+    owner: Platform Team
+    tier: "3"
+    lifecycle: beta
+    audience: [developers]
+    request:
+      how: Add the preview job to your pipeline.
+tools:
+"""
+
+
+def test_an_offering_removed_or_not_yet_added_is_told_when_and_a_moment_to_ask_about(run, tmp_path) -> None:
+    """An auditor asking for an offering on a day the catalog no longer (or not yet) had it is told
+    which commit removed (or added) it, not only that no such offering exists."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    at(site, "2026-04-01T10:00")
+    site.edit("tools:\n", SECOND_OFFERING)
+    added = site.commit("Offer preview environments", author="Ivan Ops <ivan@example.com>")
+    at(site, "2026-06-30T16:00")
+    site.edit(SECOND_OFFERING, "tools:\n")
+    removed = site.commit("Retire preview environments\n\nCo-authored-by: Dave Pair <dave@example.com>")
+    after = run("promised", "--source", site.root, "--at", "2026-07-15", "--offering", "preview")
+    assert after.exit_code == 2
+    assert after.stderr == (
+        f"error: --offering 'preview': no such offering in the catalog on 2026-07-15 (commit {removed[:12]} of "
+        f"2026-06-30 16:00 UTC); it was removed by commit {removed[:12]} of 2026-06-30 16:00 UTC by Test Author "
+        "with Dave Pair (Retire preview environments): ask about a moment before, such as --at 2026-06-30T15:59:59Z\n"
+    )
+    told = run("promised", "--source", site.root, "--at", "2026-06-30T15:59:59Z", "--offering", "preview")
+    assert told.exit_code == 0, told.output
+    assert "Offering Preview environments (preview): beta, tier 3" in told.stdout
+    before = run("promised", "--source", site.root, "--at", "2026-03-15", "--offering", "preview")
+    assert before.exit_code == 2
+    assert before.stderr.endswith(
+        f"; it was added later, by commit {added[:12]} of 2026-04-01 10:00 UTC by Ivan Ops (Offer preview "
+        "environments): ask about --at 2026-04-01 or later\n"
+    )
+    assert run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "preview").exit_code == 0
+    # an id no catalog ever had is answered as before: the ids of then
+    never = run("promised", "--source", site.root, "--at", "2026-07-15", "--offering", "nothing-like-it")
+    assert never.exit_code == 2
+    assert "removed" not in never.stderr and "offerings then: ci" in never.stderr
+
+
 def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path) -> None:
     """`--offering ci` where the offering is ci-pipelines: too short a word for a spelling slip,
     but the start of one id (or of several, each named)."""

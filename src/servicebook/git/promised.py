@@ -70,15 +70,20 @@ def uncommitted_note(paths: Sequence[str]) -> str | None:
 
 
 def offerings_shown(
-    found: CatalogAt, at: Moment, offering: str | None, since: Callable[[], Iterable[model.Catalog]] | None = None
+    found: CatalogAt,
+    at: Moment,
+    offering: str | None,
+    since: Callable[[], Iterable[model.Catalog]] | None = None,
+    trail: Callable[[str], tuple[Stamp | None, Stamp | None]] | None = None,
 ) -> tuple[tuple[model.Offering, ...], tuple[str, ...]]:
     """Every offering of the catalog, or the one asked for; and, where it was asked for by an id it had not
     then, the ids it has had since (`called_then`). An id the catalog did not have yet, whose offering
     in the catalogs `since` (asked for only then: the newest first) was renamed since, from an id the
     catalog had (`renamed_from`, followed from catalog to catalog: a→b→c where c lists b alone), is the
     offering of that id. Any other unknown id is an error naming the commit whose catalog was searched,
-    with a "did you mean": the offering whose `renamed_from` lists it, as `check` says, else the ids
-    spelt alike."""
+    with a "did you mean": the offering whose `renamed_from` lists it, as `check` says, else (where
+    `trail` says when an offering of that id was removed before then or added after) when, else the
+    ids spelt alike."""
     offerings = found.catalog.offerings
     if offering is None:
         return offerings, ()
@@ -91,17 +96,36 @@ def offerings_shown(
         ids = [o.id for o in offerings]
         renamed = next((o.id for o in offerings if offering in o.renamed_from), None)
         listed = f"offerings then: {', '.join(ids)}" if ids else "it had no offerings"
+        told = _trail_hint(*trail(offering)) if trail is not None and renamed is None else None
         hint = (
             f"did you mean '{renamed}'? offering {offering} is now {renamed}, as its renamed_from says: "
             "ask for it by its new id"
             if renamed is not None
-            else did_you_mean_id(offering, ids) or listed
+            else told or did_you_mean_id(offering, ids) or listed
         )
         raise UsageProblem(
             f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
         )
     return chosen, renames
+
+
+def _trail_hint(removed: Stamp | None, added: Stamp | None) -> str | None:
+    """When an offering missing from the catalog asked about was removed, or added later
+    (in_effect.offering_trail), and a moment to ask about instead."""
+    said = []
+    if removed is not None and removed.date is not None:
+        last = removed.date.astimezone(dt.UTC) - dt.timedelta(seconds=1)  # git dates commits to the second
+        moment = f"{last:%Y-%m-%dT%H:%M:%SZ}"
+        said.append(f"it was removed by {_commit_said(removed)}: ask about a moment before, such as --at {moment}")
+    if added is not None and added.date is not None:
+        said.append(f"it was added later, by {_commit_said(added)}: ask about --at {added.date:%Y-%m-%d} or later")
+    return "; ".join(said) or None
+
+
+def _commit_said(stamp: Stamp) -> str:
+    by = _by(stamp.author, stamp.coauthors)
+    return f"commit {stamp.commit[:12]} of {utc_minute(stamp.date)} by {by} ({stamp.message})"
 
 
 def called_then(then: model.Catalog, since: Iterable[model.Catalog], offering: str) -> tuple[str, ...]:
