@@ -300,6 +300,19 @@ def test_an_offering_removed_or_not_yet_added_is_told_when_and_a_moment_to_ask_a
     assert "removed" not in never.stderr and "offerings then: ci" in never.stderr
 
 
+def test_a_release_tagged_after_the_day_is_said_to_name_a_later_commit_not_to_have_moved(history, run) -> None:
+    """On 2026-03-05 release 0.1 was the catalog's first commit (untagged, its version's last commit
+    then); v0.1 was tagged later, on the page edit of 10 Mar. Nothing was moved: the tag was made."""
+    site, commits = history
+    site.git("tag", "v0.1", commits["page"])
+    result = run("promised", "--source", site.root, "--at", "2026-03-05")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Since then release 0.1 has moved to commit {commits['page'][:12]} of 2026-03-10 08:00 UTC (tag v0.1 names "
+        "it now): v/0.1/ of a site built now is not the release in force then.\n"
+    ) in result.stdout
+
+
 def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path) -> None:
     """`--offering ci` where the offering is ci-pipelines: too short a word for a spelling slip,
     but the start of one id (or of several, each named)."""

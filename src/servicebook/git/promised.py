@@ -278,7 +278,8 @@ def standing_text(found: CatalogAt) -> str:
     if now is None:
         return said
     # an auditor who opens v/<version>/ today must not take its catalog for the one promised then
-    how = f"tag {now.tag} was moved to it" if now.tag else "the version was not tagged: its release is its last commit"
+    # a tag on it: made since or moved there, git cannot tell which (a light tag has no date)
+    how = f"tag {now.tag} names it now" if now.tag else "the version was not tagged: its release is its last commit"
     return (
         f"{said}\nSince then release {r.version} has moved to commit {now.commit[:12]} of {utc_minute(now.date)} "
         f"({how}): {r.path} of a site built now is not the release in force then."
