@@ -181,6 +181,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
                 "reason": "We cannot support build logic we did not write.",
             }
         ],
+        "deprecated_tools": [],
     }
     text = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci").stdout
     assert "  SLO Pipeline availability (availability): 99 % over rolling 30 days, error budget 7 h 12 min\n" in text
@@ -311,6 +312,33 @@ def test_a_release_tagged_after_the_day_is_said_to_name_a_later_commit_not_to_ha
         f"Since then release 0.1 has moved to commit {commits['page'][:12]} of 2026-03-10 08:00 UTC (tag v0.1 names "
         "it now): v/0.1/ of a site built now is not the release in force then.\n"
     ) in result.stdout
+
+
+def test_a_tool_deprecated_on_the_day_is_listed_with_its_alternative(run, tmp_path) -> None:
+    """An auditor asks how Shared pipeline templates stood on a day it was deprecated (on its way
+    to unsupported): promised listed unsupported tools only, so a deprecated one was nowhere."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    assert "Deprecated tools" not in run("promised", "--source", site.root, "--at", "2026-03-01").stdout
+    at(site, "2026-04-01T10:00")
+    site.edit(
+        "    status: supported\n    reason: One template",
+        "    status: deprecated\n    alternative: ci\n    reason: One template",
+    )
+    site.edit("alternative: shared-pipelines", "alternative: ci")  # an alternative is a supported tool or an offering
+    site.commit("Deprecate the shared templates")
+    result = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "\nDeprecated tools (still work; move to the alternative)\n"
+        "  Shared pipeline templates (shared-pipelines), since 2026-01-01; use ci instead: One template we maintain "
+        "is safer than many we cannot see.\n"
+    )
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-04-01", "--format", "json").stdout)
+    assert [(t["id"], t["alternative"]) for t in doc["deprecated_tools"]] == [("shared-pipelines", "ci")]
 
 
 def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path) -> None:

@@ -169,6 +169,21 @@ def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
     return tuple(t for t in catalog.tools if t.status is model.ToolStatus.UNSUPPORTED)
 
 
+def deprecated_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
+    """The tools on their way out then (they still work; the alternative is for anything new), so
+    an auditor asking how a tool stood on a day sees a deprecated one, not only an unsupported one."""
+    return tuple(t for t in catalog.tools if t.status is model.ToolStatus.DEPRECATED)
+
+
+def _tool_line(t: model.Tool) -> str:
+    instead = f"; use {t.alternative} instead" if t.alternative else ""
+    return f"  {t.name} ({t.id}), since {t.since.isoformat()}{instead}: {' '.join(t.reason.split())}"
+
+
+def _tool_dict(t: model.Tool) -> dict[str, object]:
+    return {"id": t.id, "name": t.name, "since": t.since.isoformat(), "alternative": t.alternative, "reason": t.reason}
+
+
 def _dated_later(earlier: Stamp, at: Moment) -> str:
     """Why the answer is uncertain where the commits' dates go backwards: the catalog in effect is
     chosen by the dates git holds, and a commit that came before the answer is dated after the moment."""
@@ -252,9 +267,10 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
             ]
     tools = unsupported_tools(catalog)
     lines += ["", "Unsupported tools" if tools else "Unsupported tools: none"]
-    for t in tools:
-        instead = f"; use {t.alternative} instead" if t.alternative else ""
-        lines.append(f"  {t.name} ({t.id}), since {t.since.isoformat()}{instead}: {' '.join(t.reason.split())}")
+    lines += [_tool_line(t) for t in tools]
+    leaving = deprecated_tools(catalog)
+    if leaving:  # (a catalog without any says nothing of them)
+        lines += ["", "Deprecated tools (still work; move to the alternative)", *(_tool_line(t) for t in leaving)]
     return "\n".join(lines) + "\n"
 
 
@@ -362,16 +378,8 @@ def to_json(
             }
             for o in offerings
         ],
-        "unsupported_tools": [
-            {
-                "id": t.id,
-                "name": t.name,
-                "since": t.since.isoformat(),
-                "alternative": t.alternative,
-                "reason": t.reason,
-            }
-            for t in unsupported_tools(catalog)
-        ],
+        "unsupported_tools": [_tool_dict(t) for t in unsupported_tools(catalog)],
+        "deprecated_tools": [_tool_dict(t) for t in deprecated_tools(catalog)],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
