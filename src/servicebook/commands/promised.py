@@ -55,7 +55,7 @@ Examples:
 )
 @click.argument("given", nargs=-1, metavar="")
 def promised(source: Path, at: str | None, offering: str | None, fmt: str, given: tuple[str, ...]) -> None:
-    """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
+    """What the catalog promised on a day: SLOs, support targets, unsupported and deprecated tools, from git."""
     if given:  # `promised 2026-11-01`: the day is named with --at
         day_given = given[0] if at is None and len(given) == 1 else "DAY"
         told = f"servicebook promised --at {day_given}"
