@@ -197,7 +197,7 @@
   }
 
   // Words a question is made of that say nothing about what is looked for (site/search/text.py's STOP).
-  var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
+  var STOP = ("a about an and are can do does for from get how i in is it me my of on or our should the to use " +
               "using we what when where which who why with you your").split(" ");
 
   // Words asking whom to reach ("ci pipelines on-call", "contact for the registry"): with another
