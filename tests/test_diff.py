@@ -1264,7 +1264,8 @@ def test_a_day_or_a_time_names_the_commit_in_force_then(git_site, run) -> None:
     too_early = run("diff", "--source", git_site.root, "2026-05-27")
     assert too_early.exit_code == 2
     assert too_early.stderr == (
-        f"error: '2026-05-27': no commit on the history of HEAD is dated on or before 2026-05-27: the first is {first[:12]}\n"
+        f"error: '2026-05-27': no commit on the history of HEAD is dated on or before 2026-05-27: the first is {first[:12]} "
+        "of 2026-05-28 01:00 UTC\n"
     )
     git_site.git("tag", "2026-06-02", first)  # a tag's name is read as git reads it
     doc = json.loads(run("diff", "--source", git_site.root, "2026-06-02", "HEAD", "--format", "json").stdout)

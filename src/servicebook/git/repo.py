@@ -418,8 +418,12 @@ def _commit_at(repo: Repo, revision: str, moment: DayOrTime) -> str:
     )
     found = (out or "").strip()
     if not found:
-        first = (git(repo.root, "rev-list", "--first-parent", "--max-parents=0", "HEAD", "--") or "").split()
-        oldest = f": the first is {first[-1][:12]}" if first else ""
+        first = (
+            git(repo.root, "log", "--first-parent", "--max-parents=0", "--format=%H %ct", "HEAD", "--") or ""
+        ).split()
+        when = utc(int(first[-1])) if first and first[-1].isdigit() and len(first[-1]) <= 12 else None
+        dated = f" of {when:%Y-%m-%d %H:%M} UTC" if when is not None else ""
+        oldest = f": the first is {first[-2][:12]}{dated}" if len(first) >= 2 else ""
         on = f"at or before {last:%Y-%m-%d %H:%M:%S} UTC" if moment.time else f"on or before {moment.day}"
         raise UsageProblem(f"'{revision}': no commit on the history of HEAD is dated {on}{oldest}")
     return found
