@@ -198,6 +198,31 @@ CASES = {
             (
                 "weakened",
                 "tool.status",
+                "Tool “Shared pipeline templates” moved down the ladder from supported to deprecated; its since still "
+                "says 2026-01-01, the date of the supported decision",
+            ),
+            (
+                "neutral",
+                "tool.alternative",
+                "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
+            ),
+            ("neutral", "tool.alternative", "Tool “Shared pipeline templates”: alternative set to ci"),
+        ],
+    ),
+    "tool moved down the ladder on a day of its own": (
+        [
+            (
+                "status: supported\n    reason: One template we maintain is safer than many we cannot see.\n"
+                "    since: 2026-01-01",
+                "status: deprecated\n    alternative: ci\n    reason: One template we maintain is safer than many we "
+                "cannot see.\n    since: 2026-05-01",
+            ),
+            ("alternative: shared-pipelines", "alternative: ci"),
+        ],
+        [
+            (
+                "weakened",
+                "tool.status",
                 "Tool “Shared pipeline templates” moved down the ladder from supported to deprecated",
             ),
             (
@@ -206,6 +231,7 @@ CASES = {
                 "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
             ),
             ("neutral", "tool.alternative", "Tool “Shared pipeline templates”: alternative set to ci"),
+            ("neutral", "tool.since", "Tool “Shared pipeline templates”: since changed from 2026-01-01 to 2026-05-01"),
         ],
     ),
     "tool alternative changed": (
