@@ -198,6 +198,31 @@ CASES = {
             (
                 "weakened",
                 "tool.status",
+                "Tool “Shared pipeline templates” moved down the ladder from supported to deprecated; its since still "
+                "says 2026-01-01, the date of the supported decision",
+            ),
+            (
+                "neutral",
+                "tool.alternative",
+                "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
+            ),
+            ("neutral", "tool.alternative", "Tool “Shared pipeline templates”: alternative set to ci"),
+        ],
+    ),
+    "tool moved down the ladder on a day of its own": (
+        [
+            (
+                "status: supported\n    reason: One template we maintain is safer than many we cannot see.\n"
+                "    since: 2026-01-01",
+                "status: deprecated\n    alternative: ci\n    reason: One template we maintain is safer than many we "
+                "cannot see.\n    since: 2026-05-01",
+            ),
+            ("alternative: shared-pipelines", "alternative: ci"),
+        ],
+        [
+            (
+                "weakened",
+                "tool.status",
                 "Tool “Shared pipeline templates” moved down the ladder from supported to deprecated",
             ),
             (
@@ -206,6 +231,7 @@ CASES = {
                 "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
             ),
             ("neutral", "tool.alternative", "Tool “Shared pipeline templates”: alternative set to ci"),
+            ("neutral", "tool.since", "Tool “Shared pipeline templates”: since changed from 2026-01-01 to 2026-05-01"),
         ],
     ),
     "tool alternative changed": (
@@ -1238,3 +1264,35 @@ def test_a_page_that_follows_a_renamed_offering_says_so_once(git_site, run) -> N
     changes = (git_site.root / "public/changes/index.html").read_text()
     assert "follows offering “ci” to its new id “ci-pipelines”" in changes
     assert "no longer applies to" not in changes
+
+
+@pytest.mark.git
+def test_a_day_or_a_time_names_the_commit_in_force_then(git_site, run) -> None:
+    """An auditor asks what changed between two days: a day names the last commit on HEAD's
+    first-parent history dated up to its end (UTC), a time the last up to its second, as
+    `promised --at` reads them; a branch or tag of that name still wins."""
+    first = git_site.head()  # 'Initial catalog', 2026-05-28 01:00 UTC
+    git_site.clock += 86400  # 2026-05-29 02:00
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    lowered = git_site.commit("Relax the pipeline SLO")
+    git_site.clock += 4 * 86400  # 2026-06-02 03:00
+    git_site.edit("objective: 99.0", "objective: 99.9")
+    raised = git_site.commit("A stricter pipeline SLO")
+    result = run("diff", "--source", git_site.root, "2026-05-28", "2026-05-30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["base"] == {"revision": "2026-05-28", "commit": first}
+    assert doc["head"] == {"revision": "2026-05-30", "commit": lowered}
+    assert doc["summary"]["weakened"] == 1
+    for when, expected in (("2026-05-29T02:00Z", lowered), ("2026-05-29T01:59:59Z", first), ("2026-06-02", raised)):
+        doc = json.loads(run("diff", "--source", git_site.root, when, "HEAD", "--format", "json").stdout)
+        assert doc["base"]["commit"] == expected, when
+    too_early = run("diff", "--source", git_site.root, "2026-05-27")
+    assert too_early.exit_code == 2
+    assert too_early.stderr == (
+        f"error: '2026-05-27': no commit on the history of HEAD is dated on or before 2026-05-27: the first is {first[:12]} "
+        "of 2026-05-28 01:00 UTC\n"
+    )
+    git_site.git("tag", "2026-06-02", first)  # a tag's name is read as git reads it
+    doc = json.loads(run("diff", "--source", git_site.root, "2026-06-02", "HEAD", "--format", "json").stdout)
+    assert doc["base"]["commit"] == first

@@ -216,6 +216,36 @@ def test_a_merge_names_who_wrote_the_changes_it_brought_in(git_site, run) -> Non
 
 
 @pytest.mark.git
+def test_a_squashed_pull_request_names_its_co_authors(git_site, run) -> None:
+    """An auditor asks who lowered an objective: a squash merge (or a pair) names the others in
+    Co-authored-by trailers, and the site names them with the author, as the forge does."""
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit(
+        "Relax the pipeline objective (#12)\n\n* relax it\n* say why\n\n"
+        "Co-authored-by: Dave Pair <dave@example.com>\nco-authored-by: Erin Other <erin@example.com>\n"
+        "Co-authored-by: Carol Weakener <carol@example.com>\nReviewed-by: Rita Reviewer <rita@example.com>",
+        author="Carol Weakener <carol@example.com>",
+    )
+    public = build(run, git_site.root)
+    changes = (public / "changes/index.html").read_text()
+    assert "· Carol Weakener with Dave Pair, Erin Other · <code>" in changes
+    offering = (public / "offerings/ci/index.html").read_text()
+    assert "<td>Carol Weakener with Dave Pair, Erin Other</td>" in offering
+    feed = ET.parse(public / "changes/feed.xml").getroot()
+    newest = feed.findall(f"{ATOM}entry")[0]
+    assert [a.findtext(f"{ATOM}name") for a in newest.findall(f"{ATOM}author")] == [
+        "Carol Weakener",
+        "Dave Pair",
+        "Erin Other",
+    ]
+    assert "Rita Reviewer" not in changes + offering
+    entry = _timeline(git_site.root).entries[0]
+    assert entry.coauthors == ("Dave Pair", "Erin Other")
+    again = build(run, git_site.root)  # the second time from the cache, which says the same
+    assert (again / "changes/index.html").read_text() == changes
+
+
+@pytest.mark.git
 def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("Oops")

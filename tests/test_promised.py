@@ -108,6 +108,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
             "id": commits["lowered"],
             "date": "2026-04-01T10:00:00+00:00",
             "author": "Grace Hopper",
+            "coauthors": [],
             "message": "Lower the CI SLO; longer hours for CI",
         },
         "catalog_commit": commits["lowered"],
@@ -180,6 +181,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
                 "reason": "We cannot support build logic we did not write.",
             }
         ],
+        "deprecated_tools": [],
     }
     text = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci").stdout
     assert "  SLO Pipeline availability (availability): 99 % over rolling 30 days, error budget 7 h 12 min\n" in text
@@ -187,6 +189,24 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
         "  support, its own:\n    hours: mon-sun 07:00-22:00 Europe/Zurich\n"
         "    channel: chat #platform-help (Questions and non-urgent requests)\n"
     ) in text
+
+
+def test_a_co_authored_commit_names_its_co_authors_with_its_author(history, run) -> None:
+    """Who lowered the objective: a squashed pull request's Co-authored-by trailers name the others."""
+    site, _ = history
+    at(site, "2026-07-01T09:00")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text().replace("objective: 99.5", "objective: 99"))
+    site.commit(
+        "Bring the catalog back (#7)\n\nCo-authored-by: Dave Pair <dave@example.com>\n"
+        "Co-authored-by: Grace Hopper <grace@example.com>",
+        author="Grace Hopper <grace@example.com>",
+    )
+    result = run("promised", "--source", site.root, "--at", "2026-07-01")
+    assert result.exit_code == 0, result.output
+    assert "UTC by Grace Hopper with Dave Pair: Bring the catalog back (#7)\n" in result.stdout
+    result = run("promised", "--source", site.root, "--at", "2026-07-01", "--format", "json")
+    commit = json.loads(result.stdout)["commit"]
+    assert (commit["author"], commit["coauthors"]) == ("Grace Hopper", ["Dave Pair"])
 
 
 def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) -> None:
@@ -229,6 +249,96 @@ def test_a_time_of_day_is_answered_with_the_catalog_in_force_at_that_time(histor
     result = run("promised", "--source", site.root, "--at", "2026-03-01T10:59:59Z")
     assert result.exit_code == 2
     assert "no commit changed catalog.yaml at or before 2026-03-01 10:59:59 UTC" in result.output
+
+
+SECOND_OFFERING = """  - id: preview
+    name: Preview environments
+    summary: A short-lived environment for each merge request.
+    owner: Platform Team
+    tier: "3"
+    lifecycle: beta
+    audience: [developers]
+    request:
+      how: Add the preview job to your pipeline.
+tools:
+"""
+
+
+def test_an_offering_removed_or_not_yet_added_is_told_when_and_a_moment_to_ask_about(run, tmp_path) -> None:
+    """An auditor asking for an offering on a day the catalog no longer (or not yet) had it is told
+    which commit removed (or added) it, not only that no such offering exists."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    at(site, "2026-04-01T10:00")
+    site.edit("tools:\n", SECOND_OFFERING)
+    added = site.commit("Offer preview environments", author="Ivan Ops <ivan@example.com>")
+    at(site, "2026-06-30T16:00")
+    site.edit(SECOND_OFFERING, "tools:\n")
+    removed = site.commit("Retire preview environments\n\nCo-authored-by: Dave Pair <dave@example.com>")
+    after = run("promised", "--source", site.root, "--at", "2026-07-15", "--offering", "preview")
+    assert after.exit_code == 2
+    assert after.stderr == (
+        f"error: --offering 'preview': no such offering in the catalog on 2026-07-15 (commit {removed[:12]} of "
+        f"2026-06-30 16:00 UTC); it was removed by commit {removed[:12]} of 2026-06-30 16:00 UTC by Test Author "
+        "with Dave Pair (Retire preview environments): ask about a moment before, such as --at 2026-06-30T15:59:59Z\n"
+    )
+    told = run("promised", "--source", site.root, "--at", "2026-06-30T15:59:59Z", "--offering", "preview")
+    assert told.exit_code == 0, told.output
+    assert "Offering Preview environments (preview): beta, tier 3" in told.stdout
+    before = run("promised", "--source", site.root, "--at", "2026-03-15", "--offering", "preview")
+    assert before.exit_code == 2
+    assert before.stderr.endswith(
+        f"; it was added later, by commit {added[:12]} of 2026-04-01 10:00 UTC by Ivan Ops (Offer preview "
+        "environments): ask about --at 2026-04-01 or later\n"
+    )
+    assert run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "preview").exit_code == 0
+    # an id no catalog ever had is answered as before: the ids of then
+    never = run("promised", "--source", site.root, "--at", "2026-07-15", "--offering", "nothing-like-it")
+    assert never.exit_code == 2
+    assert "removed" not in never.stderr and "offerings then: ci" in never.stderr
+
+
+def test_a_release_tagged_after_the_day_is_said_to_name_a_later_commit_not_to_have_moved(history, run) -> None:
+    """On 2026-03-05 release 0.1 was the catalog's first commit (untagged, its version's last commit
+    then); v0.1 was tagged later, on the page edit of 10 Mar. Nothing was moved: the tag was made."""
+    site, commits = history
+    site.git("tag", "v0.1", commits["page"])
+    result = run("promised", "--source", site.root, "--at", "2026-03-05")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Since then release 0.1 has moved to commit {commits['page'][:12]} of 2026-03-10 08:00 UTC (tag v0.1 names "
+        "it now): v/0.1/ of a site built now is not the release in force then.\n"
+    ) in result.stdout
+
+
+def test_a_tool_deprecated_on_the_day_is_listed_with_its_alternative(run, tmp_path) -> None:
+    """An auditor asks how Shared pipeline templates stood on a day it was deprecated (on its way
+    to unsupported): promised listed unsupported tools only, so a deprecated one was nowhere."""
+    site = GitSite(tmp_path)
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.commit("Publish the catalog")
+    assert "Deprecated tools" not in run("promised", "--source", site.root, "--at", "2026-03-01").stdout
+    at(site, "2026-04-01T10:00")
+    site.edit(
+        "    status: supported\n    reason: One template",
+        "    status: deprecated\n    alternative: ci\n    reason: One template",
+    )
+    site.edit("alternative: shared-pipelines", "alternative: ci")  # an alternative is a supported tool or an offering
+    site.commit("Deprecate the shared templates")
+    result = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "\nDeprecated tools (still work; move to the alternative)\n"
+        "  Shared pipeline templates (shared-pipelines), since 2026-01-01; use ci instead: One template we maintain "
+        "is safer than many we cannot see.\n"
+    )
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-04-01", "--format", "json").stdout)
+    assert [(t["id"], t["alternative"]) for t in doc["deprecated_tools"]] == [("shared-pipelines", "ci")]
 
 
 def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path) -> None:

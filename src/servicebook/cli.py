@@ -45,7 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "promised": (
         "promised",
-        "What the catalog promised on a day: SLOs, support targets and unsupported tools, from git.",
+        "What the catalog promised on a day: SLOs, support targets, unsupported and deprecated tools, from git.",
     ),
     "schema": ("schema", "Print the catalog's JSON Schema (for editors and CI)."),
     "serve": ("serve", "Preview the site on 127.0.0.1, rebuilding and reloading on every change."),

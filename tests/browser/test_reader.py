@@ -505,6 +505,13 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
         ("sev1", "sev1: Critical", None),  # severities are in the index
         ("who is on call", "On call: help out of hours", None),  # a part of the support page, by name
         ("kubectl", "Change approval", None),  # a word only in a policy page's text
+        # an offering and how to reach someone: its record says nothing of support, its page does
+        ("ci pipelines on-call", "CI/CD pipelines", None),
+        ("ci pipelines oncall", "CI/CD pipelines", None),
+        ("artifact registry contact", "Artifact registry", None),
+        ("who do I call for ci pipelines", "CI/CD pipelines", None),
+        ("who do I call about ci pipelines", "CI/CD pipelines", None),  # "about": a question's small word
+        ("incident support", "Incident support", None),  # a help word in the title still counts
     ],
 )
 def test_search_forgives_typos_and_questions(page, site_url, query, first_result, searched) -> None:
@@ -517,6 +524,27 @@ def test_search_forgives_typos_and_questions(page, site_url, query, first_result
         assert "exactly" not in status
     else:
         assert f"for “{searched}” (nothing matched “{query}” exactly)" in status
+
+
+def test_searching_an_offering_with_on_call_links_its_support(page, site_url) -> None:
+    page.goto(site_url)
+    page.keyboard.press("/")
+    page.keyboard.type("ci pipelines on-call")
+    first = page.locator("#site-search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "CI/CD pipelines"
+    assert first.locator(".result-help").inner_text() == "Who to contact: support and on-call for CI/CD pipelines"
+    first.locator(".result-help a").click()
+    page.wait_for_url("**/offerings/ci-pipelines/#support")
+    assert page.locator("#support").is_visible()
+
+
+def test_searching_an_offering_alone_says_nothing_of_its_support(page, site_url) -> None:
+    page.goto(site_url + "search/?q=ci+pipelines")
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "CI/CD pipelines"
+    assert first.locator(".result-help").count() == 0
 
 
 def test_searching_a_deprecated_offering_answers_where_to_move(page, site_url) -> None:

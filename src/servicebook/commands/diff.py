@@ -16,9 +16,10 @@ from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_name
 
 @click.command(
     epilog="""\b
-Examples (BASE and HEAD: a tag, a branch, a commit):
+Examples (BASE and HEAD: a tag, a branch, a commit; a day, as promised --at):
   servicebook diff HEAD                 # what the uncommitted changes do
   servicebook diff 1.0 1.1              # between two release tags
+  servicebook diff 2026-01-31 2026-06-30  # the days' last commits (UTC)
   servicebook diff origin/main...HEAD   # what a branch (a pull request) does
   servicebook diff HEAD~1 HEAD --fail-on weakened"""
 )

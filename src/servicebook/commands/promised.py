@@ -14,7 +14,7 @@ from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
-from servicebook.git.in_effect import NEWEST, CatalogAt, catalog_at, catalogs_since
+from servicebook.git.in_effect import NEWEST, CatalogAt, catalog_at, catalogs_since, offering_trail
 from servicebook.git.promised import (
     not_yet_note,
     offerings_shown,
@@ -55,7 +55,7 @@ Examples:
 )
 @click.argument("given", nargs=-1, metavar="")
 def promised(source: Path, at: str | None, offering: str | None, fmt: str, given: tuple[str, ...]) -> None:
-    """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
+    """What the catalog promised on a day: SLOs, support targets, unsupported and deprecated tools, from git."""
     if given:  # `promised 2026-11-01`: the day is named with --at
         day_given = given[0] if at is None and len(given) == 1 else "DAY"
         told = f"servicebook promised --at {day_given}"
@@ -66,7 +66,13 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     now = source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
     found = organisation_at(source, catalog_at(source, when, also=(LOCK_FILE,)), when)
-    offerings, renames = offerings_shown(found, when, offering, lambda: _since(source, found))
+    offerings, renames = offerings_shown(
+        found,
+        when,
+        offering,
+        lambda: _since(source, found),
+        lambda asked: offering_trail(source, asked, found.catalog_commit or found.commit),
+    )
     snapshots, problems = read_all(source)  # as the working tree has them
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)

@@ -253,6 +253,7 @@ def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:
             author=later.author,
             date=later.date,
             message=later.message,
+            coauthors=later.coauthors,
             catalog_commit=found.commit,
             later=None,
             # the org's published state at that commit is a release only if the release has the lock too

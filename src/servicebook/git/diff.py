@@ -825,12 +825,16 @@ def _tools_compared(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> lis
         subject, label = f"tool:{tid}", _tool_label(y)
         if x.status != y.status:
             down = _LADDER.index(y.status) > _LADDER.index(x.status)
+            # `since` dates the decision the site shows ("unsupported since"): one left as it was
+            # dates this move by the one before, which a reviewer can fix and an auditor should know
+            kept = f"; its since still says {y.since.isoformat()}, the date of the {x.status.value} decision"
             out.append(
                 Change(
                     "tool.status",
                     subject,
                     "weakened" if down else "strengthened",
-                    f"{label} moved {'down' if down else 'up'} the ladder from {x.status.value} to {y.status.value}",
+                    f"{label} moved {'down' if down else 'up'} the ladder from {x.status.value} to {y.status.value}"
+                    + (kept if x.since == y.since else ""),
                     x.status.value,
                     y.status.value,
                 )

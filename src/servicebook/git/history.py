@@ -56,6 +56,7 @@ class Entry:
     # a merge's: who wrote the commits it brought in that touch the catalog or the pages (the
     # merge's own author is often only whoever pressed the button)
     contributors: tuple[str, ...] = ()
+    coauthors: tuple[str, ...] = ()  # whom its message's Co-authored-by trailers name (log.Commit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +283,19 @@ def _replay(
         if not snapshots and _snapshots_only(c, repo.prefix):
             continue  # `measure` committing what it measured: a routine that is no change of the site's promises
         changes = entry[2] + tuple(snapshots)
-        entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], changes))
+        entries.append(
+            Entry(
+                c.commit,
+                c.author,
+                c.date,
+                c.message,
+                len(c.parents) > 1,
+                entry[0],
+                entry[1],
+                changes,
+                coauthors=c.coauthors,
+            )
+        )
     return entries, state
 
 
@@ -374,6 +387,7 @@ def _replay_json(head: str, entries: list[Entry], state: _State) -> dict[str, ob
                 e.errors,
                 [[c.kind, c.subject, c.effect, c.text, c.before, c.after] for c in e.changes],
                 list(e.contributors),
+                list(e.coauthors),
             ]
             for e in entries
         ],
@@ -400,7 +414,7 @@ def _kept_replay(data: object) -> tuple[str, list[Entry], _State] | None:
                 return None
             last_valid = (blob, tuple(slugs))
         entries = []
-        for commit, author, stamp, message, merge, status, errors, changes, contributors in data["entries"]:
+        for commit, author, stamp, message, merge, status, errors, changes, contributors, coauthors in data["entries"]:
             if not (
                 isinstance(commit, str)
                 and isinstance(author, str)
@@ -410,11 +424,14 @@ def _kept_replay(data: object) -> tuple[str, list[Entry], _State] | None:
                 and status in _ENTRY_STATES
                 and type(errors) is int
                 and all(isinstance(c, str) for c in contributors)
+                and all(isinstance(c, str) for c in coauthors)
             ):
                 return None
             date = None if stamp is None else utc(stamp)
             said = tuple(_change(*row) for row in changes)
-            entries.append(Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors)))
+            entries.append(
+                Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors), tuple(coauthors))
+            )
     except (KeyError, TypeError, ValueError):  # not what this code writes
         return None
     pages = {p: b for p, b in files.items() if is_page(p)}

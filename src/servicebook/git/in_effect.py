@@ -54,6 +54,7 @@ class CatalogAt:
     # a commit before `commit` on the history that changed the catalog but is dated after the moment
     # (the dates go backwards there: a committer's clock set wrong, a rebase that kept old dates)
     dated_later: Stamp | None = None
+    coauthors: tuple[str, ...] = ()  # whom `commit`'s Co-authored-by trailers name, the author aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Stamp:
     author: str
     date: dt.datetime | None
     message: str
+    coauthors: tuple[str, ...] = ()
 
 
 def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
@@ -129,7 +131,7 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
             standing = release_standing(repo, c.commit, cutoff, catalog.site.release_tags)
             later = None
             if moved is not None and position[moved.commit] > position[c.commit]:
-                later = Stamp(moved.commit, moved.author, moved.date, moved.message)
+                later = Stamp(moved.commit, moved.author, moved.date, moved.message, moved.coauthors)
             dated_later = next(
                 (
                     Stamp(e.commit, e.author, e.date, e.message)
@@ -151,6 +153,7 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 standing,
                 later,
                 dated_later=dated_later,
+                coauthors=c.coauthors,
             )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
@@ -188,6 +191,50 @@ def catalogs_since(root: Path, commit: str) -> Iterator[model.Catalog]:
         catalog, _ = read_catalog(data, slugs, f"{sha[:12]}:{CATALOG_FILE}")
         if catalog is not None:
             yield catalog
+
+
+def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None, Stamp | None]:
+    """For an offering the catalog of `commit` does not have: the commit on the first-parent history
+    of HEAD that removed it, at or before `commit` (the first after the last valid catalog that had
+    it), and the one that added it after `commit` (the first whose valid catalog has it); None for
+    either where there is none. Asked only when an auditor names such an offering, so it reads the
+    catalogs one by one outward from `commit` and stops at the first that has it."""
+    repo = open_repo(root)
+    if repo is None:
+        return None, None
+    files: dict[str, str] = {}
+    changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []
+    catalog_path = repo.path(CATALOG_FILE)
+    for c in read_log(repo):
+        apply_raw(files, c.raw, repo.prefix)
+        if any(catalog_path in (path, new) for _, _, path, new in c.raw):
+            changed.append((c, files.get(CATALOG_FILE), tuple(sorted(page_slug(p) for p in files if is_page(p)))))
+    at = next((n for n, (c, _, _) in enumerate(changed) if c.commit == commit), None)
+    if at is None:
+        return None, None
+
+    def has_it(entry: tuple[Commit, str | None, tuple[str, ...]]) -> bool | None:  # None: no valid catalog
+        c, blob, slugs = entry
+        if blob is None:
+            return False  # the catalog deleted: nothing promised
+        data = read_blobs(repo.root, [blob], largest=MAX_CATALOG_BYTES).get(blob, b"")
+        catalog, _ = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
+        return None if catalog is None else any(o.id == offering for o in catalog.offerings)
+
+    def stamp(c: Commit) -> Stamp:
+        return Stamp(c.commit, c.author, c.date, c.message, c.coauthors)
+
+    removed = None
+    without = changed[at][0]  # the oldest valid catalog seen so far, going back, that lacks it
+    for entry in reversed(changed[:at]):
+        held = has_it(entry)
+        if held:
+            removed = stamp(without)
+            break
+        if held is not None:
+            without = entry[0]
+    added = next((stamp(entry[0]) for entry in changed[at + 1 :] if has_it(entry)), None)
+    return removed, added
 
 
 def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:

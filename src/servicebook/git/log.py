@@ -37,6 +37,26 @@ class Commit:
     date: dt.datetime | None
     message: str
     raw: tuple[tuple[str, str, str, str | None], ...]  # (status, blob, path, new path for renames)
+    # who the message's Co-authored-by trailers name, the author aside (a pair's or a squashed
+    # pull request's other authors): the names, as the author is named
+    coauthors: tuple[str, ...] = ()
+
+
+# the message's Co-authored-by trailers (the key in any case), values only, \x1d between them
+COAUTHORS = "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)"
+
+
+def coauthor_names(trailers: str, author: str) -> tuple[str, ...]:
+    """The names a commit's Co-authored-by trailers give (`Ada Lovelace <ada@example.com>`: Ada
+    Lovelace), each once, neither the author nor empty, in the message's order."""
+    if trailers.startswith("%("):  # a git too old to know the placeholder prints it as it is
+        return ()
+    names = []
+    for value in trailers.split("\x1d"):
+        name = clean_text(value.split("<", 1)[0]).strip()
+        if name and name != author and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -> list[Commit]:
@@ -55,7 +75,7 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
             "--no-abbrev",
             "--no-color",
             "--encoding=UTF-8",
-            "--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f%s",
+            f"--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f{COAUTHORS}%x1f%s",
             f"{since}..HEAD" if since is not None else "HEAD",
             "--",
             f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
@@ -68,7 +88,7 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
     commits = []
     for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
         header, _, rest = record.partition("\0")
-        sha, parents, author, stamp, message = (header.split("\x1f") + [""] * 5)[:5]
+        sha, parents, author, stamp, trailers, message = (header.split("\x1f", 5) + [""] * 6)[:6]
         tokens = rest.lstrip("\n").split("\0")
         raw: list[tuple[str, str, str, str | None]] = []
         i = 0
@@ -85,14 +105,16 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
             else:
                 raw.append((status, new_blob, tokens[i + 1], None))
                 i += 2
+        name = clean_text(author)
         commits.append(
             Commit(
                 sha,
                 tuple(parents.split()),
-                clean_text(author),
+                name,
                 utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None,
                 clean_text(message),
                 tuple(raw),
+                coauthor_names(trailers, name),
             )
         )
     commits.reverse()

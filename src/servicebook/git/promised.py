@@ -70,15 +70,20 @@ def uncommitted_note(paths: Sequence[str]) -> str | None:
 
 
 def offerings_shown(
-    found: CatalogAt, at: Moment, offering: str | None, since: Callable[[], Iterable[model.Catalog]] | None = None
+    found: CatalogAt,
+    at: Moment,
+    offering: str | None,
+    since: Callable[[], Iterable[model.Catalog]] | None = None,
+    trail: Callable[[str], tuple[Stamp | None, Stamp | None]] | None = None,
 ) -> tuple[tuple[model.Offering, ...], tuple[str, ...]]:
     """Every offering of the catalog, or the one asked for; and, where it was asked for by an id it had not
     then, the ids it has had since (`called_then`). An id the catalog did not have yet, whose offering
     in the catalogs `since` (asked for only then: the newest first) was renamed since, from an id the
     catalog had (`renamed_from`, followed from catalog to catalog: a→b→c where c lists b alone), is the
     offering of that id. Any other unknown id is an error naming the commit whose catalog was searched,
-    with a "did you mean": the offering whose `renamed_from` lists it, as `check` says, else the ids
-    spelt alike."""
+    with a "did you mean": the offering whose `renamed_from` lists it, as `check` says, else (where
+    `trail` says when an offering of that id was removed before then or added after) when, else the
+    ids spelt alike."""
     offerings = found.catalog.offerings
     if offering is None:
         return offerings, ()
@@ -91,17 +96,36 @@ def offerings_shown(
         ids = [o.id for o in offerings]
         renamed = next((o.id for o in offerings if offering in o.renamed_from), None)
         listed = f"offerings then: {', '.join(ids)}" if ids else "it had no offerings"
+        told = _trail_hint(*trail(offering)) if trail is not None and renamed is None else None
         hint = (
             f"did you mean '{renamed}'? offering {offering} is now {renamed}, as its renamed_from says: "
             "ask for it by its new id"
             if renamed is not None
-            else did_you_mean_id(offering, ids) or listed
+            else told or did_you_mean_id(offering, ids) or listed
         )
         raise UsageProblem(
             f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
         )
     return chosen, renames
+
+
+def _trail_hint(removed: Stamp | None, added: Stamp | None) -> str | None:
+    """When an offering missing from the catalog asked about was removed, or added later
+    (in_effect.offering_trail), and a moment to ask about instead."""
+    said = []
+    if removed is not None and removed.date is not None:
+        last = removed.date.astimezone(dt.UTC) - dt.timedelta(seconds=1)  # git dates commits to the second
+        moment = f"{last:%Y-%m-%dT%H:%M:%SZ}"
+        said.append(f"it was removed by {_commit_said(removed)}: ask about a moment before, such as --at {moment}")
+    if added is not None and added.date is not None:
+        said.append(f"it was added later, by {_commit_said(added)}: ask about --at {added.date:%Y-%m-%d} or later")
+    return "; ".join(said) or None
+
+
+def _commit_said(stamp: Stamp) -> str:
+    by = _by(stamp.author, stamp.coauthors)
+    return f"commit {stamp.commit[:12]} of {utc_minute(stamp.date)} by {by} ({stamp.message})"
 
 
 def called_then(then: model.Catalog, since: Iterable[model.Catalog], offering: str) -> tuple[str, ...]:
@@ -145,6 +169,21 @@ def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
     return tuple(t for t in catalog.tools if t.status is model.ToolStatus.UNSUPPORTED)
 
 
+def deprecated_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
+    """The tools on their way out then (they still work; the alternative is for anything new), so
+    an auditor asking how a tool stood on a day sees a deprecated one, not only an unsupported one."""
+    return tuple(t for t in catalog.tools if t.status is model.ToolStatus.DEPRECATED)
+
+
+def _tool_line(t: model.Tool) -> str:
+    instead = f"; use {t.alternative} instead" if t.alternative else ""
+    return f"  {t.name} ({t.id}), since {t.since.isoformat()}{instead}: {' '.join(t.reason.split())}"
+
+
+def _tool_dict(t: model.Tool) -> dict[str, object]:
+    return {"id": t.id, "name": t.name, "since": t.since.isoformat(), "alternative": t.alternative, "reason": t.reason}
+
+
 def _dated_later(earlier: Stamp, at: Moment) -> str:
     """Why the answer is uncertain where the commits' dates go backwards: the catalog in effect is
     chosen by the dates git holds, and a commit that came before the answer is dated after the moment."""
@@ -153,6 +192,11 @@ def _dated_later(earlier: Stamp, at: Moment) -> str:
         f"is dated {utc_minute(earlier.date)}, after {at.shown}: the commits' dates go backwards there (a clock set "
         "wrong, or a rebase that kept old dates), so this answer follows the dates, not the order of the history"
     )
+
+
+def _by(author: str, coauthors: Sequence[str]) -> str:
+    """Who wrote a commit: its author, with whom its Co-authored-by trailers name."""
+    return f"{author} with {', '.join(coauthors)}" if coauthors else author
 
 
 def _stamp_dict(stamp: Stamp) -> dict[str, object]:
@@ -180,7 +224,8 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
     lines = [
         f"Promised {at.on}{' (up to the end of the day, UTC)' if at.time is None else ''}: catalog version "
         f"{catalog.version}",
-        f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
+        f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {_by(found.author, found.coauthors)}: "
+        f"{found.message}",
     ]
     if found.catalog_commit:
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
@@ -222,9 +267,10 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
             ]
     tools = unsupported_tools(catalog)
     lines += ["", "Unsupported tools" if tools else "Unsupported tools: none"]
-    for t in tools:
-        instead = f"; use {t.alternative} instead" if t.alternative else ""
-        lines.append(f"  {t.name} ({t.id}), since {t.since.isoformat()}{instead}: {' '.join(t.reason.split())}")
+    lines += [_tool_line(t) for t in tools]
+    leaving = deprecated_tools(catalog)
+    if leaving:  # (a catalog without any says nothing of them)
+        lines += ["", "Deprecated tools (still work; move to the alternative)", *(_tool_line(t) for t in leaving)]
     return "\n".join(lines) + "\n"
 
 
@@ -248,7 +294,8 @@ def standing_text(found: CatalogAt) -> str:
     if now is None:
         return said
     # an auditor who opens v/<version>/ today must not take its catalog for the one promised then
-    how = f"tag {now.tag} was moved to it" if now.tag else "the version was not tagged: its release is its last commit"
+    # a tag on it: made since or moved there, git cannot tell which (a light tag has no date)
+    how = f"tag {now.tag} names it now" if now.tag else "the version was not tagged: its release is its last commit"
     return (
         f"{said}\nSince then release {r.version} has moved to commit {now.commit[:12]} of {utc_minute(now.date)} "
         f"({how}): {r.path} of a site built now is not the release in force then."
@@ -304,6 +351,7 @@ def to_json(
             "id": found.commit,
             "date": found.date.isoformat() if found.date else None,
             "author": found.author,
+            "coauthors": list(found.coauthors),
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,
@@ -330,16 +378,8 @@ def to_json(
             }
             for o in offerings
         ],
-        "unsupported_tools": [
-            {
-                "id": t.id,
-                "name": t.name,
-                "since": t.since.isoformat(),
-                "alternative": t.alternative,
-                "reason": t.reason,
-            }
-            for t in unsupported_tools(catalog)
-        ],
+        "unsupported_tools": [_tool_dict(t) for t in unsupported_tools(catalog)],
+        "deprecated_tools": [_tool_dict(t) for t in deprecated_tools(catalog)],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

@@ -22,6 +22,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, printable
 from servicebook.git.runner import BARE_REFUSED, MISSING, git, installed, run, started
+from servicebook.source.day_or_time import DayOrTime, read_day_or_time
 from servicebook.source.lookalike import close_to, meant_any
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
@@ -372,6 +373,8 @@ def resolve(repo: Repo, revision: str) -> str:
             "here), which no other clone has: a review job would compare another commit, or none. Name the "
             f"commit, branch or tag itself{here}"
         )
+    if found is None and (moment := _as_moment(revision)) is not None:
+        return _commit_at(repo, revision, moment)
     if found is None:
         named = named_object(repo.root, revision)
         if named is not None:
@@ -385,6 +388,44 @@ def resolve(repo: Repo, revision: str) -> str:
             else _near_revision(repo, revision)
         )
         raise UsageProblem(f"unknown revision '{revision}': no commit, branch or tag has that name{hint}")
+    return found
+
+
+def _as_moment(revision: str) -> DayOrTime | None:
+    """`revision` read as a day (2026-03-31) or a time with its offset (2026-03-31T14:00Z), as
+    `promised --at` takes them; None for anything else."""
+    if not revision[:1].isdigit():
+        return None
+    try:
+        return read_day_or_time(revision, "")
+    except UsageProblem:
+        return None
+
+
+def _commit_at(repo: Repo, revision: str, moment: DayOrTime) -> str:
+    """The commit a day or a time names where no branch, tag or commit has that name: the last on
+    HEAD's first-parent history dated (by its committer, as `promised` reads it) up to the end of
+    the day, UTC, or the time's second; a merged pull request counts from when it was merged."""
+    last = moment.time or dt.datetime.combine(moment.day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    out = git(
+        repo.root,
+        "rev-list",
+        "-1",
+        "--first-parent",
+        f"--until={last:%Y-%m-%dT%H:%M:%S}+0000",
+        "HEAD",
+        "--",
+    )
+    found = (out or "").strip()
+    if not found:
+        first = (
+            git(repo.root, "log", "--first-parent", "--max-parents=0", "--format=%H %ct", "HEAD", "--") or ""
+        ).split()
+        when = utc(int(first[-1])) if first and first[-1].isdigit() and len(first[-1]) <= 12 else None
+        dated = f" of {when:%Y-%m-%d %H:%M} UTC" if when is not None else ""
+        oldest = f": the first is {first[-2][:12]}{dated}" if len(first) >= 2 else ""
+        on = f"at or before {last:%Y-%m-%d %H:%M:%S} UTC" if moment.time else f"on or before {moment.day}"
+        raise UsageProblem(f"'{revision}': no commit on the history of HEAD is dated {on}{oldest}")
     return found
 
 

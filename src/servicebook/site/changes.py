@@ -45,6 +45,7 @@ class EntryView:
     changes: tuple[Change, ...]  # weakened first
     weakened: int
     contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
+    coauthors: tuple[str, ...] = ()  # whom its Co-authored-by trailers name, the author aside
     releases: tuple[tuple[str, str], ...] = ()  # (version, path under v/) of each release cut at this commit
 
 
@@ -125,6 +126,7 @@ def _entry_view(
         changes=changes,
         weakened=sum(1 for c in changes if c.effect == "weakened"),
         contributors=entry.contributors,
+        coauthors=entry.coauthors,
         releases=tuple(releases.get(entry.commit, ())) if entry.commit else (),
     )
 
@@ -302,6 +304,8 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
         _text(item, "updated", entry.iso)
         author = ET.SubElement(item, f"{{{ATOM}}}author")
         _text(author, "name", entry.author or "unknown")
+        for name in entry.coauthors:
+            _text(ET.SubElement(item, f"{{{ATOM}}}author"), "name", name)
         for name in entry.contributors:
             _text(ET.SubElement(item, f"{{{ATOM}}}contributor"), "name", name)
         _link(

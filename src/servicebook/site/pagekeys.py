@@ -569,7 +569,16 @@ def _changed_shown(
     return repr(
         (
             None if last is None else _last_shown(last),
-            [(_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes, views)) for e in events],
+            [
+                (
+                    _entry_shown(e.entry),
+                    e.entry.author,
+                    e.entry.contributors,
+                    e.entry.coauthors,
+                    shown(e.changes, views),
+                )
+                for e in events
+            ],
         )
     )
 

@@ -197,8 +197,16 @@
   }
 
   // Words a question is made of that say nothing about what is looked for (site/search/text.py's STOP).
-  var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
+  var STOP = ("a about an and are can do does for from get how i in is it me my of on or our should the to use " +
               "using we what when where which who why with you your").split(" ");
+
+  // Words asking whom to reach ("ci pipelines on-call", "contact for the registry"): with another
+  // word that is looked for, they are not needed to match (an offering's record says nothing of its
+  // support, its page does) but put first the records whose titles have them, and an offering found
+  // links its support part; alone ("who is on call") they are looked for as any word.
+  var HELP = ("call calling calls contact contacts escalate escalation help oncall page pager paging phone " +
+              "reach support").split(" ");
+  function asksForHelp(terms) { return terms.some(function (t) { return HELP.indexOf(t) !== -1; }); }
 
   // Words people search for that the catalog says otherwise (tried only when found nowhere).
   var SYNONYMS = { sla: "slo", slas: "slo", uptime: "availability", oncall: "on call", "on-duty": "on call" };
@@ -250,10 +258,13 @@
     var terms = words(query);
     if (!terms.length) return Promise.resolve({ length: 0, terms: [] });
     var meaningful = terms.filter(function (t) { return STOP.indexOf(t) === -1; });
+    var optional = STOP;
+    var sought = meaningful.filter(function (t) { return HELP.indexOf(t) === -1; });
+    if (sought.length && sought.length < meaningful.length) { meaningful = sought; optional = STOP.concat(HELP); }
     return lookupAll(index, terms).then(function (found) {
       if (!meaningful.length) return Object.assign(rank(index, found, terms, terms.length), { terms: terms });
       var missing = meaningful.filter(function (t) { return !found[terms.indexOf(t)].any; });
-      if (!missing.length) return Object.assign(rank(index, found, terms, meaningful.length, STOP), { terms: terms });
+      if (!missing.length) return Object.assign(rank(index, found, terms, meaningful.length, optional), { terms: terms });
       var changed = false;
       var fixed = [];
       meaningful.forEach(function (t) {
@@ -370,6 +381,11 @@
       var move = el("p", { "class": "result-answer" }, [r.t + " is " + r.st + ". Move to: "]);
       instead(move, r.a);
       item.appendChild(move);
+    }
+    if (r.k === "offering" && asksForHelp(terms)) {
+      item.appendChild(el("p", { "class": "result-answer result-help" }, [
+        "Who to contact: ", link(r.u + "#support", "support and on-call for " + r.t)
+      ]));
     }
     var inSummary = r.s && matches(r.s, terms).length > 0;
     var body = (e.f & 8) && !inSummary;  // found only further in: show where

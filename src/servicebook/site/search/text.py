@@ -25,7 +25,7 @@ TITLE_WORDS = 5  # a title word's bits from here on: how many words its title ha
 
 # Words a question is made of that say nothing about what is looked for (static/search.js has the same list).
 STOP = frozenset(
-    "a an and are can do does for from get how i in is it me my of on or our should the to use "  # noqa: SIM905
+    "a about an and are can do does for from get how i in is it me my of on or our should the to use "  # noqa: SIM905
     "using we what when where which who why with you your".split()
 )
 
