@@ -5,9 +5,16 @@ bounded time and memory."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
+
+from servicebook.cache.disk import MAX_ENTRY_BYTES
 from servicebook.interop.fragment import MAX_IMPORT_BYTES
+
+from .conftest import GitSite
 
 COMPONENT = """---
 apiVersion: backstage.io/v1alpha1
@@ -48,3 +55,31 @@ def test_backstage_substitutions_read_no_more_together_than_one_import_may(run, 
     assert "hint: write the value, or import the entities that name the file in parts" in result.stderr
     assert f"{entities}:{11 + 7}:5: error" not in result.stderr
     assert "import failed: 2 errors; nothing was written." in result.stderr
+
+
+@pytest.mark.git
+def test_a_history_cache_entry_of_a_terabyte_is_a_miss_not_read(run, git_site: GitSite) -> None:
+    """The history parsed from git is kept in the cache as files of JSON, each read whole before its
+    checksum was checked: a restored cache holding an entry of a terabyte with no data in it (a
+    sparse file, a few kilobytes on disk) was a MemoryError, a traceback, and an entry of gigabytes
+    as much memory. An entry larger than any servicebook writes is a miss, unread, made again from
+    git; the site is what a cold build makes."""
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.commit("A higher objective")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    public = git_site.root / "public"
+    cold = {p.relative_to(public): p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    cache = git_site.root / ".servicebook-cache"
+    entries = sorted((cache / "history").glob("*/*.json"))
+    assert entries
+    for entry in entries:
+        os.truncate(entry, 1 << 40)
+    for kept in ("store", "build", "releases", "sources"):  # so that the history is read again
+        shutil.rmtree(cache / kept, ignore_errors=True)
+    shutil.rmtree(public)
+
+    result = run("build", "--source", git_site.root)
+
+    assert result.exit_code == 0, result.output
+    assert {p.relative_to(public): p.read_bytes() for p in public.rglob("*") if p.is_file()} == cold
+    assert all(entry.stat().st_size < MAX_ENTRY_BYTES for entry in entries)  # written again, whole
