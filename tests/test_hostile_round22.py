@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,11 @@ import pytest
 from servicebook.cache.disk import MAX_ENTRY_BYTES
 from servicebook.interop.fragment import MAX_IMPORT_BYTES
 
+from . import test_hostile_round5
 from .conftest import GitSite
+
+MEASURED = test_hostile_round5.MEASURED
+AT = "2026-06-01T00:00:00Z"
 
 COMPONENT = """---
 apiVersion: backstage.io/v1alpha1
@@ -83,3 +91,137 @@ def test_a_history_cache_entry_of_a_terabyte_is_a_miss_not_read(run, git_site: G
     assert result.exit_code == 0, result.output
     assert {p.relative_to(public): p.read_bytes() for p in public.rglob("*") if p.is_file()} == cold
     assert all(entry.stat().st_size < MAX_ENTRY_BYTES for entry in entries)  # written again, whole
+
+
+class _Raw:
+    """A server at 127.0.0.1 that answers every request with the bytes it is given, as written (no
+    HTTP server of the standard library writes a broken status line or header), then `drip` bytes
+    one at a time, `pause` seconds apart, until the client goes (at most a minute's worth)."""
+
+    def __init__(self, answer: bytes, drip: int = 0, pause: float = 0.2) -> None:
+        self.answer, self.drip, self.pause = answer, drip, pause
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    read = connection.recv(65536)
+                    if not read:
+                        return
+                    request += read
+                connection.sendall(self.answer)
+                for _ in range(min(self.drip, int(60 / self.pause))):
+                    if self.stop.wait(self.pause):
+                        return
+                    connection.sendall(b"x")
+            except OSError:  # the client went
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.listener.close()
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[..., _Raw]]:
+    made: list[_Raw] = []
+
+    def start(answer: bytes, drip: int = 0) -> _Raw:
+        made.append(_Raw(answer, drip))
+        return made[-1]
+
+    yield start
+    for server in made:
+        server.close()
+
+
+def _measured_site(site_copy) -> Path:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("        window: 30d", MEASURED))
+    return site
+
+
+@pytest.mark.parametrize(
+    ("answer", "fault"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n",
+            "got more than 65536 bytes when reading header line",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+            "got more than 100 headers",
+        ),
+        (  # what it wrote quoted as a reason quotes it: escaped
+            b"\x1b[2J\x1b[31mall good\r\n\r\n",
+            "its first line is '\\x1b[2J\\x1b[31mall good\\r\\n', no HTTP status line",
+        ),
+        (  # no status line at all (HTTP/0.9): the JSON itself
+            b'{"status":"success"}',
+            'its first line is \'{"status":"success"}\', no HTTP status line',
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}",
+            "the answer ended before its end (the connection was closed, or a chunk was cut short)",
+        ),
+    ],
+    ids=["header-line-too-long", "too-many-headers", "escapes-for-a-status-line", "no-status-line", "broken-chunk"],
+)
+def test_an_answer_no_http_server_sends_is_said_in_words_not_a_traceback(
+    run, site_copy, raw, answer: bytes, fault: str
+) -> None:
+    """A server at --prometheus that is no HTTP server (or a broken proxy): http.client's own errors
+    (a header line of 70 kB, 200 headers, a first line that is no status line, a chunk size that is
+    no number) were not caught, a traceback and exit 70. They are the server not answering as HTTP
+    does, said with what it wrote escaped; no query was answered, so nothing is written."""
+    site = _measured_site(site_copy)
+    server = raw(answer)
+
+    result = run("measure", "--source", site, "--prometheus", server.url, "--at", AT, "--timeout", "10")
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: no query was answered by a Prometheus at {server.url}: {server.url} did not answer as an HTTP "
+        f"server does: {fault}; check --prometheus (nothing was written)"
+    )
+    assert not (site / "measurements").exists()
+
+
+def test_a_refusal_whose_body_trickles_is_given_up_at_the_timeout_not_a_traceback(run, site_copy, raw) -> None:
+    """The body of an answer with a status of failure (a 500) was read apart from a good answer's:
+    without the deadline, so a byte every 0.2 s held measure until the read's own timeout, a
+    TimeoutError and a traceback. It is read as a good answer is, by the query's deadline."""
+    site = _measured_site(site_copy)
+    server = raw(b"HTTP/1.1 500 Oops\r\nContent-Length: 100000\r\n\r\n", drip=100_000)
+
+    started = time.monotonic()
+    result = run("measure", "--source", site, "--prometheus", server.url, "--at", AT, "--timeout", "1")
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1].startswith(
+        f"error: no query was answered by a Prometheus at {server.url}: no answer within 1 s"
+    )
+    assert time.monotonic() - started < 30
