@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from servicebook.cache.disk import MAX_ENTRY_BYTES
+from servicebook.git import members as git_members
 from servicebook.interop.fragment import MAX_IMPORT_BYTES
 
-from . import test_hostile_round5
+from . import test_federation, test_hostile_round5
 from .conftest import GitSite
 
 MEASURED = test_hostile_round5.MEASURED
@@ -96,9 +97,10 @@ def test_a_history_cache_entry_of_a_terabyte_is_a_miss_not_read(run, git_site: G
 class _Raw:
     """A server at 127.0.0.1 that answers every request with the bytes it is given, as written (no
     HTTP server of the standard library writes a broken status line or header), then `drip` bytes
-    one at a time, `pause` seconds apart, until the client goes (at most a minute's worth)."""
+    one at a time, `pause` seconds apart, until the client goes (at most a minute's worth); with
+    no bytes (None), nothing, the connection held open until the test ends (at most a minute)."""
 
-    def __init__(self, answer: bytes, drip: int = 0, pause: float = 0.2) -> None:
+    def __init__(self, answer: bytes | None, drip: int = 0, pause: float = 0.2) -> None:
         self.answer, self.drip, self.pause = answer, drip, pause
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)
@@ -128,6 +130,9 @@ class _Raw:
                     if not read:
                         return
                     request += read
+                if self.answer is None:  # a server that never answers
+                    self.stop.wait(60)
+                    return
                 connection.sendall(self.answer)
                 for _ in range(min(self.drip, int(60 / self.pause))):
                     if self.stop.wait(self.pause):
@@ -225,3 +230,30 @@ def test_a_refusal_whose_body_trickles_is_given_up_at_the_timeout_not_a_tracebac
         f"error: no query was answered by a Prometheus at {server.url}: no answer within 1 s"
     )
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.git
+def test_a_member_that_never_answers_is_refused_in_time_and_the_others_are_locked(
+    run, tmp_path: Path, raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member's server that accepts the connection and never answers: git was stopped at the time
+    limit, as it should be, but that stopped `federate update` whole, with git's command line as
+    the message, the members after it never fetched and those before it not locked. It is that
+    member refused, in words, and the others locked. (The limit is 300 s a member, made 2 here.)"""
+    monkeypatch.setattr(git_members, "FETCH_TIME_LIMIT", 2.0)
+    silent = raw(None)
+    db = test_federation.Member(tmp_path, "db", "Database Team")
+    org = test_federation.organisation(
+        tmp_path,
+        f"  - id: slow-team\n    repository: {silent.url}/slow.git\n    site: https://slow.example.com/\n"
+        f"  - id: db-team\n    repository: {db.url}\n    site: https://db.example.com/\n",
+    )
+
+    started = time.monotonic()
+    result = run("federate", "update", "--source", org)
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 3, result.output
+    assert f"refused: slow-team: cannot fetch {silent.url}/slow.git: no answer within 2 seconds" in result.output
+    assert set(test_federation.locked(org)) == {"db-team"}
+    assert time.monotonic() - started < 60

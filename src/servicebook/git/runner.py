@@ -291,8 +291,12 @@ def stream(
 _DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
 
 
-def _too_long(root: Path, args: Iterable[str], time_limit: float) -> UsageProblem:
-    return UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds")
+class TookTooLong(UsageProblem):
+    """git did not finish within its time limit (a server that does not answer, a huge repository)."""
+
+
+def _too_long(root: Path, args: Iterable[str], time_limit: float) -> TookTooLong:
+    return TookTooLong(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds")
 
 
 def started(root: Path, *args: str) -> Callable[[], str | None]:
