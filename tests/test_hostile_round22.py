@@ -257,3 +257,45 @@ def test_a_member_that_never_answers_is_refused_in_time_and_the_others_are_locke
     assert f"refused: slow-team: cannot fetch {silent.url}/slow.git: no answer within 2 seconds" in result.output
     assert set(test_federation.locked(org)) == {"db-team"}
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize(
+    ("name", "warned"),
+    [
+        ("Pipeline \u0441\u043e\u0440\u0443", ("\\u0441\\u043e\\u0440\\u0443", "copy")),  # Cyrillic сору
+        ("\u0421\u041e\u0420\u0423", ("\\u0421\\u041e\\u0420\\u0423", "COPY")),  # the whole name, Cyrillic
+        ("\u03a4\u039f\u03a1 scanner", ("\\u03a4\\u039f\\u03a1", "TOP")),  # Greek ΤΟΡ beside a Latin word
+        ("\u0421\u043a\u0440\u0438\u043f\u0442\u044b", None),  # Скрипты: letters no Latin reader takes for Latin ones
+        ("\u041e\u0445", None),  # Ох alone: too short to be taken for a Latin name
+        ("Pipeline copy", None),
+    ],
+    ids=["word-beside-latin", "whole-name", "greek", "other-letters", "short-word-alone", "latin"],
+)
+def test_a_name_with_a_word_wholly_in_look_alike_letters_is_a_warning_though_no_other_name_is_alike(
+    run, site_copy, name: str, warned: tuple[str, str] | None
+) -> None:
+    """Round 21 warned of a name drawn as another record's; a name that reads as no other one's,
+    written wholly in letters of another script drawn as Latin ones ('Pipeline сору', Cyrillic),
+    passed unsaid: a reviewer reads 'Pipeline copy', and a search of the site for 'copy' does not
+    find it. A warning at the name shows the word escaped and what it reads as; a name in another
+    script that no Latin reader takes for Latin is no business of it."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    written = "".join(ch if ch.isascii() else f"\\u{ord(ch):04x}" for ch in name)
+    catalog.write_text(catalog.read_text().replace("name: Hand-rolled CI scripts", f'name: "{written}"'))
+
+    result = run("check", "--source", site)
+
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    if warned is None:
+        assert "no errors, no warnings" in result.output
+        return
+    word, reads = warned
+    assert (
+        f"catalog.yaml:71:11: warning: tool 'hand-rolled-scripts' is named '{name}', whose word '{word}' is "
+        f"written in letters of another script that read as '{reads}': readers and the site's search take it "
+        "for another word\n"
+    ) in result.output
+    assert f"  hint: write '{reads}' in Latin letters, or the whole name in that other script" in result.output
+    assert run("check", "--source", site, "--strict").exit_code == 1
