@@ -21,7 +21,7 @@ from servicebook.git.log import clean_text
 from servicebook.git.repo import utc
 from servicebook.git.runner import BARE, MISSING, Done, TookTooLong, run
 
-FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
+FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails that member, never hangs the update
 FOLLOWED = "refs/servicebook/followed"  # where the store keeps the head of the followed ref
 SAFE_TRANSPORTS = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
 MAX_TREE_BYTES = 256 * 1024 * 1024  # a member's catalog folder as an archive
@@ -70,9 +70,8 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float | None = 
     """Fetch `ref` (a branch or a tag) of `repository` into the bare repository `store` (made when
     missing), within `time_limit` seconds (FETCH_TIME_LIMIT); the commit it points at. Objects
     fetched before stay, so commits locked earlier can still be read after the branch moved on (or
-    was rewritten). A repository that does not answer in time is "unreachable": that member is
-    refused, and the others are fetched (it stopped `federate update` whole, the members fetched
-    before it not locked)."""
+    was rewritten). A repository that does not answer in time is "unreachable", as one that cannot
+    be reached: that member is refused, and `federate update` goes on to the others."""
     _store_ready(store)
     limit = FETCH_TIME_LIMIT if time_limit is None else time_limit
     try:
