@@ -21,8 +21,8 @@ from servicebook.cache.sets import Listing, Sets, code_folder
 
 _ENTRY = ".json"
 # what one entry may be, far past any history's (a few MB): an entry past it is neither written
-# nor read (a file of a terabyte with no data in it, as a restored cache can hold, was read
-# whole: a MemoryError, a traceback)
+# nor read (a restored cache can hold a file of a terabyte with no data in it, which read whole
+# is a MemoryError)
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 

@@ -1351,9 +1351,9 @@ FOLLOWED_KINDS = (*OFFERING_KINDS, *TEAM_KINDS, "User")
 @dataclass
 class _Substituted:
     """The bytes the substitutions of one import have read so far. They are held to what one import
-    may read (MAX_IMPORT_BYTES) together, each file counted each time it is read: a file of 8 MB
-    named by 200 entities' `$text` was read 200 times into a fragment of 1.6 GB (12 CPU minutes),
-    and a `$yaml` of 8 MB of short values is 790 MB of nodes each time it is read."""
+    may read (MAX_IMPORT_BYTES) together, each file counted each time it is read: Backstage reads a
+    file for each entity that names it, so one of 8 MB named by 200 entities would be a fragment of
+    1.6 GB, and a `$yaml` of 8 MB of short values is 790 MB of nodes each time it is read."""
 
     read: int = 0
 
