@@ -5,6 +5,7 @@ bounded time and memory."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
@@ -299,3 +300,68 @@ def test_a_name_with_a_word_wholly_in_look_alike_letters_is_a_warning_though_no_
     ) in result.output
     assert f"  hint: write '{reads}' in Latin letters, or the whole name in that other script" in result.output
     assert run("check", "--source", site, "--strict").exit_code == 1
+
+
+def _pkt(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
+
+
+class _Chatty(http.server.BaseHTTPRequestHandler):
+    """A git server (smart HTTP, protocol v0) whose one branch, main, is offered, and whose answer
+    to the fetch is `megabytes` MB of messages on the side band ("remote: sss…"), then nothing."""
+
+    megabytes = 32
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
+        self.end_headers()
+        self.wfile.write(
+            _pkt(b"# service=git-upload-pack\n")
+            + b"0000"
+            + _pkt(b"1" * 40 + b" refs/heads/main\0multi_ack_detailed side-band-64k ofs-delta\n")
+            + b"0000"
+        )
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-git-upload-pack-result")
+        self.end_headers()
+        megabyte = b"".join(_pkt(b"\x02" + b"s" * 65_000 + b"\n") for _ in range(16))
+        try:
+            self.wfile.write(_pkt(b"NAK\n"))
+            for _ in range(self.megabytes):
+                self.wfile.write(megabyte)
+        except OSError:  # git went
+            return
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.git
+def test_a_member_server_that_floods_gits_messages_is_refused_in_a_few_lines(run, tmp_path: Path) -> None:
+    """git writes what a member's server sends on its side band ("remote: …") as it comes, and the
+    fetch held all of it in memory and then printed it, as one line, in the refusal: 200 MB took
+    585 MB and 6 s from a server on this machine, and a server has 300 s. Of what git writes only
+    its first and last lines, 16 KiB, are kept: the refusal says git's own last words."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Chatty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/chatty.git"
+        org = test_federation.organisation(
+            tmp_path, f"  - id: chatty-team\n    repository: {url}\n    site: https://chatty.example.com/\n"
+        )
+
+        result = run("federate", "update", "--source", org)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 3, result.output[-2000:]
+    (refusal,) = [line for line in result.output.splitlines() if line.startswith("refused: chatty-team")]
+    assert refusal.startswith(f"refused: chatty-team: cannot fetch {url}: ")
+    assert "fatal: " in refusal
+    assert len(result.output) < 20_000

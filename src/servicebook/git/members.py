@@ -28,6 +28,10 @@ MAX_TREE_BYTES = 256 * 1024 * 1024  # a member's catalog folder as an archive
 # and its files: git keeps 300,000 empty files in a few kilobytes, whose archive (within the bytes
 # above: a 512-byte header each) took 47 CPU s, 3 minutes and 300,000 files of the cache to unpack
 MAX_TREE_FILES = 100_000
+# of what git writes while it talks to a member's server: its messages (a normal one is a few
+# lines), and the branches `ls-remote` lists (~60,000 in 4 MiB; a few are shown)
+KEPT_MESSAGES = 16 * 1024
+KEPT_BRANCHES = 4 * 1024 * 1024
 
 
 class MemberGitError(Exception):
@@ -88,6 +92,7 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float | None = 
                 f"+{ref}:{FOLLOWED}",
             ],
             time_limit=limit,
+            kept=KEPT_MESSAGES,
         )
     except TookTooLong:
         raise MemberGitError("unreachable", f"no answer within {limit:g} seconds") from None
@@ -121,6 +126,7 @@ def branches(store: Path, repository: str, *, time_limit: float | None = None) -
             store,
             [*BARE, *SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository],
             time_limit=FETCH_TIME_LIMIT if time_limit is None else time_limit,
+            kept=KEPT_BRANCHES,
         )
     except TookTooLong:
         return None
@@ -147,6 +153,7 @@ def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float
             store,
             [*BARE, *SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
             time_limit=FETCH_TIME_LIMIT if time_limit is None else time_limit,
+            kept=KEPT_MESSAGES,
         )
     except TookTooLong:
         return False

@@ -225,9 +225,22 @@ def installed() -> bool:
     return shutil.which("git") is not None
 
 
-def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_limit: float = TIME_LIMIT) -> Done | None:
-    """Run git subcommand `args` in `root` (no shell); None when git cannot be started."""
+def run(
+    root: Path,
+    args: Iterable[str],
+    stdin: bytes | None = None,
+    *,
+    time_limit: float = TIME_LIMIT,
+    kept: int | None = None,
+) -> Done | None:
+    """Run git subcommand `args` in `root` (no shell); None when git cannot be started. With
+    `kept`, of what git writes to each of stdout and stderr only about that many bytes are kept,
+    its first and last whole lines (`_Kept`), the rest read and dropped: for git talking to a
+    server someone else runs, whose messages git writes out as they come ("remote: …", 200 MB in
+    6 s from a server on this machine) and whose branches `ls-remote` lists."""
     args = list(args)
+    if kept is not None and stdin is None:
+        return _run_kept(root, args, time_limit, kept)
     try:
         done = subprocess.run(
             command(root, args), capture_output=True, check=False, input=stdin, env=environment(), timeout=time_limit
@@ -289,6 +302,64 @@ def stream(
 
 
 _DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
+
+
+class _Kept:
+    """What a pipe gave, bounded: its first `size // 2` bytes and its last, each cut to whole lines
+    where anything between them was dropped."""
+
+    def __init__(self, size: int) -> None:
+        self.half = size // 2
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = False
+
+    def add(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+                self.dropped = True
+
+    def drain(self, pipe: IO[bytes]) -> None:
+        with pipe:
+            while chunk := os.read(pipe.fileno(), _DROPPED):
+                self.add(chunk)
+
+    def value(self) -> bytes:
+        if not self.dropped:
+            return bytes(self.head + self.tail)
+        return bytes(self.head[: self.head.rfind(b"\n") + 1] + self.tail[self.tail.find(b"\n") + 1 :])
+
+
+def _run_kept(root: Path, args: list[str], time_limit: float, kept: int) -> Done | None:
+    """`run` with `kept`: stdout and stderr each read as git writes them, into a `_Kept`."""
+    try:
+        proc = subprocess.Popen(command(root, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+    except OSError:  # no git on PATH, or not one that can be run
+        return None
+    out, err = _Kept(kept), _Kept(kept)
+    assert proc.stdout is not None and proc.stderr is not None
+    # daemons: a helper git started (git-remote-https) may hold the pipes open after git is killed
+    readers = [
+        threading.Thread(target=out.drain, args=(proc.stdout,), daemon=True),
+        threading.Thread(target=err.drain, args=(proc.stderr,), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        proc.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise _too_long(root, args, time_limit) from None
+    for reader in readers:
+        reader.join()
+    return Done(proc.returncode, out.value(), err.value())
 
 
 class TookTooLong(UsageProblem):
