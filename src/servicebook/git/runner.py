@@ -304,6 +304,9 @@ def stream(
 _DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
 
 
+_LEFT_OPEN = 10.0  # seconds a pipe is read for after git ended
+
+
 class _Kept:
     """What a pipe gave, bounded: its first `size // 2` bytes and its last, each cut to whole lines
     where anything between them was dropped."""
@@ -357,8 +360,11 @@ def _run_kept(root: Path, args: list[str], time_limit: float, kept: int) -> Done
         proc.kill()
         proc.wait()
         raise _too_long(root, args, time_limit) from None
-    for reader in readers:
-        reader.join()
+    except BaseException:  # Ctrl-C: git goes too
+        proc.kill()
+        raise
+    for reader in readers:  # (a process git left running may hold a pipe open: not waited for long)
+        reader.join(_LEFT_OPEN)
     return Done(proc.returncode, out.value(), err.value())
 
 
