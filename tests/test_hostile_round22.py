@@ -6,6 +6,7 @@ bounded time and memory."""
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -24,6 +25,7 @@ from . import test_federation, test_hostile_round5
 from .conftest import GitSite
 
 MEASURED = test_hostile_round5.MEASURED
+answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 AT = "2026-06-01T00:00:00Z"
 
 COMPONENT = """---
@@ -365,3 +367,51 @@ def test_a_member_server_that_floods_gits_messages_is_refused_in_a_few_lines(run
     assert refusal.startswith(f"refused: chatty-team: cannot fetch {url}: ")
     assert "fatal: " in refusal
     assert len(result.output) < 20_000
+
+
+def _vector(*values: str) -> str:
+    result = [{"metric": {"i": str(i)}, "value": [1, v]} for i, v in enumerate(values)]
+    return json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}})
+
+
+EMPTY_MATRIX = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}})
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        (_vector(*["1"] * 100_000), "the total query returned 100000 series, not one value: wrap it in sum(…)"),
+        # (every query is given the one answer: the total's, then its counter resets')
+        (_vector("1e309"), "the total resets query returned inf: not a count of restarts"),
+        (_vector("-5"), "the total resets query returned -5: not a count of restarts"),
+    ],
+    ids=["100000-series", "past-a-float", "negative"],
+)
+def test_figures_no_prometheus_gives_leave_the_slo_not_measured_saying_why(
+    run, site_copy, answering, query: str, reason: str
+) -> None:
+    """What a hostile server can answer within the API's shape: 100,000 series where one value was
+    asked for (4 MB, within the bound on an answer), a number past what a float holds, a negative
+    count. None is a measurement: the SLO is not measured, and the snapshot says why."""
+    site = _measured_site(site_copy)
+    url = answering(query, EMPTY_MATRIX)
+
+    result = run("measure", "--source", site, "--prometheus", url, "--at", AT)
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 3, result.output[-2000:]
+    (snapshot,) = (site / "measurements").iterdir()
+    (measured,) = json.loads(snapshot.read_text())["slos"]
+    assert measured["reason"] == reason
+    assert measured.get("attainment") is None
+
+
+def test_a_yaml_file_of_100000_documents_is_refused_at_the_first_past_the_bound(run, tmp_path: Path) -> None:
+    """Each import reads at most 10,000 documents of a file: the one past it is the error, located."""
+    path = tmp_path / "many.yaml"
+    path.write_text("--- {}\n" * 100_000)
+    for fmt in ("backstage", "openslo", "pyrra", "sloth"):
+        result = run("import", fmt, path)
+        assert result.exit_code == 1, result.output[-2000:]
+        assert "Traceback" not in result.output
+        assert f"{path}:10001:1: error: more than 10,000 YAML documents in one file" in result.stderr
