@@ -23,6 +23,7 @@ from servicebook.interop.fragment import MAX_IMPORT_BYTES
 
 from . import test_federation, test_hostile_round5
 from .conftest import GitSite
+from .servehelp import wait_for
 
 MEASURED = test_hostile_round5.MEASURED
 answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
@@ -260,6 +261,27 @@ def test_a_member_that_never_answers_is_refused_in_time_and_the_others_are_locke
     assert f"refused: slow-team: cannot fetch {silent.url}/slow.git: no answer within 2 seconds" in result.output
     assert set(test_federation.locked(org)) == {"db-team"}
     assert time.monotonic() - started < 60
+    # and git was stopped so that it stopped its helper too (SIGKILL left git-remote-http running,
+    # connected to the server, until the server let go)
+    wait_for(
+        lambda: not _running(f"{silent.url}/slow.git"),
+        timeout=15,
+        what="git's helper to end",
+        output=lambda: "\n".join(_running(f"{silent.url}/slow.git")),
+    )
+
+
+def _running(url: str) -> list[str]:
+    """The command lines of the processes of this machine that name `url`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:  # gone, or not a process
+            continue
+        if url in line:
+            found.append(line)
+    return found
 
 
 @pytest.mark.parametrize(

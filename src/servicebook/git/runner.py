@@ -7,8 +7,10 @@ tests/test_git_door.py keep it so.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -307,6 +309,43 @@ _DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
 _LEFT_OPEN = 10.0  # seconds a pipe is read for after git ended
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop git and the helpers it started (git-remote-https, ssh), which git's own death leaves
+    running, still connected to a server that does not answer (where /proc lists them)."""
+    helpers = _descendants(proc.pid)
+    proc.kill()
+    for pid in helpers:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs, as /proc says (none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_bytes().rpartition(b")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if len(fields) > 1 and fields[1].isdigit():
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
 class _Kept:
     """What a pipe gave, bounded: its first `size // 2` bytes and its last, each cut to whole lines
     where anything between them was dropped."""
@@ -357,8 +396,7 @@ def _run_kept(root: Path, args: list[str], time_limit: float, kept: int) -> Done
     try:
         proc.wait(timeout=time_limit)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        _stop(proc)
         raise _too_long(root, args, time_limit) from None
     except BaseException:  # Ctrl-C: git goes too
         proc.kill()
