@@ -20,6 +20,10 @@ from servicebook.cache.folder import CACHE_DIR, owned, prepare
 from servicebook.cache.sets import Listing, Sets, code_folder
 
 _ENTRY = ".json"
+# what one entry may be, far past any history's (a few MB): an entry past it is neither written
+# nor read (a restored cache can hold a file of a terabyte with no data in it, which read whole
+# is a MemoryError)
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 class DiskCache:
@@ -41,9 +45,12 @@ class DiskCache:
                 return None
             entry_fd = os.open(self.folder / f"{key}{_ENTRY}", os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
             with open(entry_fd, "rb") as entry:
-                if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
+                status = os.fstat(entry.fileno())
+                if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
                     return None
-                sum_, _, data = entry.read().partition(b"\n")
+                sum_, _, data = entry.read(MAX_ENTRY_BYTES + 1).partition(b"\n")  # (it may grow meanwhile)
+            if len(data) > MAX_ENTRY_BYTES:
+                return None
             if sum_.decode("ascii") != digest(data):
                 return None
             found = json.loads(data.decode("utf-8"))
@@ -62,6 +69,8 @@ class DiskCache:
             target = self.folder / f"{key}{_ENTRY}"
             temp = self.folder / f".{key}.{os.getpid()}.tmp"
             data = json.dumps(value, separators=(",", ":")).encode("utf-8")
+            if len(data) > MAX_ENTRY_BYTES:  # never read: made again by the next build
+                return
             with open(_created(temp), "wb") as file:
                 file.write(f"{digest(data)}\n".encode("ascii") + data)
             temp.replace(target)

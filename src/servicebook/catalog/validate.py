@@ -39,7 +39,7 @@ from servicebook.catalog.queries import (
     template_variables,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.source.lookalike import alike_apart, begun_or_part, drawn_as, meant, meant_any
+from servicebook.source.lookalike import alike_apart, begun_or_part, drawn_as, latin_in_disguise, meant, meant_any
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 from servicebook.source.yaml_written import flow_scalar
@@ -1621,6 +1621,8 @@ def _alike_names(c: _Check, catalog: model.Catalog) -> None:
             for i in places:
                 name = records[i].name
                 other = next((records[j] for j in places if records[j].name != name), None)
+                if other is None and not name.isascii():
+                    _disguised_word(c, kind, section, i, records[i])
                 if other is None or name.isascii():
                     continue
                 c.report(
@@ -1631,6 +1633,25 @@ def _alike_names(c: _Check, catalog: model.Catalog) -> None:
                     Severity.WARNING,
                     kind="look-alike-names",
                 )
+
+
+def _disguised_word(c: _Check, kind: str, section: str, i: int, record: model.Offering | model.Tool) -> None:
+    """A warning at a name no other record's reads as, one of whose words is written wholly in
+    another script's letters drawn as Latin ones ('Pipeline сору', Cyrillic): readers take it for
+    the Latin word, and a search for that word does not find it."""
+    found = latin_in_disguise(record.name)
+    if found is None:
+        return
+    word, reads = found
+    escaped = "".join(f"\\u{ord(ch):04x}" for ch in word)  # shown as written, it reads as the Latin word
+    c.report(
+        (section, i, "name"),
+        f"{kind} '{record.id}' is named '{shown(record.name)}', whose word '{escaped}' is written in "
+        f"letters of another script that read as '{reads}': readers and the site's search take it for another word",
+        f"write '{reads}' in Latin letters, or the whole name in that other script",
+        Severity.WARNING,
+        kind="look-alike-names",
+    )
 
 
 def _check_tool(

@@ -19,15 +19,19 @@ from servicebook.git import untar
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import clean_text
 from servicebook.git.repo import utc
-from servicebook.git.runner import BARE, MISSING, Done, run
+from servicebook.git.runner import BARE, MISSING, Done, TookTooLong, run
 
-FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
+FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails that member, never hangs the update
 FOLLOWED = "refs/servicebook/followed"  # where the store keeps the head of the followed ref
 SAFE_TRANSPORTS = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
 MAX_TREE_BYTES = 256 * 1024 * 1024  # a member's catalog folder as an archive
 # and its files: git keeps 300,000 empty files in a few kilobytes, whose archive (within the bytes
 # above: a 512-byte header each) took 47 CPU s, 3 minutes and 300,000 files of the cache to unpack
 MAX_TREE_FILES = 100_000
+# of what git writes while it talks to a member's server: its messages (a normal one is a few
+# lines), and the branches `ls-remote` lists (~60,000 in 4 MiB; a few are shown)
+KEPT_MESSAGES = 16 * 1024
+KEPT_BRANCHES = 4 * 1024 * 1024
 
 
 class MemberGitError(Exception):
@@ -66,25 +70,32 @@ def _must(done: Done | None, reason: str, what: str) -> Done:
     return done
 
 
-def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_TIME_LIMIT) -> Fetched:
+def fetch(store: Path, repository: str, ref: str, *, time_limit: float | None = None) -> Fetched:
     """Fetch `ref` (a branch or a tag) of `repository` into the bare repository `store` (made when
-    missing); the commit it points at. Objects fetched before stay, so commits locked earlier can
-    still be read after the branch moved on (or was rewritten)."""
+    missing), within `time_limit` seconds (FETCH_TIME_LIMIT); the commit it points at. Objects
+    fetched before stay, so commits locked earlier can still be read after the branch moved on (or
+    was rewritten). A repository that does not answer in time is "unreachable", as one that cannot
+    be reached: that member is refused, and `federate update` goes on to the others."""
     _store_ready(store)
-    done = run(
-        store,
-        [
-            *BARE,
-            *SAFE_TRANSPORTS,
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--end-of-options",
-            repository,
-            f"+{ref}:{FOLLOWED}",
-        ],
-        time_limit=time_limit,
-    )
+    limit = FETCH_TIME_LIMIT if time_limit is None else time_limit
+    try:
+        done = run(
+            store,
+            [
+                *BARE,
+                *SAFE_TRANSPORTS,
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--end-of-options",
+                repository,
+                f"+{ref}:{FOLLOWED}",
+            ],
+            time_limit=limit,
+            kept=KEPT_MESSAGES,
+        )
+    except TookTooLong:
+        raise MemberGitError("unreachable", f"no answer within {limit:g} seconds") from None
     if done is None:
         raise MemberGitError("unreachable", MISSING)
     if not done.ok:
@@ -106,13 +117,19 @@ class Branches:
     default: str | None
 
 
-def branches(store: Path, repository: str, *, time_limit: float = FETCH_TIME_LIMIT) -> Branches | None:
+def branches(store: Path, repository: str, *, time_limit: float | None = None) -> Branches | None:
     """The branches of `repository` (`git ls-remote`, as safely as a fetch); None when it cannot
-    be asked (unreachable, no git): a message about a missing ref then says no more."""
+    be asked (unreachable, not in time, no git): a message about a missing ref then says no more."""
     _store_ready(store)
-    done = run(
-        store, [*BARE, *SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository], time_limit=time_limit
-    )
+    try:
+        done = run(
+            store,
+            [*BARE, *SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository],
+            time_limit=FETCH_TIME_LIMIT if time_limit is None else time_limit,
+            kept=KEPT_BRANCHES,
+        )
+    except TookTooLong:
+        return None
     if done is None or not done.ok:
         return None
     names: list[str] = []
@@ -126,15 +143,20 @@ def branches(store: Path, repository: str, *, time_limit: float = FETCH_TIME_LIM
     return Branches(tuple(sorted(names)), default)
 
 
-def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float = FETCH_TIME_LIMIT) -> bool:
+def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float | None = None) -> bool:
     """Fetch `commit` of `repository` by its id into the existing store `store`: a commit an
     earlier lock held that the followed ref no longer leads to (a rewrite was accepted, the ref
-    changed), which the repository may still hold on another branch. Whether the store has it now."""
-    done = run(
-        store,
-        [*BARE, *SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
-        time_limit=time_limit,
-    )
+    changed), which the repository may still hold on another branch. Whether the store has it now
+    (not when the repository did not answer in time)."""
+    try:
+        done = run(
+            store,
+            [*BARE, *SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
+            time_limit=FETCH_TIME_LIMIT if time_limit is None else time_limit,
+            kept=KEPT_MESSAGES,
+        )
+    except TookTooLong:
+        return False
     return done is not None and done.ok and has_commit(store, commit)
 
 

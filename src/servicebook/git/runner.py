@@ -7,8 +7,10 @@ tests/test_git_door.py keep it so.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -225,9 +227,22 @@ def installed() -> bool:
     return shutil.which("git") is not None
 
 
-def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_limit: float = TIME_LIMIT) -> Done | None:
-    """Run git subcommand `args` in `root` (no shell); None when git cannot be started."""
+def run(
+    root: Path,
+    args: Iterable[str],
+    stdin: bytes | None = None,
+    *,
+    time_limit: float = TIME_LIMIT,
+    kept: int | None = None,
+) -> Done | None:
+    """Run git subcommand `args` in `root` (no shell); None when git cannot be started. With
+    `kept`, of what git writes to each of stdout and stderr only about that many bytes are kept,
+    its first and last whole lines (`_Kept`), the rest read and dropped: for git talking to a
+    server someone else runs, whose messages git writes out as they come ("remote: …", 200 MB in
+    6 s from a server on this machine) and whose branches `ls-remote` lists."""
     args = list(args)
+    if kept is not None and stdin is None:
+        return _run_kept(root, args, time_limit, kept)
     try:
         done = subprocess.run(
             command(root, args), capture_output=True, check=False, input=stdin, env=environment(), timeout=time_limit
@@ -291,8 +306,112 @@ def stream(
 _DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
 
 
-def _too_long(root: Path, args: Iterable[str], time_limit: float) -> UsageProblem:
-    return UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds")
+_LEFT_OPEN = 10.0  # seconds a pipe is read for after git ended
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop git and the helpers it started (git-remote-https, ssh), which git's own death leaves
+    running, still connected to a server that does not answer (where /proc lists them)."""
+    helpers = _descendants(proc.pid)
+    proc.kill()
+    for pid in helpers:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs, as /proc says (none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_bytes().rpartition(b")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if len(fields) > 1 and fields[1].isdigit():
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+class _Kept:
+    """What a pipe gave, bounded: its first `size // 2` bytes and its last, each cut to whole lines
+    where anything between them was dropped."""
+
+    def __init__(self, size: int) -> None:
+        self.half = size // 2
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = False
+
+    def add(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+                self.dropped = True
+
+    def drain(self, pipe: IO[bytes]) -> None:
+        with pipe:
+            while chunk := os.read(pipe.fileno(), _DROPPED):
+                self.add(chunk)
+
+    def value(self) -> bytes:
+        if not self.dropped:
+            return bytes(self.head + self.tail)
+        return bytes(self.head[: self.head.rfind(b"\n") + 1] + self.tail[self.tail.find(b"\n") + 1 :])
+
+
+def _run_kept(root: Path, args: list[str], time_limit: float, kept: int) -> Done | None:
+    """`run` with `kept`: stdout and stderr each read as git writes them, into a `_Kept`."""
+    try:
+        proc = subprocess.Popen(command(root, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+    except OSError:  # no git on PATH, or not one that can be run
+        return None
+    out, err = _Kept(kept), _Kept(kept)
+    assert proc.stdout is not None and proc.stderr is not None
+    # daemons: a helper git started (git-remote-https) may hold the pipes open after git is killed
+    readers = [
+        threading.Thread(target=out.drain, args=(proc.stdout,), daemon=True),
+        threading.Thread(target=err.drain, args=(proc.stderr,), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        proc.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        _stop(proc)
+        raise _too_long(root, args, time_limit) from None
+    except BaseException:  # Ctrl-C: git goes too
+        proc.kill()
+        raise
+    for reader in readers:  # (a process git left running may hold a pipe open: not waited for long)
+        reader.join(_LEFT_OPEN)
+    return Done(proc.returncode, out.value(), err.value())
+
+
+class TookTooLong(UsageProblem):
+    """git did not finish within its time limit (a server that does not answer, a huge repository)."""
+
+
+def _too_long(root: Path, args: Iterable[str], time_limit: float) -> TookTooLong:
+    return TookTooLong(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds")
 
 
 def started(root: Path, *args: str) -> Callable[[], str | None]:

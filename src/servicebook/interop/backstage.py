@@ -21,6 +21,7 @@ from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_ur
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.fragment import (
     IMPORT_BOUNDS,
+    MAX_IMPORT_BYTES,
     STDIN_NAME,
     Report,
     child,
@@ -394,7 +395,7 @@ def _shown(values: list[str]) -> str:
     return ", ".join(values[:MAX_TARGETS_SHOWN]) + more
 
 
-def _documents(source: SourceText, report: Report) -> list[_Entity]:
+def _documents(source: SourceText, report: Report, substituted: _Substituted) -> list[_Entity]:
     found: list[_Entity] = []
     try:
         documents = parse_yaml_documents(
@@ -413,13 +414,13 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
                 "for a ref it does not know)",
             )
         for node in [document.node] if listed is None else listed:
-            entity = _entity(node, source, report)
+            entity = _entity(node, source, report, substituted)
             if entity is not None:
                 found.append(entity)
     return found
 
 
-def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | None:
+def _entity(node: Node | None, source: SourceText, report: Report, substituted: _Substituted) -> _Entity | None:
     """The entity a document (or an item of a list of entities) is, or None, said in the report
     unless the document is empty (a trailing ---)."""
     if node is None or (isinstance(node, Scalar) and node.is_null):
@@ -449,7 +450,7 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
         return None
     if kind in FOLLOWED_KINDS:  # as Backstage does, before it reads the entity: its metadata may be one
         written = text(child(child(node, "metadata"), "name"))
-        node = _substituted(node, source, report, f"{kind} '{written}'" if written else kind)
+        node = _substituted(node, source, report, f"{kind} '{written}'" if written else kind, substituted)
     name = text(child(child(node, "metadata"), "name"))
     if name is None:
         report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
@@ -824,8 +825,9 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     guessed. Nothing is written: the fragment is for a person to review and paste."""
     report = Report()
     found: list[_Entity] = []
+    substituted = _Substituted()
     for source in sources:
-        found += _documents(source, report)
+        found += _documents(source, report, substituted)
     fragment: dict[str, Any] = {}
     owners = _Owners({}, {})
     offerings: dict[str, dict[str, Any]] = {}  # by id
@@ -1346,25 +1348,41 @@ SUBSTITUTIONS = ("$text", "$json", "$yaml")
 FOLLOWED_KINDS = (*OFFERING_KINDS, *TEAM_KINDS, "User")
 
 
-def _substituted(node: Node, source: SourceText, report: Report, label: str) -> Node:
+@dataclass
+class _Substituted:
+    """The bytes the substitutions of one import have read so far. They are held to what one import
+    may read (MAX_IMPORT_BYTES) together, each file counted each time it is read: Backstage reads a
+    file for each entity that names it, so one of 8 MB named by 200 entities would be a fragment of
+    1.6 GB, and a `$yaml` of 8 MB of short values is 790 MB of nodes each time it is read."""
+
+    read: int = 0
+
+
+def _substituted(node: Node, source: SourceText, report: Report, label: str, substituted: _Substituted) -> Node:
     """`node` with each substitution in it replaced by what Backstage's placeholder processor puts there: a
     mapping of one key `$text`, `$json` or `$yaml` whose value is a text, read as the file it names relative
     to the entity's own file (the text, or its one JSON or YAML document); any other mapping with a `$` key
     is left as it is, as Backstage leaves it (a JSON Schema's `$ref`). Only a file inside the folder of the
     file imported is read: a URL, an absolute path or one outside it is not followed, said where it is."""
     if isinstance(node, Sequence):
-        return Sequence(tuple(_substituted(item, source, report, label) for item in node.items), node.location)
+        return Sequence(
+            tuple(_substituted(item, source, report, label, substituted) for item in node.items), node.location
+        )
     if not isinstance(node, Mapping):
         return node
     if not any(key.value.startswith("$") for key, _ in node.items):
-        return Mapping(tuple((k, _substituted(v, source, report, label)) for k, v in node.items), node.location)
+        return Mapping(
+            tuple((k, _substituted(v, source, report, label, substituted)) for k, v in node.items), node.location
+        )
     key, value = node.items[0]
     if len(node.items) != 1 or key.value not in SUBSTITUTIONS or not isinstance(value, Scalar) or value.is_null:
         return node
-    return _followed(key, value, source, report, label) or node
+    return _followed(key, value, source, report, label, substituted) or node
 
 
-def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, label: str) -> Node | None:
+def _followed(
+    key: Scalar, value: Scalar, source: SourceText, report: Report, label: str, substituted: _Substituted
+) -> Node | None:
     """What the substitution `key: value` stands for, or None (said: not followed, or an error)."""
     target = value.value.strip()
     said = f"{label}: {key.value} {target}"
@@ -1386,7 +1404,7 @@ def _followed(key: Scalar, value: Scalar, source: SourceText, report: Report, la
             why = f"{target} is outside the folder of {source.path}"
             todo = "copy the file into that folder, or write the value"
         else:
-            return _read_substitution(key, path, source, report, said)
+            return _read_substitution(key, path, source, report, said, substituted)
     report.dropped(key.location, f"{said} (a substitution not followed: {why})", todo)
     return None
 
@@ -1403,14 +1421,38 @@ def _not_a_file(path: Path) -> str | None:
     return None if stat.S_ISREG(mode) else "is not a regular file"
 
 
-def _read_substitution(key: Scalar, path: str, source: SourceText, report: Report, said: str) -> Node | None:
+def _over_budget(path: Path, substituted: _Substituted) -> str | None:
+    """Why reading `path` would take the import's substitutions past what one import reads, or None."""
+    try:
+        size = path.stat().st_size
+    except OSError:  # read_file says why
+        return None
+    if substituted.read + size <= MAX_IMPORT_BYTES:
+        return None
+    before = f", after {substituted.read:,} read by the substitutions before it" if substituted.read else ""
+    return f"{path} is {size:,} bytes{before}: more than one import reads ({MAX_IMPORT_BYTES:,} bytes)"
+
+
+def _read_substitution(
+    key: Scalar, path: str, source: SourceText, report: Report, said: str, substituted: _Substituted
+) -> Node | None:
     """The file at `path` as `$text` (its text), `$json` or `$yaml` (its one document) reads it, as Backstage
     does; a file that cannot be read or parsed is an error at the substitution, as Backstage refuses the entity."""
     try:
         unfit = _not_a_file(Path(path))
         if unfit is not None:
             raise SourceError([Problem(SourceLocation(path), unfit)])
+        over = _over_budget(Path(path), substituted)
+        if over is not None:
+            report.error(
+                source,
+                key.location,
+                f"{said}: {over}",
+                "write the value, or import the entities that name the file in parts",
+            )
+            return None
         read = read_file(Path(path), path)
+        substituted.read += len(read.text.encode("utf-8"))
         if key.value == "$text":
             # without the file's last line end, which a one-line description written in a file has
             return Scalar(read.text.rstrip("\n"), SourceLocation(path, 1, 1), False)

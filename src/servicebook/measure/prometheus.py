@@ -147,26 +147,12 @@ class Prometheus:
         request = urllib.request.Request(  # noqa: S310 - check_url allowed only http and https
             address, headers={"Accept": "application/json", "User-Agent": f"servicebook/{__version__}"}
         )
-        deadline = time.monotonic() + self.timeout
-        try:
-            opener = urllib.request.build_opener(_SameServer, _DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
-            with opener.open(request, timeout=self.timeout) as answer:
-                body = _read_until(answer, deadline, self.timeout)
-        except urllib.error.HTTPError as exc:
-            body = exc.read(MAX_ANSWER_BYTES + 1)
+        body, status = self._answer(request)
+        if status is not None:
             refused = _api_error(body)  # Prometheus refusing the query (400, 422, 503) is its answer
             if refused is not None:
                 self.answered.set()
-            raise QueryFailed(refused or f"the server answered HTTP {exc.code} {told(str(exc.reason))}") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError | socket.timeout):
-                raise QueryFailed(f"no answer within {self.timeout:g} s") from None
-            raise Unreachable(f"cannot reach {self.url}: {_reason(reason)}") from None
-        except TimeoutError:
-            raise QueryFailed(f"no answer within {self.timeout:g} s") from None
-        except (OSError, ValueError) as exc:  # a reset connection, a malformed address
-            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise QueryFailed(refused or f"the server answered HTTP {status.code} {told(str(status.reason))}")
         if len(body) > MAX_ANSWER_BYTES:
             raise QueryFailed(f"the answer is larger than {MAX_ANSWER_BYTES:,} bytes")
         try:
@@ -188,6 +174,34 @@ class Prometheus:
         if warned is not None and isinstance(warnings, list):
             warned += [told(w) for w in warnings[:MAX_WARNINGS] if isinstance(w, str) and w.strip()]
         return data
+
+    def _answer(self, request: urllib.request.Request) -> tuple[bytes, urllib.error.HTTPError | None]:
+        """The body of the answer to `request` (at most MAX_ANSWER_BYTES + 1 of it), read by the
+        query's deadline, and the answer where its status is a failure; a fault of the connection or
+        of HTTP is raised as QueryFailed (Unreachable: the server cannot be reached)."""
+        deadline = time.monotonic() + self.timeout
+        status: urllib.error.HTTPError | None = None  # an answer with a status of failure
+        try:
+            opener = urllib.request.build_opener(_SameServer, _DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
+            try:
+                with opener.open(request, timeout=self.timeout) as answer:
+                    body = _read_until(answer, deadline, self.timeout)
+            except urllib.error.HTTPError as exc:  # its body read as any answer's: by the deadline, bounded
+                status = exc
+                with exc:
+                    body = _read_until(exc, deadline, self.timeout)
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError | socket.timeout):
+                raise QueryFailed(f"no answer within {self.timeout:g} s") from None
+            raise Unreachable(f"cannot reach {self.url}: {_reason(reason)}") from None
+        except TimeoutError:
+            raise QueryFailed(f"no answer within {self.timeout:g} s") from None
+        except (OSError, ValueError) as exc:  # a reset connection, a malformed address
+            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+        except http.client.HTTPException as exc:  # a status line, headers or chunks no HTTP server sends
+            raise QueryFailed(f"{self.url} did not answer as an HTTP server does: {_http_fault(exc)}") from None
+        return body, status
 
 
 class _SameServer(urllib.request.HTTPRedirectHandler):
@@ -306,6 +320,16 @@ def _read_until(answer: Any, deadline: float, timeout: float) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
+
+
+def _http_fault(exc: http.client.HTTPException) -> str:
+    """What was wrong with an answer http.client could not read, in words (quoting what the server
+    wrote as a reason does)."""
+    if isinstance(exc, http.client.IncompleteRead):
+        return "the answer ended before its end (the connection was closed, or a chunk was cut short)"
+    if isinstance(exc, http.client.BadStatusLine):
+        return f"its first line is {told(repr(exc.args[0] if exc.args else ''))}, no HTTP status line"
+    return told(str(exc) or type(exc).__name__)  # a header line too long, too many headers
 
 
 def _time(at: float) -> str:

@@ -215,6 +215,26 @@ def drawn_as(name: str) -> str:
     return name if name.isascii() else _skeleton(name)
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def latin_in_disguise(name: str) -> tuple[str, str] | None:
+    """A word of `name` written wholly in letters of another script that are drawn as Latin ones,
+    and what it reads as ('сору', Cyrillic, reads as 'copy'), where a reader takes it for a Latin
+    word: in a name that has Latin letters too ('Pipeline сору'), or one that is that word alone,
+    of three letters or more ('СОРУ'); None otherwise. A word of the script's other letters
+    ('Команда') reads as what it is, and so does a short word alone ('у', 'Ох')."""
+    if name.isascii():
+        return None
+    words = _WORD.findall(name)
+    latin = any(ch.isascii() for word in words for ch in word)
+    for word in words:
+        alone = len(words) == 1 and len(word) >= 3
+        if len(word) >= 2 and (latin or alone) and all(ch in LOOKALIKE_LETTERS for ch in word):
+            return word, word.translate(_LOOKALIKES)
+    return None
+
+
 def alike_apart(a: str, b: str) -> str | None:
     """What tells `a` from `b` when they differ only in look-alike or invisible characters ('Team'
     and 'Tеam', 'copy' and Cyrillic 'сору'): the characters that are in one only, named; None when
