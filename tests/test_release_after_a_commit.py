@@ -326,14 +326,15 @@ def test_a_restamped_page_is_taken_only_while_the_last_tree_and_its_record_are_a
     assert run("verify", "--source", repo.root).exit_code == 0
 
 
-def test_a_commit_s_build_moves_the_spare_s_replaced_pages_away_rather_than_unlinking_them(
+def test_a_commit_s_build_moves_the_spare_s_replaced_pages_and_the_last_tree_away_rather_than_unlinking_them(
     run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a commit the spare (the site of two builds back) holds the release pages of a
     commit whose tree is gone: each its file's last link, whose unlink the build waited for.
     They are renamed into a trash beside the output (a detached process removes it), not
-    unlinked by the build; the site is a build from nothing's, and the next commit's build,
-    from the spare so left, is too."""
+    unlinked by the build; and the last commit's tree, no release's now, is renamed away and
+    removed by a detached process too. The site is a build from nothing's, and the next
+    commit's build, from the spare so left, is too."""
     from servicebook.site import write
 
     monkeypatch.setattr(write, "TRASH_FROM", 0)  # (a site of thousands: past the first few)
@@ -354,6 +355,7 @@ def test_a_commit_s_build_moves_the_spare_s_replaced_pages_away_rather_than_unli
     monkeypatch.setattr(os, "unlink", unlink)
     monkeypatch.setattr(shutil, "rmtree", rmtree)
     for n in range(2):
+        last_tree = _release_tree(repo)
         repo.write("content/beta.md", (repo.root / "content/beta.md").read_text() + f"\nEdit {n}.\n")
         repo.commit(f"Edit beta, {n}")
         unlinked.clear()
@@ -362,6 +364,8 @@ def test_a_commit_s_build_moves_the_spare_s_replaced_pages_away_rather_than_unli
         # (but the marker, rewritten: never written into, as it may be shared)
         in_the_spare = [p for p in unlinked if "/.public.new-" in p and not p.endswith("/.servicebook-build")]
         assert in_the_spare == []
+        assert not last_tree.exists()  # renamed away at once
+        assert not [p for p in unlinked if "/.gone-" in p]  # and not removed by the build
         cold = tmp_path / f"cold{n}"
         cold.mkdir()
         assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, cold)

@@ -43,6 +43,7 @@ from servicebook.git.repo import (
     shallow_warning,
 )
 from servicebook.git.versions import release_summary
+from servicebook.site import detached
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
@@ -262,7 +263,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             listing = trees.stale(now)
             if listing.stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
                 options.progress.enter("removing old releases")
-            removed = trees.prune(now, listing)
+            removed = trees.prune(now, listing, detached.remove_tree)
         _prune_other_servicebooks(options.source, found.repo)
         if options.memory is None:  # (serve sweeps as it starts: previews.py)
             sweep_previews()  # what killed serves left in the temporary folder
