@@ -338,6 +338,7 @@ def build_releases(
                 problems += [p for issues in failed.values() for p in issues]
             if done is not None:
                 done()
+        sources.remember()  # (for the next build's first release: git.releases `_sync`)
     if store is not None:
         store.releases_built()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
