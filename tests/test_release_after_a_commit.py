@@ -405,3 +405,31 @@ def test_the_spare_s_trash_takes_files_and_folders_by_a_rename_and_leaves_the_li
     assert started == [folder]
     write.recover(output)  # (a removal cut short: started again)
     assert started == [folder, folder]
+
+
+def test_a_commit_s_release_takes_the_theme_s_compiled_templates_from_the_user_s_cache(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release is rendered before the current catalog's pages, which a one-page commit mostly
+    keeps: its templates' code is the compiled code the user's cache keeps (templates.environment),
+    not each template compiled from its text again in every build."""
+    import jinja2
+
+    from servicebook.site import templates
+
+    _untagged_release(run, repo)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every template rendered in this process
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def compile(self: jinja2.Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return real(self, source, name, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    _commit_an_edit(repo)
+    templates._theme_environment.cache_clear()  # as a new process starts (CI's job, a hook)
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    assert compiled == []
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
