@@ -211,7 +211,7 @@ def test_a_spare_file_is_kept_only_if_it_is_the_same_file_on_the_same_file_syste
     from servicebook.site import write
 
     def reconcile(base, files, output, trees):  # as write_site does, from the spare
-        write._reconcile(base, output, files, write._links(files, output, trees, (), {}), set())
+        write._reconcile(base, output, files, write._links(files, output, trees, (), {}), set(), write._Trash(output))
 
     base = tmp_path / "spare"
     (base / "v" / "1.0").mkdir(parents=True)

@@ -5,7 +5,9 @@ and the release is, byte for byte, what a build from nothing of the same commit 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -322,3 +324,112 @@ def test_a_restamped_page_is_taken_only_while_the_last_tree_and_its_record_are_a
     assert built == _cold_build_of_the_same_commit(run, repo, tmp_path)
     assert len(asked) > (len(record["pages"]) if damage != "a page edited in place" else 1)
     assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_commit_s_build_moves_the_spare_s_replaced_pages_and_the_last_tree_away_rather_than_unlinking_them(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a commit the spare (the site of two builds back) holds the release pages of a
+    commit whose tree is gone: each its file's last link, whose unlink the build waited for.
+    They are renamed into a trash beside the output (a detached process removes it), not
+    unlinked by the build; and the last commit's tree, no release's now, is renamed away and
+    removed by a detached process too. The site is a build from nothing's, and the next
+    commit's build, from the spare so left, is too."""
+    from servicebook.site import write
+
+    monkeypatch.setattr(write, "TRASH_FROM", 0)  # (a site of thousands: past the first few)
+    _untagged_release(run, repo)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0  # the spare: the first commit's site
+    unlinked: list[str] = []
+    real_unlink, real_rmtree = os.unlink, shutil.rmtree
+
+    def unlink(path: object, *args: object, **kwargs: object) -> None:
+        unlinked.append(str(path))
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def rmtree(path: object, *args: object, **kwargs: object) -> None:
+        unlinked.append(str(path))
+        real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    for n in range(2):
+        last_tree = _release_tree(repo)
+        repo.write("content/beta.md", (repo.root / "content/beta.md").read_text() + f"\nEdit {n}.\n")
+        repo.commit(f"Edit beta, {n}")
+        unlinked.clear()
+        built = run("build", "--source", repo.root)
+        assert built.exit_code == 0, built.output
+        # (but the marker, rewritten: never written into, as it may be shared)
+        in_the_spare = [p for p in unlinked if "/.public.new-" in p and not p.endswith("/.servicebook-build")]
+        assert in_the_spare == []
+        assert not last_tree.exists()  # renamed away at once
+        assert not [p for p in unlinked if "/.gone-" in p]  # and not removed by the build
+        cold = tmp_path / f"cold{n}"
+        cold.mkdir()
+        assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, cold)
+        assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_the_spare_s_trash_takes_files_and_folders_by_a_rename_and_leaves_the_live_site_s_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first TRASH_FROM removals are done in place; the rest are renamed into one folder
+    beside the output, named so that `recover` finishes its removal, and a file the live site
+    shares (a hard link) is the live site's still."""
+    from servicebook.site import write
+
+    monkeypatch.setattr(write, "TRASH_FROM", 1)
+    output, spare = tmp_path / "public", tmp_path / ".public.new-x"
+    (output / "p").mkdir(parents=True)
+    (spare / "p").mkdir(parents=True)
+    (spare / "gone" / "deep").mkdir(parents=True)
+    (output / "p/index.html").write_text("live")
+    for name in ("a", "b"):
+        (spare / name).write_text(name)
+    os.link(output / "p/index.html", spare / "p/index.html")
+    (spare / "gone/deep/x").write_text("x")
+    started: list[Path] = []
+    monkeypatch.setattr(write, "_remove_in_background", started.append)
+    trash = write._Trash(output)
+    for path, folder in (("a", False), ("b", False), ("p/index.html", False), ("gone", True)):
+        trash.remove(f"{spare}/{path}", folder=folder)
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["p"]
+    assert (output / "p/index.html").read_text() == "live"
+    (folder,) = tmp_path.glob(f"{write.TRASH_PREFIX}public-*")
+    assert sorted(p.name for p in folder.iterdir()) == ["2", "3", "4"]  # the first in place
+    assert (folder / "3").samefile(output / "p/index.html")
+    assert (folder / "4/deep/x").read_text() == "x"
+    trash.empty()
+    assert started == [folder]
+    write.recover(output)  # (a removal cut short: started again)
+    assert started == [folder, folder]
+
+
+def test_a_commit_s_release_takes_the_theme_s_compiled_templates_from_the_user_s_cache(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release is rendered before the current catalog's pages, which a one-page commit mostly
+    keeps: its templates' code is the compiled code the user's cache keeps (templates.environment),
+    not each template compiled from its text again in every build."""
+    import jinja2
+
+    from servicebook.site import templates
+
+    _untagged_release(run, repo)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every template rendered in this process
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def compile(self: jinja2.Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return real(self, source, name, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    _commit_an_edit(repo)
+    templates._theme_environment.cache_clear()  # as a new process starts (CI's job, a hook)
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    assert compiled == []
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)

@@ -384,3 +384,53 @@ def test_the_files_git_ids_a_sync_or_a_move_wrote_are_what_a_scan_of_the_folder_
         known += sources.blobs is not None
         assert list(_source_hashes(sources).items()) == list(scan_sources(folder, SOURCE_PATHS)[0].items()), commit
     assert known >= 3  # (a folder that becomes a file is exported: its ids are scanned)
+
+
+def test_a_kept_folder_s_files_found_as_the_last_build_recorded_them_are_not_read_again(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The build that leaves the folder records each file's identity and git id in it (as git's
+    index does): the next sync reads only a file not as recorded (here one rewritten with the same
+    size and its modification time put back: its change time tells), and the folder is still the
+    commit's export, its ids a scan's. A record not older than the files (git's "racy" files):
+    every file is read."""
+    from servicebook.git.repo import SOURCE_PATHS
+    from servicebook.site.fresh import scan_sources
+    from servicebook.site.releases import _source_hashes
+
+    site, commits = _history(tmp_path / "site")
+    repo = open_repo(site.root)
+    assert repo is not None
+    folder = tmp_path / "kept" / "src"
+    export(repo, commits[0], folder)
+    read: list[str] = []
+
+    def reading(name: str, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if mode == "rb":
+            read.append(Path(name).relative_to(folder).as_posix())
+        return open(name, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(releases, "open", reading, raising=False)
+    # each step: how far the record's time is moved once written, for the next sync to find: the
+    # clock moved on, then back before the files were written
+    for n, (commit, step) in enumerate(((commits[1], 10**9), (commits[2], -3600 * 10**9), (commits[3], 0))):
+        there = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        there.remove(releases.IDENTITIES) if n else None
+        sources = Sources(folder, kept=True)
+        sources.at(repo, commit)
+        assert not (folder / releases.IDENTITIES).exists()  # (taken out as it is read)
+        assert _snapshot(folder) == _exported(site.root, commit, tmp_path), commit
+        assert list(_source_hashes(sources).items()) == list(scan_sources(folder, SOURCE_PATHS)[0].items())
+        if n == 1:
+            assert read == ["content/welcome.md"]
+        else:  # no record yet, or one as new as the files: each read
+            assert sorted(read) == there
+        sources.remember()
+        record = folder / releases.IDENTITIES
+        written = record.stat().st_mtime_ns
+        os.utime(record, ns=(written, written + step))
+        welcome = folder / "content/welcome.md"
+        before = welcome.stat()
+        welcome.write_bytes(welcome.read_bytes().upper())
+        os.utime(welcome, ns=(before.st_atime_ns, before.st_mtime_ns))
+        read.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -259,6 +260,9 @@ def _archive(repo: Repo, args: list[str], read: Callable[[IO[bytes]], object]) -
 
 
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)
+# At the top of a kept folder of sources, beside them (no source's name): each file's identity
+# and git object id as the build that left the folder found them (Sources.remember, `_sync`).
+IDENTITIES = ".servicebook-identities"
 
 
 class Sources:
@@ -291,6 +295,7 @@ class Sources:
         last, self.commit = self.commit, None  # until it is so
         kept, self.kept = self.kept, False
         blobs, self.blobs = self.blobs, None
+        recorded = _recorded(self.folder) if kept else None
         with contextlib.suppress(OSError):  # in use: see cache.releases `remove_staging`
             os.utime(self.folder)
         if last is not None and _move(repo, last, commit, self.folder, blobs):
@@ -298,7 +303,7 @@ class Sources:
             self.commit, self.blobs = commit, blobs
             return self.folder
         if last is None and kept:
-            synced = _sync(repo, commit, self.folder)
+            synced = _sync(repo, commit, self.folder, recorded)
             if synced is not None:
                 self.moved += 1
                 self.commit, self.blobs = commit, synced
@@ -308,6 +313,48 @@ class Sources:
         if _no_attributes(repo, commit):
             self.commit = commit
         return self.folder
+
+    def remember(self) -> None:
+        """Record in the folder (IDENTITIES) the identity of each of its files (size, modification
+        and change time, inode, mode) with the git object id a move or a sync wrote it as, as
+        git's index does, for the next build's `_sync`: a file found as recorded is not read and
+        hashed again. Nothing is recorded after an export (no ids are known)."""
+        if self.blobs is None:
+            return
+        record: dict[str, list[object]] = {}
+        temp = f"{self.folder}/{IDENTITIES}.{os.getpid()}"
+        try:
+            for path, blob in self.blobs.items():
+                info = os.lstat(f"{self.folder}/{path}")
+                record[path] = [*_identity(info), blob]
+            with open(temp, "w", encoding="utf-8") as file:
+                json.dump(record, file)
+            Path(temp).replace(self.folder / IDENTITIES)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)  # noqa: PTH108 - as written
+
+
+def _identity(info: os.stat_result) -> list[int]:
+    """What tells a file from an edit of it (Sources.remember): its size, modification and change
+    times (a change time no one can set: a file written and its times put back is told), inode and
+    permissions."""
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, stat.S_IMODE(info.st_mode)]
+
+
+def _recorded(folder: Path) -> tuple[dict[str, list[object]], int] | None:
+    """The record a build left in the kept `folder` (Sources.remember), removed from it, with its
+    own modification time: a file changed after that time's clock tick may be of the size and
+    times recorded (git's "racy" files), and is read; None when there is none that can be read."""
+    name = f"{folder}/{IDENTITIES}"
+    try:
+        with open(name, encoding="utf-8") as file:
+            since = os.fstat(file.fileno()).st_mtime_ns
+            record = json.load(file)
+        os.unlink(name)  # noqa: PTH108 - plain strings
+    except (OSError, ValueError):
+        return None
+    return (record, since) if isinstance(record, dict) else None
 
 
 def _no_attributes(repo: Repo, commit: str) -> bool:
@@ -354,7 +401,9 @@ def _move(repo: Repo, old: str, new: str, folder: Path, blobs: dict[str, str] | 
     return True
 
 
-def _sync(repo: Repo, commit: str, folder: Path) -> dict[str, str] | None:
+def _sync(
+    repo: Repo, commit: str, folder: Path, recorded: tuple[dict[str, list[object]], int] | None = None
+) -> dict[str, str] | None:
     """Turn `folder`, which holds anything (the sources of some commit, as an earlier build left
     them), into the sources of `commit` as `export` writes them: each file whose git object id
     (of its bytes now) or mode is not the commit's written again, each file the commit does not
@@ -362,11 +411,13 @@ def _sync(repo: Repo, commit: str, folder: Path) -> dict[str, str] | None:
     None (the folder then holds anything) when the commit's sources are not all plain files of
     plain paths within the sizes `export` allows, when git attributes could apply (a
     `.gitattributes` anywhere in the commit: `export` writes files as a checkout would), or when
-    the folder holds anything but plain files and folders."""
+    the folder holds anything but plain files and folders. `recorded`: what the build that
+    left the folder recorded of it (`_recorded`): a file found as recorded is taken to hold the
+    blob recorded, not read."""
     wanted = _plain_sources(repo, commit)
     if wanted is None:
         return None
-    found = _blobs_in(folder, len(next(iter(wanted.values()))[0]) if wanted else 40)
+    found = _blobs_in(folder, len(next(iter(wanted.values()))[0]) if wanted else 40, recorded)
     if found is None:
         return None
     written = {path: blob for path, blob in wanted.items() if found.get(path) != blob}
@@ -421,10 +472,15 @@ def _plain_sources(repo: Repo, commit: str) -> dict[str, tuple[str, int]] | None
     return wanted if total <= LARGEST_SOURCES else None
 
 
-def _blobs_in(folder: Path, id_length: int) -> dict[str, tuple[str, int]] | None:
+def _blobs_in(
+    folder: Path, id_length: int, recorded: tuple[dict[str, list[object]], int] | None = None
+) -> dict[str, tuple[str, int]] | None:
     """path → (git object id, mode) of each file under `folder` (SHA-1 ids, or SHA-256 for ids of
-    64 digits); None when it holds anything but plain files and folders, or cannot be read."""
+    64 digits); None when it holds anything but plain files and folders, or cannot be read.
+    `recorded` (see `_sync`): the id of a file whose identity is the one recorded, and that was
+    last changed before the record was written (`_recorded`), is the one recorded."""
     algorithm = "sha256" if id_length == 64 else "sha1"
+    record, since = recorded if recorded is not None else ({}, 0)
     found: dict[str, tuple[str, int]] = {}
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -435,11 +491,22 @@ def _blobs_in(folder: Path, id_length: int) -> dict[str, tuple[str, int]] | None
                     continue
                 if not stat.S_ISREG(info.st_mode):
                     return None
+                path = os.path.relpath(f"{top}/{name}", folder).replace(os.sep, "/")
+                kept = record.get(path)
+                if (
+                    type(kept) is list
+                    and kept[:-1] == _identity(info)
+                    and info.st_mtime_ns < since
+                    and info.st_ctime_ns < since
+                    and type(kept[-1]) is str
+                    and len(kept[-1]) == id_length
+                ):
+                    found[path] = (kept[-1], stat.S_IMODE(info.st_mode))
+                    continue
                 with open(f"{top}/{name}", "rb") as file:
                     data = file.read()
                 blob = hashlib.new(algorithm, b"blob %d\0" % len(data))
                 blob.update(data)
-                path = os.path.relpath(f"{top}/{name}", folder).replace(os.sep, "/")
                 found[path] = (blob.hexdigest(), stat.S_IMODE(info.st_mode))
     except (OSError, ValueError):
         return None

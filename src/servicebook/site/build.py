@@ -43,6 +43,7 @@ from servicebook.git.repo import (
     shallow_warning,
 )
 from servicebook.git.versions import release_summary
+from servicebook.site import detached
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
@@ -262,7 +263,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             listing = trees.stale(now)
             if listing.stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
                 options.progress.enter("removing old releases")
-            removed = trees.prune(now, listing)
+            removed = trees.prune(now, listing, detached.remove_tree)
         _prune_other_servicebooks(options.source, found.repo)
         if options.memory is None:  # (serve sweeps as it starts: previews.py)
             sweep_previews()  # what killed serves left in the temporary folder
@@ -357,7 +358,14 @@ def _build(
         release_problems.append(shallow)
     if options.versions:
         releases, skipped = _releases(
-            options, repo, loaded.site.catalog.site.release_tags, cache, trees, found.tags, spool=bodies
+            options,
+            repo,
+            loaded.site.catalog.site.release_tags,
+            cache,
+            trees,
+            found.tags,
+            spool=bodies,
+            compiled=compiled,
         )
         release_problems += skipped
         tally.releases = len(releases)
@@ -823,11 +831,13 @@ def _releases(
     tags: str | None = None,
     *,
     spool: BodySpool | None = None,
+    compiled: Path | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
     reported, not silently dropped. `tags`: the tags as the survey listed them (serve), with
     which a long-running process takes the releases its last build found while HEAD's commit and
-    the tags are the same (what git says of them is then the same: the commits are immutable)."""
+    the tags are the same (what git says of them is then the same: the commits are immutable).
+    `compiled`: where the templates' compiled code is kept (`_compiled_templates`)."""
     memory = options.memory
     key = (repo, pattern, tags) if memory is not None and tags is not None else None
     if memory is not None and key is not None and memory.discovered is not None and memory.discovered[0] == key:
@@ -859,6 +869,7 @@ def _releases(
             done=options.progress.advance,
             checked=checked,
             spool=spool,  # the build's (load.BodySpool): the releases' pages' HTML kept as the build's
+            compiled=compiled,
         )
     except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
         into = trees.folder.parent

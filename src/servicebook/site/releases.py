@@ -280,13 +280,16 @@ def build_releases(
     done: Callable[[], object] | None = None,
     checked: CheckedReleases | None = None,
     spool: BodySpool | None = None,
+    compiled: Path | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release (or those in `only`), oldest first, each from the first of its options that
     builds; what could not be built, or was passed over, is reported, never silently dropped.
     `done` is called after each release (the build's progress). `checked`: the releases a
     long-running process took as they were (`serve`: CheckedReleases). `trees`: where the
     releases are kept, held (ReleaseTrees.hold) from here until the caller closes it. `spool`:
-    where the releases' pages' HTML is kept as they are loaded (`build_release`)."""
+    where the releases' pages' HTML is kept as they are loaded (`build_release`). `compiled`:
+    where the templates' compiled code is kept (templates.environment): a release built before
+    the current catalog renders a page would otherwise compile the theme from its text."""
     trees.hold()
     trees.current(option.commit for choice in found.choices for option in choice.options)
     problems = [
@@ -319,6 +322,7 @@ def build_releases(
                     sources=sources,
                     checked=checked,
                     spool=spool,
+                    compiled=compiled,
                 )
                 if store is not None:
                     store.commit()
@@ -338,6 +342,7 @@ def build_releases(
                 problems += [p for issues in failed.values() for p in issues]
             if done is not None:
                 done()
+        sources.remember()  # (for the next build's first release: git.releases `_sync`)
     if store is not None:
         store.releases_built()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
@@ -363,6 +368,7 @@ def build_release(
     sources: Sources | None = None,
     checked: CheckedReleases | None = None,
     spool: BodySpool | None = None,
+    compiled: Path | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
@@ -399,7 +405,7 @@ def build_release(
     staging = _staging(target, cache_root) if store is not None else None
     try:
         made, problems = _build_release(
-            repo, release, target, cache_root, strict, store, env, carried, last, sources, staging, spool
+            repo, release, target, cache_root, strict, store, env, carried, last, sources, staging, spool, compiled
         )
         if checked is not None and made is not None:  # taken as it was stored by the next build
             checked.note(made, made.witness)
@@ -422,6 +428,7 @@ def _build_release(
     sources: Sources | None,
     staging: Path | None,
     spool: BodySpool | None = None,
+    compiled: Path | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """`build_release` of a release not taken from the cache, its stamped pages written into
     `staging` as each is made, when given (the tree `_store` renames in)."""
@@ -494,6 +501,7 @@ def _build_release(
                 catalog_lines=last.catalog if last is not None else None,
                 paging=last.paging if last is not None else None,
                 into=staging,
+                compiled=compiled,
             )
         except RenderError as exc:
             return None, [
