@@ -118,7 +118,8 @@ def memoized_digest(package: str, memo: str | None, settled_before: int) -> tupl
     if kept is not None and kept[0] == __version__ and kept[1] == listed:
         return kept[2], 0
     found = _read_digest(files)
-    # (a file written after it was looked at above has a change time later than `settled_before`)
+    # (one written after it was looked at above is recorded with the identity it had: the next process,
+    # which finds another, reads the files again)
     settled = all(i[1] < settled_before and i[2] < settled_before for i in identities)
     if memo is not None and settled and not sys.dont_write_bytecode:
         _write_memo(memo, [__version__, listed, found])
