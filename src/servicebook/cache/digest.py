@@ -3,14 +3,23 @@ every key includes (a development checkout changes code without changing the ver
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import importlib.util
+import json
 import os
+import sys
+import time
 
 import servicebook
 from servicebook import __version__
 
 _DIGEST_SIZE = 20
+# A file changed less than this before the digest was made may change again within the same
+# timestamp tick unseen (git's "racy" files, site/fresh.py RACY_NS): no memo is kept of it.
+_SETTLED_NS = 2_000_000_000
+_MEMO_NAME = "code-digest"
 
 
 def digest(*parts: bytes | str) -> str:
@@ -38,8 +47,11 @@ def digest_encoded(parts: list[bytes]) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """servicebook's version and the bytes of its code, templates and assets, as installed."""
-    return package_digest(os.path.dirname(servicebook.__file__))  # noqa: PTH120 - a str path, no pathlib
+    """servicebook's version and the bytes of its code, templates and assets, as installed: the
+    package's files listed and each one's identity looked at in every process, but read and hashed
+    only when one is not as the memo beside the package's bytecode says (`memoized_digest`)."""
+    package = os.path.dirname(servicebook.__file__)  # noqa: PTH120 - a str path, no pathlib
+    return memoized_digest(package, memo_file(), time.time_ns() - _SETTLED_NS)[0]
 
 
 def package_digest(package: str) -> str:
@@ -49,21 +61,92 @@ def package_digest(package: str) -> str:
     paths, so the digest is the one pathlib's `rglob` made): this runs in every build, and
     `importlib.resources` and `rglob` cost a rebuild with nothing to do ~15 ms more
     (bench/README.md, "A no-change rebuild at 20,000 pages")."""
+    return _read_digest(_files(package, ""))
+
+
+def _read_digest(files: list[tuple[str, str]]) -> str:
     parts: list[bytes | str] = [f"servicebook {__version__}"]
-    _add_files(package, "", parts)
+    for rel, path in files:
+        with open(path, "rb") as f:
+            parts += [rel, f.read()]
     return digest(*parts)
 
 
-def _add_files(folder: str, prefix: str, parts: list[bytes | str]) -> None:
+def _files(folder: str, prefix: str) -> list[tuple[str, str]]:
+    """Each file under `folder` but bytecode (its path from there, and as opened), in the order
+    of sorted paths."""
     with os.scandir(folder) as it:
         entries = sorted(it, key=lambda entry: entry.name)
+    found: list[tuple[str, str]] = []
     for entry in entries:
         if entry.is_dir():
             if entry.name != "__pycache__":
-                _add_files(entry.path, f"{prefix}{entry.name}/", parts)
+                found += _files(entry.path, f"{prefix}{entry.name}/")
         elif entry.is_file() and not entry.name.endswith(".pyc"):
-            with open(entry.path, "rb") as f:
-                parts += [prefix + entry.name, f.read()]
+            found.append((prefix + entry.name, entry.path))
+    return found
+
+
+def memo_file() -> str | None:
+    """Where the code digest's memo is kept: beside this module's bytecode (`__pycache__/`, or
+    under `sys.pycache_prefix`), trusted as that bytecode is; None where this interpreter keeps no
+    bytecode (no cache tag)."""
+    tag: str | None = sys.implementation.cache_tag
+    if tag is None:
+        return None
+    return os.path.join(os.path.dirname(importlib.util.cache_from_source(__file__)), f"{_MEMO_NAME}.{tag}.json")  # noqa: PTH118, PTH120
+
+
+def memoized_digest(package: str, memo: str | None, settled_before: int) -> tuple[str, int]:
+    """`package_digest(package)`, and how many of its files were read for it: none when every file
+    listed (the same paths, in the same order) has the identity — size, modification and change
+    times to the nanosecond, inode — that the `memo` file records with the version and the digest
+    (0.012 CPU s of reading and hashing ~3 MB in every command, bench/README.md, cli17). A file
+    written again changes its change time, which no one can set back (`touch` and `cp -p` set the
+    modification time alone). The memo is written again (whole, under a temporary name) when the
+    files were read, Python may write bytecode (not under `-B` or PYTHONDONTWRITEBYTECODE), and
+    every file had last changed before `settled_before` (ns): one changed later may change again
+    within the same timestamp tick, unseen. A memo that is missing, damaged or of another shape
+    is not used."""
+    files = _files(package, "")
+    identities: list[list[int]] = []
+    for _, path in files:
+        info = os.stat(path)  # noqa: PTH116 - as `open` finds it (through a symbolic link); a str path
+        identities.append([info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino])
+    listed = [[rel, *identity] for (rel, _), identity in zip(files, identities, strict=True)]
+    kept = _read_memo(memo) if memo is not None else None
+    if kept is not None and kept[0] == __version__ and kept[1] == listed:
+        return kept[2], 0
+    found = _read_digest(files)
+    # (one written after it was looked at above is recorded with the identity it had: the next process,
+    # which finds another, reads the files again)
+    settled = all(i[1] < settled_before and i[2] < settled_before for i in identities)
+    if memo is not None and settled and not sys.dont_write_bytecode:
+        _write_memo(memo, [__version__, listed, found])
+    return found, len(files)
+
+
+def _read_memo(memo: str) -> tuple[str, list[list[object]], str] | None:
+    try:
+        with open(memo, "rb") as f:
+            version, listed, found = json.loads(f.read())
+    except (OSError, ValueError, TypeError):
+        return None
+    if not (isinstance(version, str) and isinstance(listed, list) and isinstance(found, str)):
+        return None
+    return version, listed, found
+
+
+def _write_memo(memo: str, value: list[object]) -> None:
+    temp = f"{memo}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(memo), exist_ok=True)  # noqa: PTH103, PTH120
+        with open(temp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(value, separators=(",", ":")))
+        os.replace(temp, memo)  # noqa: PTH105 - str paths
+    except OSError:  # (a folder not writable: every process reads and hashes the files, as before)
+        with contextlib.suppress(OSError):
+            os.unlink(temp)  # noqa: PTH108
 
 
 def cache_key(*parts: str) -> str:
