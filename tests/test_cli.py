@@ -27,6 +27,10 @@ from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 from .conftest import REPO, SITES
 from .sitefiles import tree
 
+# The lines init writes into a new .gitignore, or adds to one that lacks them: the output, the
+# build cache, and the folders a build makes beside the output for a while.
+STARTER_IGNORES = "/public/\n/.servicebook-cache/\n/.public.*/\n/.servicebook-trash-*/\n"
+
 
 def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
     target = tmp_path / "new-site"
@@ -174,12 +178,12 @@ def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run
     assert result.exit_code == 0, result.output
     assert (tmp_path / "README.md").read_text() == "# Our catalog\n"
     assert (tmp_path / "LICENSE").read_text() == "MIT\n"
-    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
-    assert "added /public/ and /.servicebook-cache/ to .gitignore" in result.output
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n" + STARTER_IGNORES
+    assert "added /public/, /.servicebook-cache/, /.public.*/ and /.servicebook-trash-*/ to .gitignore" in result.output
     # as docs/getting-started.md says: commit before the first build
     assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
     assert run("init", ".").exit_code == 2  # a second init finds its own files, and changes nothing
-    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n" + STARTER_IGNORES
 
 
 @pytest.mark.git
@@ -220,13 +224,35 @@ def test_init_adds_to_a_gitignore_only_what_it_lacks(run, tmp_path) -> None:
     (tmp_path / ".gitignore").write_text("public/\n.venv/\n")
     result = run("init", tmp_path)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / ".gitignore").read_text() == "public/\n.venv/\n/public/\n/.servicebook-cache/\n"
+    assert (tmp_path / ".gitignore").read_text() == "public/\n.venv/\n" + STARTER_IGNORES
     (tmp_path / "again").mkdir()
-    (tmp_path / "again" / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    (tmp_path / "again" / ".gitignore").write_text(STARTER_IGNORES)
     result = run("init", tmp_path / "again")
     assert result.exit_code == 0, result.output
     assert "to " + str(tmp_path / "again" / ".gitignore") not in result.output
-    assert (tmp_path / "again" / ".gitignore").read_text() == "/public/\n/.servicebook-cache/\n"
+    assert (tmp_path / "again" / ".gitignore").read_text() == STARTER_IGNORES
+
+
+def test_a_starter_site_s_git_sees_none_of_the_folders_a_build_makes_beside_its_output(run, tmp_path) -> None:
+    """While a build runs, and until a detached process has removed them, the new site being made,
+    the replaced one and a spare's replaced files are folders beside public/ (site/write.py): a
+    `git add -A` meanwhile must not commit them."""
+    site = tmp_path / "site"
+    site.mkdir()
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    assert run("init", site).exit_code == 0
+    assert run("build", "--source", site).exit_code == 0
+    for folder in (".public.new-k2j4", ".public.old-9x1q", ".servicebook-trash-public-a7c3"):
+        (site / folder / "policies").mkdir(parents=True)
+        (site / folder / "policies" / "index.html").write_text("<!doctype html>")
+    status = subprocess.run(
+        ["git", "-C", str(site), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = sorted(line[3:] for line in status.splitlines())
+    assert listed == [".gitignore", "catalog.yaml", "content/welcome.md", "layouts/README.md"]
 
 
 def test_init_refuses_naming_every_file_it_would_overwrite_and_writes_nothing(run, tmp_path) -> None:

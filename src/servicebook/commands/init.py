@@ -41,7 +41,9 @@ def init(directory: Path | None, example: bool, team: str | None) -> None:
     for path in done.created:
         click.echo(f"created {path}")
     if done.ignores_added:
-        click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
+        *first, last = done.ignores_added
+        listed = f"{', '.join(first)} and {last}" if first else last
+        click.echo(f"added {listed} to {directory / '.gitignore'}")
     # Messages and the scaffolded comments name docs/ pages: say where that folder is for this install.
     docs = docs_folder()
     where = f"{docs}/" if docs is not None else "the docs/ folder of servicebook's repository and sdist"

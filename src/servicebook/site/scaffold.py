@@ -21,7 +21,10 @@ _STARTER = ("catalog.yaml", "content/welcome.md", "layouts/README.md")
 # package under scaffold/example/ (tests/test_dist.py checks the copy is the repository's), with
 # the starter's layouts/README.md.
 EXAMPLE = "example"
-_IGNORED = ("/public/", "/.servicebook-cache/")  # the output and the build cache: never committed
+# The output and the build cache, never committed; and the folders a build makes beside the output for
+# a while (site/write.py: the new site being made, the replaced one and its files being removed), which
+# a `git add -A` run meanwhile would otherwise commit.
+_IGNORED = ("/public/", "/.servicebook-cache/", "/.public.*/", "/.servicebook-trash-*/")
 LAYOUTS_README = "layouts/README.md"  # explains layouts/; not a template (see build.py, stamps.py)
 
 
