@@ -253,6 +253,20 @@ def test_measure_follows_no_redirect_to_another_server() -> None:
         assert within.asked == 1
 
 
+def test_measure_says_a_redirect_loop_in_words() -> None:
+    """A server redirecting each query back to itself: urllib gives up with a message of three
+    lines, which measure quoted with its line breaks as escapes; it is said as what it is."""
+    with _server("redirect") as looping:
+        url = f"http://127.0.0.1:{looping.server_address[1]}"
+        looping.behaviour = ("redirect", url + "/again")  # type: ignore[attr-defined]
+        with pytest.raises(QueryFailed) as failed:
+            Prometheus(url, timeout=5).query("up", 0)
+    assert str(failed.value) == (
+        "the server redirects the query in a loop (HTTP 302 again and again): check the address given to "
+        "--prometheus, or the proxy in front of the server"
+    )
+
+
 def test_measure_gives_up_on_an_answer_that_trickles_past_its_timeout() -> None:
     """The timeout bounds each read of the socket; a server sending a byte now and then never
     tripped it, and measure waited for ever. The whole answer is bounded by it too."""

@@ -148,6 +148,11 @@ class Prometheus:
             address, headers={"Accept": "application/json", "User-Agent": f"servicebook/{__version__}"}
         )
         body, status = self._answer(request)
+        if status is not None and 300 <= status.code < 400:  # urllib stopped following: a loop, or too many
+            raise QueryFailed(
+                f"the server redirects the query in a loop (HTTP {status.code} again and again): check the "
+                "address given to --prometheus, or the proxy in front of the server"
+            )
         if status is not None:
             refused = _api_error(body)  # Prometheus refusing the query (400, 422, 503) is its answer
             if refused is not None:
