@@ -233,6 +233,7 @@ def test_init_adds_to_a_gitignore_only_what_it_lacks(run, tmp_path) -> None:
     assert (tmp_path / "again" / ".gitignore").read_text() == STARTER_IGNORES
 
 
+@pytest.mark.git
 def test_a_starter_site_s_git_sees_none_of_the_folders_a_build_makes_beside_its_output(run, tmp_path) -> None:
     """While a build runs, and until a detached process has removed them, the new site being made,
     the replaced one and a spare's replaced files are folders beside public/ (site/write.py): a
