@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -12,8 +13,10 @@ import pytest
 
 from servicebook.cache.digest import digest
 from servicebook.git import history, snapshots
+from servicebook.git.diff import Change
 from servicebook.git.history import Timeline, load_timeline
 from servicebook.git.repo import BUILD_INPUTS, build_info, open_repo
+from servicebook.site.changes import EntryView, HistoryMemo, HistoryView, atom_feed
 from servicebook.site.fresh import scan_sources
 
 from .sitefiles import clean_build, tree
@@ -628,3 +631,42 @@ def test_the_working_tree_entry_made_from_the_surveys_hashes_is_the_one_made_fro
         every = load_timeline(repo, info, use_disk_cache=False)
         assert surveyed.entries[0].commit is None and surveyed.entries[0].changes, what  # the working tree's
         assert surveyed == every, what
+
+
+def _feed_entry(n: int, changes: int) -> EntryView:
+    commit = f"{n:040x}"
+    made = tuple(Change("page.added", f"page:p{i}", "neutral", f"Policy page “Page {i}” added") for i in range(changes))
+    return EntryView(
+        commit, commit[:12], None, f"c-{commit[:12]}", "changes/", "A", "2026-05-28 14:00 UTC", "2026-05-28T14:00:00Z",
+        f"Commit {n}", False, "ok", 0, made, 0,
+    )  # fmt: skip
+
+
+def test_a_serve_rebuild_takes_the_last_feed_while_its_committed_entries_are_the_very_ones() -> None:
+    """A commit that added 5,000 pages is one feed entry of 5,000 lines: `serve` made its 0.5 MB
+    feed again at every rebuild, ~2 MiB of text and XML on the way at the top of its memory
+    (bench/README.md, ownmem27); with the view's memo the last one is taken, the same bytes."""
+    import tracemalloc
+
+    working = dataclasses.replace(_feed_entry(0, 1), commit=None, short=None, date="", iso="")
+    first = _feed_entry(1, 5000)
+    view = HistoryView(available=True, shallow=False, entries=(working, first))
+    memo = HistoryMemo()
+    made = atom_feed(view, "Platform", None, None, memo)
+    assert made == atom_feed(view, "Platform", None, None)
+    # (the working tree's entry another, the commit's viewed again: the first uncommitted edit's)
+    entries = (dataclasses.replace(working, message="x"), dataclasses.replace(first))
+    again = HistoryView(available=True, shallow=False, entries=entries)
+    tracemalloc.start()
+    try:
+        taken = atom_feed(again, "Platform", None, None, memo)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert taken == made
+    assert peak < 2 * len(made)  # the feed itself, not the text and XML it is made from (~5 times its size)
+    # a new commit, another title: made again, as a build without a memo makes it
+    newer = HistoryView(available=True, shallow=False, entries=(working, _feed_entry(2, 3), first))
+    assert atom_feed(newer, "Platform", None, None, memo) == atom_feed(newer, "Platform", None, None)
+    assert atom_feed(newer, "Other", None, None, memo) == atom_feed(newer, "Other", None, None)
+    assert b"Changes to Other" in atom_feed(newer, "Other", None, None, memo)

@@ -400,7 +400,8 @@ def _build(
     # is removed whatever happens; see write.SiteFiles and write.write_site)
     progress.enter("rendering")
     # made once: the keys and the pages show it (serve: the committed history's view as its last build made it)
-    shown = site_history(loaded.site, timeline, versioning.releases, _history_memo(options.memory))
+    history_memo = _history_memo(options.memory)
+    shown = site_history(loaded.site, timeline, versioning.releases, history_memo)
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -422,6 +423,7 @@ def _build(
                 catalog_lines=_catalog_lines(options.memory),
                 views=_views(options.memory),
                 paging=_paging(options.memory),
+                history_memo=history_memo,
                 first=cache.previous is None,  # then nothing is kept (BuildCache.reuse)
             )
         except RenderError as exc:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import operator
 import posixpath
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
@@ -171,6 +172,11 @@ class HistoryMemo:
     entries: tuple[EntryView, ...] = ()
     events: dict[str, tuple[EntityEvent, ...]] = field(default_factory=dict)
     newest: dict[str, EntryView] = field(default_factory=dict)
+    # the Atom feed its last build made (`atom_feed`), compressed, its size, and what it was made
+    # of (the committed entries' views, then the title, the address and the date)
+    feed_of: tuple[object, ...] | None = None
+    feed: bytes = b""
+    feed_size: int = 0
 
 
 def history_view(
@@ -274,16 +280,49 @@ def _put(kept: Mapping[str, _V], new: Mapping[str, _V]) -> dict[str, _V]:
 # --------------------------------------------------------------------------- Atom
 
 
-def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_date: dt.datetime | None) -> bytes:
+def atom_feed(
+    history: HistoryView,
+    title: str,
+    base_url: str | None,
+    fallback_date: dt.datetime | None,
+    memo: HistoryMemo | None = None,
+) -> bytes:
     """An Atom feed (RFC 4287) of the newest commits. With `site.base_url` every link and id is
     absolute; without it, ids are URNs and links are relative to the feed, which RFC 4287 allows
-    (they resolve against the feed's own address)."""
+    (they resolve against the feed's own address). With a `memo` (`serve`), the last build's feed
+    while it is of the same committed entries (HistoryMemo keeps them while HEAD is the same
+    commit): a commit that added 5,000 pages is one entry of 5,000 lines, whose feed (0.5 MB) was
+    made again at every rebuild, ~2 MiB of text and XML on the way at the top of its memory
+    (bench/README.md, ownmem27); it is kept compressed (~40 KB)."""
+    committed = [e for e in history.entries if e.commit is not None][:FEED_ENTRIES]
+    made_of = (*committed, title, base_url, None if committed else fallback_date)
+    if memo is not None and _same_feed(memo.feed_of, made_of):
+        return zlib.decompress(memo.feed, bufsize=memo.feed_size)  # (its size at once: no buffer grown)
+    made = _atom_feed(committed, title, base_url, fallback_date)
+    if memo is not None:
+        memo.feed_of, memo.feed, memo.feed_size = made_of, zlib.compress(made, 1), len(made)
+    return made
+
+
+def _same_feed(last: tuple[object, ...] | None, now: tuple[object, ...]) -> bool:
+    """Whether a feed made of `last` is the one made of `now`: equal entries, title, address and
+    date. An entry's view made again (the first uncommitted edit views the history again) holds
+    the very changes it held, which the comparison takes by identity before their text."""
+    return last is not None and len(last) == len(now) and all(map(_same, last, now))
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or a == b
+
+
+def _atom_feed(
+    committed: list[EntryView], title: str, base_url: str | None, fallback_date: dt.datetime | None
+) -> bytes:
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     import xml.etree.ElementTree as ET  # the feed alone: a build without history does not import it
 
     ET.register_namespace("", ATOM)
     base = base_url.rstrip("/") + "/" if base_url else None
-    committed = [e for e in history.entries if e.commit is not None][:FEED_ENTRIES]
     feed = ET.Element(f"{{{ATOM}}}feed")
     token = hashlib.sha256(title.encode()).hexdigest()[:16]
     _text(feed, "id", f"{base}{routes.changes()}" if base else f"urn:servicebook:changes:{token}")

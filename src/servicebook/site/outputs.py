@@ -49,7 +49,7 @@ from servicebook.site.catalog_json import (
     document_page,
     document_tool,
 )
-from servicebook.site.changes import HistoryView, atom_feed
+from servicebook.site.changes import HistoryMemo, HistoryView, atom_feed
 from servicebook.site.search import SearchMemory, index_files
 from servicebook.site.templates import DataSpec, Made, joined
 from servicebook.site.views import SiteView
@@ -79,6 +79,7 @@ class FromSite:
     history: HistoryView | None  # None: a build without history (a release, --no-history)
     files: Mapping[str, bytes]  # every page, data file and theme asset, and the outputs before it
     moved: frozenset[str]  # pages that only send readers on: to an offering's or tool's new id, to the root's
+    memo: HistoryMemo | None = None  # `serve`'s: the last build's feed (changes.atom_feed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ def _feed(made: FromSite) -> bytes | None:
     if made.history is None or not made.history.available:
         return None
     site = made.site
-    return atom_feed(made.history, site.catalog.site.title, site.catalog.site.base_url, site.build.date)
+    return atom_feed(made.history, site.catalog.site.title, site.catalog.site.base_url, site.build.date, made.memo)
 
 
 def _sitemap(made: FromSite) -> bytes | None:
@@ -372,16 +373,21 @@ def data_specs(
 
 
 def add_site_outputs(
-    files: MutableMapping[str, bytes], site: model.SiteContent, history: HistoryView | None, moved: frozenset[str]
+    files: MutableMapping[str, bytes],
+    site: model.SiteContent,
+    history: HistoryView | None,
+    moved: frozenset[str],
+    memo: HistoryMemo | None = None,
 ) -> None:
-    """The `SITE` outputs this build has, into `files` (each sees those before it)."""
+    """The `SITE` outputs this build has, into `files` (each sees those before it); `memo`:
+    `serve`'s view of the committed history, which keeps its last feed (changes.atom_feed)."""
     for folder in SITE_FILES:
-        for path, made in folder.make(FromSite(site, history, files, moved)).items():
+        for path, made in folder.make(FromSite(site, history, files, moved, memo)).items():
             if not path.startswith(folder.path):
                 raise ValueError(f"{path} is outside {folder.path}")  # a bug of ours, not of the catalog
             files[path] = made
     for output in SITE:
-        data = output.make(FromSite(site, history, files, moved))
+        data = output.make(FromSite(site, history, files, moved, memo))
         if data is not None:
             files[output.path] = data
 

@@ -287,6 +287,7 @@ def render_site(
     catalog_lines: CatalogLines | None = None,
     views: ViewMemo | None = None,
     paging: PartsMemo | None = None,
+    history_memo: HistoryMemo | None = None,
     search_made_of: Mapping[str, str] | None = None,
     catalog_key: str | None = None,
     first: bool = False,
@@ -311,7 +312,8 @@ def render_site(
     long-running process (`serve`) was made of (search.search_index); `catalog_lines`, the lines of
     catalog.json it keeps (outputs.CatalogLines); `views`, the views of its last build (views.ViewMemo:
     the very objects where their inputs are); `paging`, how its last build cut the paged lists
-    (paging.PartsMemo). `shown_history`: the view of `history` (site_history) when the build has
+    (paging.PartsMemo); `history_memo`, the view of its committed history (changes.HistoryMemo),
+    which keeps its last feed. `shown_history`: the view of `history` (site_history) when the build has
     made it already, for the page keys. `search_made_of`: what each policy page's search record
     is made of (load.Loaded `page_digests`; search.index_files `made_of`). `catalog_key`: the
     key of the catalog's bytes, by which the `store` keeps catalog.json's catalog sections
@@ -372,7 +374,7 @@ def render_site(
         files[routes.asset(name)] = published_asset(name, (STATIC_DIR / name).read_bytes())
     moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
     moved = frozenset(map(_PATH, itertools.compress(specs, moving)))
-    add_site_outputs(files, site, changes, moved)
+    add_site_outputs(files, site, changes, moved, history_memo)
     return files
 
 
