@@ -48,7 +48,7 @@ from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
 from servicebook.site.heap import at_end_only, give_back
-from servicebook.site.links import CheckedPaths, check_files
+from servicebook.site.links import CheckedPaths, Trusted, check_files
 from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
@@ -558,7 +558,7 @@ def _finish(
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
     # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
-    trusted = cache.reused.union(cache.restamped) if cache.restamped else cache.reused
+    trusted = Trusted((cache.reused, cache.restamped)) if cache.restamped else cache.reused
     problems = (*report.warnings, *release_problems)
     _verify(options, loaded, files, mounted, trusted, problems, action="build", kept=cache.reused)
     # 6. swap the new site in whole (see write.py)
@@ -745,7 +745,9 @@ def _still_trusted(trusted: Collection[str], loaded: Loaded) -> Collection[str]:
         and (path := routes.output_path(routes.policy(page.slug))) in trusted
         and not all(target in trusted for target in page.fragment_targets)
     ]
-    return set(trusted).difference(again) if again else trusted
+    if not again:
+        return trusted
+    return trusted.less_also(again) if isinstance(trusted, Trusted) else Trusted((trusted,), frozenset(again))
 
 
 def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mapping[str, bytes]) -> list[Problem]:
