@@ -868,7 +868,9 @@ class BuildCache:
         found: list[str | None] = list(map(folder.__add__, paths))
         for i in itertools.compress(range(len(paths)), map(operator.not_, same)):
             found[i] = None
-        self.reused.update(itertools.compress(paths, same))
+        # (through a dict, whose size the set is made ready for at once: added one by one, 5,400
+        # paths to as many took it to 4 times the slots, 1 MiB at 5k, held to the end of the build)
+        self.reused.update(dict.fromkeys(itertools.compress(paths, same)))
         return found
 
     def reuse_again(self, recorded: object, keys: Mapping[str, str], kept: Set[str]) -> bool:
@@ -920,7 +922,7 @@ class BuildCache:
                 found.append(file)
             else:
                 found.append(self.reuse(path, key))
-        self.reused.update(itertools.compress(paths, found))
+        self.reused.update(dict.fromkeys(itertools.compress(paths, found)))  # (see `reuse_many`)
         return found
 
     def reuse_restamped(self, path: str, key: str, footer: Footer, spool: Path | None = None) -> str | bytes | None:

@@ -455,7 +455,7 @@ class _Carried:
         size = len(taken)
         are = list(map(operator.is_not, found, itertools.repeat(None)))
         taken.update(zip(itertools.compress(paths, are), itertools.compress(keys, are), strict=True))
-        kept.update(itertools.compress(paths, are))
+        kept.update(dict.fromkeys(itertools.compress(paths, are)))  # (as BuildCache.reuse_many adds them)
         if len(taken) != size + sum(are) or (again is None and len(set(every)) != len(every)):
             return None
         return KeptAnswers(told, every, taken, kept, self.recorded)
