@@ -339,11 +339,13 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
         # of the 5,400 pages the first uncommitted edit restamps at 5k: 3.4 times as large)
         assert sys.getsizeof(cache.restamped) <= sys.getsizeof(dict.fromkeys(cache.restamped))
         # and the pages kept, no larger than a set made of them at once (added one by one, a set
-        # has up to 4 times the slots: 1 MiB at 5k, at the top of a serve rebuild's memory)
-        assert sys.getsizeof(cache.reused) <= sys.getsizeof(set(cache.reused))
+        # has up to 4 times the slots: 1 MiB at 5k, at the top of a serve rebuild's memory); a
+        # few data files, kept one by one (BuildCache.reuse), may have grown it so
+        if len(cache.reused) >= 64:
+            assert sys.getsizeof(cache.reused) <= sys.getsizeof(set(cache.reused))
         if memory is not None and memory.kept is not None and memory.kept.answered is not None:
             answered = memory.kept.answered.kept  # (held from one build to the next)
-            assert sys.getsizeof(answered) <= sys.getsizeof(set(answered))
+            assert len(answered) < 64 or sys.getsizeof(answered) <= sys.getsizeof(set(answered))
         return pages - cache.restamped.keys() - cache.reused, pages & cache.restamped.keys()
 
     try:
