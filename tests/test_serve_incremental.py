@@ -2798,10 +2798,9 @@ def test_a_serve_rebuild_deletes_no_key_from_the_kept_outputs_keys_it_takes_over
     with serving(site, output) as (options, memory):
         build(options)
         sizes: list[int] = []
-        for n, (slug, text) in enumerate(
-            (("change-approval", "One."), ("backups-and-restore", "Two."), ("change-approval", "Three."))
-            + (("backups-and-restore", ""), ("change-approval", "Four."))
-        ):
+        edits = [("change-approval", "One."), ("backups-and-restore", "Two."), ("change-approval", "Three.")]
+        edits += [("backups-and-restore", ""), ("change-approval", "Four.")]  # (an edit put back)
+        for n, (slug, text) in enumerate(edits):
             pages[slug].write_text(originals[slug] + (f"\n{text}\n" if text else ""), encoding="utf-8")
             build(options)
             answered = memory.kept.answered if memory.kept is not None else None
