@@ -913,6 +913,30 @@ def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(t
     assert not any("NOT IN" in s for s in statements)
 
 
+def test_pruning_scans_the_used_rows_once_and_deletes_those_it_found_by_their_keys(tmp_path) -> None:
+    # A prune's SELECT finds the `used` rows no recent build marked; the same transaction's
+    # DELETE takes them by their keys, not by scanning the table with the SELECT's condition again
+    # (~1.3 ms a serve rebuild at 20,000 pages); what is dropped is the same.
+    path = tmp_path / "store.sqlite"
+    statements: list[str] = []
+    for n in range(4):
+        with Store(path) as store:
+            assert store._db is not None
+            store._db.set_trace_callback(statements.append)
+            store.put("page", f"once {n}", Entry("[]"))
+            store.record(str(tmp_path / "out"), ["{}"], built_release=False)
+    scans = [s for s in statements if "FROM used WHERE generation" in s]
+    assert scans and all(s.startswith("SELECT key FROM used") for s in scans)
+    assert any(s.startswith("DELETE FROM used WHERE key = ") for s in statements)
+    db = sqlite3.connect(path)
+    try:
+        entries = {k for (k,) in db.execute("SELECT key FROM entries")}
+        used = {k for (k,) in db.execute("SELECT key FROM used")}
+    finally:
+        db.close()
+    assert entries == used == {_key("page", "once 2"), _key("page", "once 3")}
+
+
 # Builds one after the other: (the keys each stores, the stored keys it uses, whether it is a
 # rebuild in the `serve` process of the build before it, whether it built a release)
 _BUILDS = [

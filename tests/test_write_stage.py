@@ -574,3 +574,49 @@ def test_a_new_file_of_parts_is_written_whole_iov_max_parts_at_a_time_and_after_
     assert (tmp_path / "catalog.json").read_bytes() == b"shorter\n"
     write.write_new_file(tmp_path / "new.json", [], exclusive=True)
     assert (tmp_path / "new.json").read_bytes() == b""
+
+
+def test_kept_files_are_put_in_from_the_dict_serve_kept_put_right_where_the_files_are_other_objects() -> None:
+    """SiteFiles.put_kept with the dict `serve` keeps from its last build (PageMemory `kept_files`):
+    while it holds the same paths in the same order, only the places where the files are other
+    objects are set in it (a rebuild takes most of its last answers as they were) and it is copied
+    in whole, into the very dict a view of the paths taken before sees; other paths make it again.
+    Each time the files held are `dict(zip(paths, files))`."""
+
+    class Spied(dict[str, str | bytes | None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.set: list[str] = []
+            self.cleared = 0
+
+        def __setitem__(self, path: str, file: str | bytes | None) -> None:
+            self.set.append(path)
+            super().__setitem__(path, file)
+
+        def clear(self) -> None:
+            self.cleared += 1
+            super().clear()
+
+    paths = [f"policies/p{n}/index.html" for n in range(6)]
+    first: list[str | bytes | None] = [f"/out/{p}" for p in paths]
+    first[2] = None
+    last = Spied()
+    files = SiteFiles()
+    view = files.paths()
+    files.put_kept(paths, first, last)
+    assert dict(files.held()) == dict(zip(paths, first, strict=True)) == last and list(view) == paths
+    again = list(first)
+    again[2], again[4] = f"/out/{paths[2]}", None  # (the others the very objects)
+    last.set.clear()
+    files = SiteFiles()
+    view = files.paths()
+    files.put_kept(list(paths), again, last)
+    assert last.set == [paths[2], paths[4]] and last.cleared == 1  # (the first time only)
+    assert dict(files.held()) == dict(zip(paths, again, strict=True)) == last and list(view) == paths
+    assert all(files.held()[p] is f for p, f in zip(paths, again, strict=True))
+    other = [*paths[:3], "policies/new/index.html", *paths[3:]]
+    files = SiteFiles()
+    files.put_kept(other, [f"/out/{p}" for p in other], last)
+    assert last.cleared == 2 and list(last) == other == list(files.paths())
+    with pytest.raises(ValueError, match="hold files already"):
+        files.put_kept(other, [None] * len(other), last)

@@ -425,6 +425,7 @@ def _build(
                 paging=_paging(options.memory),
                 history_memo=history_memo,
                 first=cache.previous is None,  # then nothing is kept (BuildCache.reuse)
+                kept_files=options.memory.kept_files if options.memory is not None else None,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None

@@ -873,14 +873,15 @@ class BuildCache:
         self.reused.update(dict.fromkeys(itertools.compress(paths, same)))
         return found
 
-    def reuse_again(self, recorded: object, keys: Mapping[str, str], kept: Set[str]) -> bool:
+    def reuse_again(self, recorded: object, keys: Mapping[str, str], kept: Set[str], told: list[str]) -> bool:
         """In a long-running process's own output (`memory`): the outputs its last build kept with
         `reuse_many`, `kept`, each with the key it recorded (`keys`), kept again in one go, when
         this build's last manifest is the one that build recorded (`recorded`: that build's
         `keys`, the very dict its manifest holds; a build that failed after telling them recorded
         none) and the output is the one it swapped in: each is then the file that build linked
-        into it under the key it recorded, which `reuse_many` would find path by path. False,
-        and nothing taken, otherwise."""
+        into it under the key it recorded, which `reuse_many` would find path by path. `told`:
+        those of `keys` and `kept` that this build tells again, not taken. False, and nothing
+        taken, otherwise."""
         previous = self.previous
         if self.memory is None or previous is None or self.output is None or previous.keys is not recorded:
             return False
@@ -889,8 +890,11 @@ class BuildCache:
             self._output_text = str(self.output)
         if not self._same_output:
             return False
-        self.keys.update(keys)  # (a copy at once while nothing else is in it)
+        self.keys.update(keys)  # (a copy at once while nothing else is in it: a clone of its table)
         self.reused.update(kept)
+        for path in told:
+            self.keys.pop(path, None)
+            self.reused.discard(path)
         return True
 
     def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:

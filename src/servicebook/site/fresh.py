@@ -203,6 +203,8 @@ class PageMemory:
         self.unverified = False  # the last survey took the watcher's word for what changed
         # the store its last build kept open (Store.keep), for the next build's survey to open again
         self.store: Store | None = None
+        # what its last build put in of the files it kept, by path (write.SiteFiles.put_kept `last`)
+        self.kept_files: dict[str, str | bytes | None] = {}
 
     def unreported(self, root: Path) -> list[str]:
         """The source files that differ from what the last survey found, surveyed in full: those
@@ -226,6 +228,7 @@ class PageMemory:
         self.page_names = {}
         self.keys = {}
         self.kept = None
+        self.kept_files = {}
         self.published = None
         self.manifest = None
         self.used = None

@@ -293,6 +293,7 @@ def render_site(
     first: bool = False,
     checking: Checking | None = None,
     into: Path | None = None,
+    kept_files: dict[str, str | bytes | None] | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -324,7 +325,8 @@ def render_site(
     from the checked catalog, and none is HTML with links).
     `into` (a past release's build, with `stamped`): the folder its stamped pages and the data
     files it makes are written to as each is made (stamps.render_stamped, `_render_pages`), flat,
-    as the release's tree holds them.
+    as the release's tree holds them. `kept_files` (`serve`): what its last build put in of the
+    files kept (SiteFiles.put_kept `last`), put right for this one.
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -369,7 +371,7 @@ def render_site(
     if checking is not None:
         _check_pages(files, renderer, checking, workers, progress)
     else:
-        _render_pages(files, renderer, reuse, workers, progress, made, into if spool is None else None)
+        _render_pages(files, renderer, reuse, workers, progress, made, into if spool is None else None, kept_files)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         files[routes.asset(name)] = published_asset(name, (STATIC_DIR / name).read_bytes())
     moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
@@ -493,6 +495,7 @@ def _render_pages(
     progress: Phases | None = None,
     made: range = range(0),
     into: Path | None = None,
+    kept_files: dict[str, str | bytes | None] | None = None,
 ) -> None:
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
     `reuse` names when it has one, else made (into the spool folder, when there is one; a data
@@ -509,7 +512,7 @@ def _render_pages(
     # put in before any is rendered, they are the paths a link needs no later check to (`_Known`)
     whole = renderer.spool is not None and not files
     if whole:
-        files.put_kept(paths, kept)
+        files.put_kept(paths, kept, kept_files)
     # the data files in the spool folder already (`made`: `_made_early`), unless kept after all
     ready = set(_ready(renderer, kept, made))
     todo = list(itertools.compress(range(len(kept)), map(operator.is_, kept, itertools.repeat(None))))

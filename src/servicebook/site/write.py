@@ -15,6 +15,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import shutil
 import stat
@@ -226,13 +227,30 @@ class SiteFiles(MutableMapping[str, bytes]):
         else:
             self.spooled.pop(path, None)
 
-    def put_kept(self, paths: list[str], files: list[str | bytes | None]) -> None:
+    def put_kept(
+        self, paths: list[str], files: list[str | bytes | None], last: dict[str, str | bytes | None] | None = None
+    ) -> None:
         """Into SiteFiles that hold nothing yet: each of `paths` in order, as `put_file(path, file,
         movable=False)` puts each of `files` that is a string, at once. One that is not a string
-        holds its place and must be put in again (a file, or bytes) before anything reads it."""
+        holds its place and must be put in again (a file, or bytes) before anything reads it.
+
+        `last` (`serve`): what this put in the last time, which the caller keeps for the next
+        build: while it holds the same paths in the same order, it is put right where `files`
+        holds another object than it does (a rebuild takes most of its last answers as they were)
+        and copied in whole, else made again. No entry is ever deleted from it, so the copy
+        clones its table (~1.3 ms at 45,000 files at 20,000 pages, where putting each in took ~5.5)."""
         if self._data:
             raise ValueError("put_kept into SiteFiles that hold files already")
-        self._data.update(zip(paths, cast("list[str]", files), strict=True))
+        if last is None:
+            self._data.update(zip(paths, cast("list[str]", files), strict=True))
+            return
+        if len(last) == len(paths) and list(last) == paths:
+            for i in itertools.compress(range(len(paths)), map(operator.is_not, last.values(), files)):
+                last[paths[i]] = files[i]
+        else:
+            last.clear()
+            last.update(zip(paths, files, strict=True))
+        self._data.update(cast("dict[str, str]", last))  # (into this very dict: `paths` views of it are held)
 
     def file(self, path: str) -> Path | None:
         """Where a movable file (see `put_file`) is."""
