@@ -481,13 +481,7 @@ def _build_release(
                     kind="release-not-built",
                 )
             ]
-        reuse = None
-        if last is not None:  # the first release a build makes takes what it can of the last build's
-            donor = _donor(target) if not last.data and not last.stored else None
-            reuse = _Reuse(last, donor)
-            if donor is not None and carried is not None:
-                carried.clean |= donor.clean
-                carried.restamp = donor.restamp
+        reuse = _reuse(last, target, carried, loaded.page_digests)
         try:
             files = render_site(
                 loaded.site,
@@ -550,6 +544,22 @@ def _build_release(
         files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
     )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
+
+
+def _reuse(last: LastMade | None, target: Path, carried: Carried | None, shows: Mapping[str, str]) -> _Reuse | None:
+    """What a release's render takes of the last release's (`last`), and for the first release a
+    build makes (`last` holds no release's), of the newest tree of this servicebook's set
+    (`_Donor`); `carried` is told what each policy page of the release shows of itself to the
+    pages that list it (load.Loaded `page_digests`: stamps.Carried `shows`)."""
+    if carried is not None:
+        carried.shows = shows
+    if last is None:
+        return None
+    donor = _donor(target) if not last.data and not last.stored else None
+    if donor is not None and carried is not None:
+        carried.clean |= donor.clean
+        carried.restamp = donor.restamp
+    return _Reuse(last, donor)
 
 
 def _source_hashes(sources: Sources) -> dict[str, str]:
