@@ -597,9 +597,14 @@ class Restamped:
     views: str | None = None  # what every page's views are made of (`_views`), None: not known
     shows: Mapping[str, str] = field(default_factory=dict)  # Carried `shows`
     pages: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    # by path, the key and `_made_of` the last build's tree gave a page of the same `views`
+    # (Restamp `key`), not made again
+    made: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, spec: PageSpec, key: str, sha256: str, layout: str) -> None:
-        self.pages[spec.path] = (key, sha256, layout, _made_of(self.views, self.shows, spec, key))
+        found = self.made.get(spec.path)
+        made = found[1] if found is not None and found[0] == key else _made_of(self.views, self.shows, spec, key)
+        self.pages[spec.path] = (key, sha256, layout, made)
 
     def record(self, paths: Container[str]) -> dict[str, object]:
         """The record of the pages at `paths` (those the tree holds)."""
@@ -660,12 +665,13 @@ class Restamp:
     where the record places it, and the links are the store's, checked against the SHA-256 of
     the stored HTML the record names (RenderedStore `get_rendered_links`)."""
 
-    __slots__ = ("identities", "pages", "tree", "values")
+    __slots__ = ("identities", "made", "pages", "tree", "values")
 
     def __init__(
         self, tree: Path, pages: Mapping[str, object], values: Mapping[str, object], identities: Mapping[str, object]
     ) -> None:
         self.tree, self.pages, self.values, self.identities = tree, pages, values, identities
+        self.made: dict[str, tuple[str, str]] = {}  # each key `key` gave, with its `_made_of`
 
     def key(self, spec: PageSpec, views: str, shows: Mapping[str, str]) -> str | None:
         """The key the tree's page at the path of `spec` was made under, when it was keyed from
@@ -674,7 +680,10 @@ class Restamp:
         page = self.pages.get(spec.path)
         if not (isinstance(page, list) and len(page) == 4 and isinstance(page[0], str) and page[3]):
             return None
-        return page[0] if page[3] == _made_of(views, shows, spec, page[0]) else None
+        if page[3] != _made_of(views, shows, spec, page[0]):
+            return None
+        self.made[spec.path] = (page[0], page[3])
+        return page[0]
 
     def stored(self, path: str, key: str) -> str | None:
         """The SHA-256 of the stored HTML of the tree's page at `path`, when it was made under `key`."""
@@ -922,7 +931,8 @@ def render_stamped(
     # the release built last records where its stamp is in each page, for a later build's first
     # release (Restamp): it is the newest tree of its set
     values = {t[1]: v for t, v in stamp.values.items()}
-    restamped = None if carry or carried is None else Restamped(values, views, shows or {})
+    made = tree.made if tree is not None else {}
+    restamped = None if carry or carried is None else Restamped(values, views, shows or {}, made=made)
     done: set[str] = set()
     settled: dict[tuple[str, bool], bool] = {}
     if tree is not None and restamped is not None:
