@@ -332,6 +332,34 @@ def test_a_commit_s_release_keys_only_the_pages_made_of_what_changed_since_the_l
     assert run("verify", "--source", repo.root).exit_code == 0
 
 
+def test_a_commit_s_release_manifest_reads_back_none_of_the_pages_it_restamped(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restamped page's SHA-256 is taken from the bytes written (stamps.Carried `hashed`): the
+    release's manifest reads back only the files it did not make so, and is a build from
+    nothing's."""
+    from servicebook.site.write import SiteFiles
+
+    _untagged_release(run, repo)
+    read: list[str] = []
+    real = SiteFiles.sha256
+
+    def sha256(self: SiteFiles, path: str) -> str:
+        where = self._data.get(path)
+        if isinstance(where, str) and "/.servicebook-cache/releases/" in where:  # a file of the release's
+            read.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(SiteFiles, "sha256", sha256)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    record = json.loads((_release_tree(repo) / ".complete-inputs").read_text())
+    restamped = set(record["pages"]) - {"policies/alpha/index.html"}
+    assert len(restamped) > 10 and read  # (its other files are read: its data files)
+    assert not restamped & set(read)
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+
+
 @pytest.mark.parametrize("damage", ["a page edited in place", "the record's places moved", "the record's stamp"])
 def test_a_restamped_page_is_taken_only_while_the_last_tree_and_its_record_are_as_written(
     run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str

@@ -482,6 +482,7 @@ def _build_release(
                 )
             ]
         reuse = _reuse(last, target, carried, loaded.page_digests)
+        hashed: dict[str, str] = {}  # the SHA-256s of the stamped pages restamped (stamps.Carried `hashed`)
         try:
             files = render_site(
                 loaded.site,
@@ -507,6 +508,8 @@ def _build_release(
                     kind="release-not-rendered",
                 )
             ]
+        if carried is not None:  # (never another release's)
+            hashed, carried.hashed = carried.hashed, {}
         if reuse is not None:
             if reuse.last.more:
                 reuse.keep(files)
@@ -531,7 +534,7 @@ def _build_release(
                     kind="release-broken-links",
                 )
             ]
-    add_published_outputs(files)
+    add_published_outputs(files, known=hashed)
     stored = last.stored if last is not None else None
     record = None
     if reuse is not None:  # (a build with a store: see INPUTS)
@@ -552,7 +555,7 @@ def _reuse(last: LastMade | None, target: Path, carried: Carried | None, shows: 
     (`_Donor`); `carried` is told what each policy page of the release shows of itself to the
     pages that list it (load.Loaded `page_digests`: stamps.Carried `shows`)."""
     if carried is not None:
-        carried.shows = shows
+        carried.shows, carried.hashed = shows, {}
     if last is None:
         return None
     donor = _donor(target) if not last.data and not last.stored else None

@@ -478,6 +478,7 @@ class Carried:
     __slots__ = (
         "chrome",
         "clean",
+        "hashed",
         "keys",
         "known",
         "last",
@@ -501,6 +502,9 @@ class Carried:
         # what each policy page of the release being built shows of itself to the pages that list
         # it (load.Loaded `page_digests`), for `_views`: None, not known
         self.shows: Mapping[str, str] | None = None
+        # the SHA-256 of each stamped page the last release restamped, by path, as written: its
+        # manifest's line (outputs.add_published_outputs `known`), the file not read back for it
+        self.hashed: dict[str, str] = {}
         self.views = ViewMemo()
         self.chrome: dict[int, tuple[object, str]] = {}  # the stamped context's digests (`stamping`)
         # the names of the offerings and tools (id, name) and the _Names made of them
@@ -895,7 +899,7 @@ def render_stamped(
     stamp = stamping(common, carried)
     tree = carried.restamp if carried is not None else None
     if carried is not None:  # (the last build's tree is for the first release a build makes alone)
-        carried.restamp, carried.restamped = None, None
+        carried.restamp, carried.restamped, carried.hashed = None, None, {}
     if stamp is None or _has_files(layouts):
         return specs
     made_keys: dict[str, Any] = {}  # this release's page keys, for the next (`_page_key`)
@@ -935,8 +939,9 @@ def render_stamped(
     restamped = None if carry or carried is None else Restamped(values, views, shows or {}, made=made)
     done: set[str] = set()
     settled: dict[tuple[str, bool], bool] = {}
-    if tree is not None and restamped is not None:
-        chosen = _restamp(files, store, stamp, chosen, keys, tree, known, settled, restamped, into, done)
+    if tree is not None and restamped is not None and carried is not None:
+        hashed = carried.hashed
+        chosen = _restamp(files, store, stamp, chosen, keys, tree, known, settled, restamped, into, done, hashed)
     taking = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done, into, restamped)
     todo = _filled(taking, chosen, last, same_pages)
     # Rendered with no page known, their links are all left for the check, and so are the same
@@ -982,9 +987,11 @@ def _restamp(
     restamped: Restamped,
     into: Path | None,
     done: set[str],
+    hashed: dict[str, str],
 ) -> list[PageSpec]:
     """The pages of `chosen` the last release's `tree` holds under the same key, put into `files`
-    restamped (Restamp), their links the store's; the specs left (filled in from the store, or
+    restamped (Restamp), their links the store's, the SHA-256 of each into `hashed` (for the
+    manifest, which then reads none of them back); the specs left (filled in from the store, or
     rendered). A commit to one page leaves every other page of the release of HEAD's version
     under its key: none is read back from the store, split at its placeholders and joined again."""
     wanted = {keys[s.path]: sha256 for s in chosen if (sha256 := tree.stored(s.path, keys[s.path])) is not None}
@@ -1000,6 +1007,7 @@ def _restamp(
             continue
         restamped.add(spec, key, wanted[key], made[1])
         _put(files, spec.path, made[0], into)
+        hashed[spec.path] = hashlib.sha256(made[0]).hexdigest()
         files.scans[spec.path] = _settle(links, known, settled)
         done.add(spec.path)
     return left
