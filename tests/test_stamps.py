@@ -224,3 +224,18 @@ def test_a_policy_page_s_body_is_in_its_own_key_not_in_the_keys_of_the_pages_tha
     spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"o": (page, "ci")})
     assert page_key(seen, spec) == listing(page)
     assert page_key(seen, _spec(page)) == _key(page)
+
+
+def test_a_page_whose_context_holds_the_build_is_never_keyed() -> None:
+    # a release's page keys are taken from the last tree's record when the catalog and the pages
+    # are the same (stamps._views), whatever the commit: a page that showed the build's commit or
+    # date other than by the stamp's placeholders would then be stale, so it is never stamped
+    from servicebook.catalog.basics import BuildInfo
+
+    build = BuildInfo(commit="a" * 40, dirty=False, date=None, generator="servicebook")
+    spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"o": ("ci", (build,))})
+    assert page_key(Stamping({}, "chrome", {}), spec) is None
+    site = model.SiteContent(catalog=None, pages=(), build=build)  # type: ignore[arg-type]
+    spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"site": site})
+    assert page_key(Stamping({}, "chrome", {}), spec) is None
+    assert page_key(Stamping({}, "chrome", {}), _spec(_page())) is not None

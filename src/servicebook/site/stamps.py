@@ -389,6 +389,8 @@ class _Fingerprints:
             return digest("{", *(part for k, v in value.items() for part in (self.of(k), self.of(v))))
         if isinstance(value, list):
             return digest("[", *(self.of(item) for item in value))
+        if type(value) in _BUILD_SHOWN and self._strict:  # what a stamped page may not show (see _views)
+            raise _Marked
         if type(value) is model.Page:  # a page listed (see the class)
             made = digest("Page listed", *map(self.of, (value.slug, value.source, value.meta, value.headings)))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -457,6 +459,10 @@ class _Fingerprints:
 
 
 _SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
+# The build's stamp, and what holds it: a stamped page shows the stamp by its placeholders
+# alone, and the key of one whose context held them would change with every commit, which
+# `_views` leaves out (such a page is rendered the ordinary way, never keyed)
+_BUILD_SHOWN = (BuildInfo, model.SiteContent)
 
 
 class Carried:
@@ -638,10 +644,11 @@ def _views(stamp: Stamping, common: Mapping[str, Any], shows: Mapping[str, str] 
     """A digest of everything a release's stamped pages but its policy pages are keyed from,
     with the chrome: the catalog, what every policy page shows of itself to the pages that list
     it (`shows`, load.Loaded `page_digests`: its source, front matter and headings, by slug, in
-    the order of the site's pages; `_Fingerprints.of`'s rule for a page listed), what the
-    release's date makes of the measurements and the tool decisions' review dates, and an
-    organisation's members; their views, and each page's context, are made of nothing else
-    (views.site_view, render.page_specs). None when not every page has its digest in `shows`,
+    the order of the site's pages; `_Fingerprints.of`'s rule for a page listed), the
+    measurements and what the release's date makes of them and of the tool decisions' review
+    dates, and an organisation's members; their views, and each page's context, are made of
+    nothing else (views.site_view, render.page_specs) but the build's stamp, which no stamped
+    page's key holds (_BUILD_SHOWN). None when not every page has its digest in `shows`,
     or a text holds the placeholders' character."""
     site: model.SiteContent = common["view"].site
     if shows is None or not all(p.slug in shows for p in site.pages):
@@ -650,7 +657,7 @@ def _views(stamp: Stamping, common: Mapping[str, Any], shows: Mapping[str, str] 
     measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
     overdue = sorted(overdue_tools(catalog, site.build.date))
     try:
-        made = [stamp.seen.of(v) for v in (catalog, measured, tuple(overdue), site.federation)]
+        made = [stamp.seen.of(v) for v in (catalog, site.snapshots, measured, tuple(overdue), site.federation)]
     except _Marked:
         return None
     pages = digest(*(f"{p.slug}\0{p.source}\0{shows[p.slug]}" for p in site.pages))
