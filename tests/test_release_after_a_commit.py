@@ -152,8 +152,8 @@ def test_a_commit_s_release_starts_from_the_sources_the_last_build_left_not_an_e
 
 
 def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_servicebook() -> None:
-    """A stamped page that lists policy pages (an offering's) is keyed by each page's HTML as the
-    SHA-256 the page holds of it: the same key wherever the build keeps the HTML. The HTML is
+    """A policy page's stamped page is keyed by its HTML as the SHA-256 the page holds of it
+    (stamps._Fingerprints `whole`): the same key wherever the build keeps the HTML. The HTML is
     read (for the placeholders' character) only when no build of this servicebook read the same
     HTML before (stamps.Carried `clean`, kept with each release's tree); another HTML is another
     key, and one that holds the character is never stamped."""
@@ -177,23 +177,23 @@ def test_a_policy_page_is_keyed_by_its_html_s_digest_and_its_html_read_once_a_se
     # kept where no build keeps it any more: reading its HTML raises (model.Page `html`)
     gone = dataclasses.replace(held, body="", spooled=(-987654, 0, 0))
     with pytest.raises(OSError, match="no longer where the build kept it"):
-        _Fingerprints().of(gone)  # never looked at: read
+        _Fingerprints().whole(gone)  # never looked at: read
     looked = Carried()
-    assert _Fingerprints(carried=looked).of(held) == _Fingerprints().of(held)
+    assert _Fingerprints(carried=looked).whole(held) == _Fingerprints().whole(held)
     assert looked.clean == {sha256}
-    assert _Fingerprints(carried=Carried(clean={sha256})).of(gone) == _Fingerprints().of(held)
+    assert _Fingerprints(carried=Carried(clean={sha256})).whole(gone) == _Fingerprints().whole(held)
     other = dataclasses.replace(held, body=html + "<p>More.</p>", html_sha256=hashlib.sha256(b"other").hexdigest())
-    assert _Fingerprints().of(other) != _Fingerprints().of(held)
+    assert _Fingerprints().whole(other) != _Fingerprints().whole(held)
     marked = html + "\ue0003\ue000"
     holding = dataclasses.replace(held, body=marked, html_sha256=hashlib.sha256(marked.encode()).hexdigest())
     with pytest.raises(_Marked):
-        _Fingerprints().of(holding)
+        _Fingerprints().whole(holding)
     # digested where the placeholders are expected (the stamped context's own): never noted clean
     seen = Carried()
-    _Fingerprints(strict=False, carried=seen).of(holding)
+    _Fingerprints(strict=False, carried=seen).whole(holding)
     assert seen.clean == set()
     with pytest.raises(_Marked):
-        _Fingerprints(carried=seen).of(holding)
+        _Fingerprints(carried=seen).whole(holding)
 
 
 def _stamped_pages_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -289,6 +289,74 @@ def test_a_commit_to_one_page_reads_back_from_the_store_only_the_pages_whose_key
     record = json.loads((_release_tree(repo) / ".complete-inputs").read_text())
     assert len(record["pages"]) > 10  # (offering, tool and policy pages, the lists)
     assert record["stamp"]["3"] == repo.head()  # the commit, where each page shows it
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+
+
+@pytest.mark.parametrize("case", ["one page edited", "the record's keys altered", "the catalog changed"])
+def test_a_commit_s_release_keys_only_the_pages_made_of_what_changed_since_the_last_tree(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """A build after a commit takes each stamped page's key from the last tree's record where
+    the page is made of the same as then (stamps._views and `_made_of`: the catalog, what each
+    policy page shows of itself to the others, and a policy page's own HTML): a commit to one
+    page's body keys that page alone, in a new process; a record altered, or the catalog
+    changed, keys every page again. Each release is a build from nothing's, byte for byte."""
+    from servicebook.site import stamps
+
+    _untagged_release(run, repo)
+    keyed: list[str] = []
+    page_key, list_key = stamps.page_key, stamps.list_key
+
+    def counting(stamping: object, spec: stamps.PageSpec, *args: object) -> str | None:
+        keyed.append(spec.path)
+        return (list_key if args else page_key)(stamping, spec, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stamps, "page_key", counting)
+    monkeypatch.setattr(stamps, "list_key", counting)
+    record_file = _release_tree(repo) / ".complete-inputs"
+    record = json.loads(record_file.read_text())
+    if case == "the record's keys altered":
+        for page in record["pages"].values():
+            page[0] = page[0][::-1]
+        record_file.write_text(json.dumps(record))
+    if case == "the catalog changed":
+        CHANGES[case](repo)
+    else:
+        _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    if case == "one page edited":
+        assert keyed == ["policies/alpha/index.html"]
+    else:
+        assert len(keyed) == len(record["pages"]) > 10
+    assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_commit_s_release_manifest_reads_back_none_of_the_pages_it_restamped(
+    run, repo: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restamped page's SHA-256 is taken from the bytes written (stamps.Carried `hashed`): the
+    release's manifest reads back only the files it did not make so, and is a build from
+    nothing's."""
+    from servicebook.site.write import SiteFiles
+
+    _untagged_release(run, repo)
+    read: list[str] = []
+    real = SiteFiles.sha256
+
+    def sha256(self: SiteFiles, path: str) -> str:
+        where = self._data.get(path)
+        if isinstance(where, str) and "/.servicebook-cache/releases/" in where:  # a file of the release's
+            read.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(SiteFiles, "sha256", sha256)
+    _commit_an_edit(repo)
+    assert run("build", "--source", repo.root).exit_code == 0
+    record = json.loads((_release_tree(repo) / ".complete-inputs").read_text())
+    restamped = set(record["pages"]) - {"policies/alpha/index.html"}
+    assert len(restamped) > 10 and read  # (its other files are read: its data files)
+    assert not restamped & set(read)
     assert _tree(repo.root / "public") == _cold_build_of_the_same_commit(run, repo, tmp_path)
 
 
@@ -417,6 +485,7 @@ def test_a_commit_s_release_takes_the_theme_s_compiled_templates_from_the_user_s
 
     from servicebook.site import templates
 
+    templates._theme_environment.cache_clear()  # (a test before may have made it without the user's cache)
     _untagged_release(run, repo)
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every template rendered in this process
     compiled: list[str | None] = []

@@ -7,10 +7,18 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from servicebook.catalog import model
+from servicebook.site import render, templates
+from servicebook.site.build import Options, gather
 from servicebook.site.load import BodySpool
-from servicebook.site.stamps import Carried, Stamping, _Fingerprints, page_key, restamp_version
+from servicebook.site.stamps import LISTS, TEMPLATES, Carried, Stamping, _Fingerprints, page_key, restamp_version
 from servicebook.site.templates import PageSpec
+from servicebook.site.views import site_view
+
+from .conftest import FIXED_EPOCH
+from .sitefiles import generated_site
 
 LONG_HTML = "<p>" + "Every change is reviewed by a second person. " * 40 + "</p>\n"
 
@@ -149,7 +157,7 @@ def test_a_page_restamped_from_a_tree_is_the_page_filled_in_with_the_new_stamp_w
     info = os.stat(tmp_path / flat_name(path))
     identities = {path: [info.st_size, info.st_mtime_ns, info.st_ino]}
     values = {t[1]: v for t, v in old.items()}
-    tree = Restamp(tmp_path, {path: ["key", "0" * 64, _layout(stored, old)]}, values, identities)
+    tree = Restamp(tmp_path, {path: ["key", "0" * 64, _layout(stored, old), ""]}, values, identities)
     assert tree.stored(path, "key") == "0" * 64 and tree.stored(path, "other") is None
     made = tree.restamped(path, new)
     assert made is not None
@@ -160,3 +168,74 @@ def test_a_page_restamped_from_a_tree_is_the_page_filled_in_with_the_new_stamp_w
     (tmp_path / flat_name(path)).write_bytes(filled.replace(b"of", b"OF"))
     os.utime(tmp_path / flat_name(path), ns=(info.st_atime_ns, info.st_mtime_ns + 1))
     assert tree.restamped(path, new) is None
+
+
+@pytest.mark.parametrize("fixture", ["example", "generated"])
+def test_a_policy_page_another_stamped_page_lists_is_read_for_no_more_than_its_key_holds(
+    site_copy, tmp_path: Path, fixture: str
+) -> None:
+    # A stamped page's key holds, of a policy page it lists (an offering's or a tool's, a list's
+    # part, a tool's migration guide), its slug, source, front matter and headings, not its HTML
+    # or text (stamps._Fingerprints): so each stamped template but policy.html's is rendered here
+    # with every page's HTML gone (reading it raises) and its text blanked, and is the same page.
+    site = site_copy("example") if fixture == "example" else generated_site(tmp_path / "generated", pages=12)
+    loaded, _ = gather(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    assert loaded.site is not None
+    blank = [
+        dataclasses.replace(p, body="", text="", html_sha256="", spooled=(-987654, 0, 0)) for p in loaded.site.pages
+    ]
+    view = site_view(loaded.site)
+    listing = site_view(dataclasses.replace(loaded.site, pages=tuple(blank)))
+    common = {**render._common_context(view), "versioning": templates.VersionContext(), "source_prefix": ""}
+    render._history(None, common)
+    env = templates.environment(None)
+    stamped = (TEMPLATES | set(LISTS)) - {"policy.html"}
+    checked = set()
+    for spec, seen in zip(render.page_specs(view), render.page_specs(listing), strict=True):
+        if spec.template not in stamped:
+            continue
+        listed = {**common, "view": listing}
+        assert templates._render_page(env, seen, listed, site / "layouts") == templates._render_page(
+            env, spec, common, site / "layouts"
+        ), spec.path
+        checked.add(spec.template)
+    assert {"offering.html", "tool.html", "home.html", "policies.html", "unsupported.html"} <= checked
+
+
+def test_a_policy_page_s_body_is_in_its_own_key_not_in_the_keys_of_the_pages_that_list_it() -> None:
+    # an edit to a policy page's body renders that page again in the next release, and no page
+    # that lists it (an offering's, a list's); its title or headings changed renders those too
+    page = _page()
+    edited = _page(html=LONG_HTML[:-6] + "!</p>\n")
+    edited = dataclasses.replace(edited, text="Every change is reviewed, twice")
+    renamed = _page(title="Change approvals")
+    moved = dataclasses.replace(_page(), headings=(model.Heading(2, "Who signs", "who-signs"),))
+
+    def listing(listed: model.Page) -> str | None:
+        spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"o": (listed, "ci")})
+        return page_key(Stamping({}, "chrome", {}), spec)
+
+    assert _key(edited) != _key(page)
+    assert listing(edited) == listing(page) is not None
+    assert len({listing(page), listing(renamed), listing(moved)}) == 3
+    # the same page object as its own page and listed, in one release: each digest where it belongs
+    seen = Stamping({}, "chrome", {}, _Fingerprints())
+    assert page_key(seen, _spec(page)) == _key(page)
+    spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"o": (page, "ci")})
+    assert page_key(seen, spec) == listing(page)
+    assert page_key(seen, _spec(page)) == _key(page)
+
+
+def test_a_page_whose_context_holds_the_build_is_never_keyed() -> None:
+    # a release's page keys are taken from the last tree's record when the catalog and the pages
+    # are the same (stamps._views), whatever the commit: a page that showed the build's commit or
+    # date other than by the stamp's placeholders would then be stale, so it is never stamped
+    from servicebook.catalog.basics import BuildInfo
+
+    build = BuildInfo(commit="a" * 40, dirty=False, date=None, generator="servicebook")
+    spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"o": ("ci", (build,))})
+    assert page_key(Stamping({}, "chrome", {}), spec) is None
+    site = model.SiteContent(catalog=None, pages=(), build=build)  # type: ignore[arg-type]
+    spec = PageSpec("offerings/ci/index.html", "offering.html", "CI", "offerings", {"site": site})
+    assert page_key(Stamping({}, "chrome", {}), spec) is None
+    assert page_key(Stamping({}, "chrome", {}), _spec(_page())) is not None

@@ -481,13 +481,8 @@ def _build_release(
                     kind="release-not-built",
                 )
             ]
-        reuse = None
-        if last is not None:  # the first release a build makes takes what it can of the last build's
-            donor = _donor(target) if not last.data and not last.stored else None
-            reuse = _Reuse(last, donor)
-            if donor is not None and carried is not None:
-                carried.clean |= donor.clean
-                carried.restamp = donor.restamp
+        reuse = _reuse(last, target, carried, loaded.page_digests)
+        hashed: dict[str, str] = {}  # the SHA-256s of the stamped pages restamped (stamps.Carried `hashed`)
         try:
             files = render_site(
                 loaded.site,
@@ -513,6 +508,8 @@ def _build_release(
                     kind="release-not-rendered",
                 )
             ]
+        if carried is not None:  # (never another release's)
+            hashed, carried.hashed = carried.hashed, {}
         if reuse is not None:
             if reuse.last.more:
                 reuse.keep(files)
@@ -537,7 +534,7 @@ def _build_release(
                     kind="release-broken-links",
                 )
             ]
-    add_published_outputs(files)
+    add_published_outputs(files, known=hashed)
     stored = last.stored if last is not None else None
     record = None
     if reuse is not None:  # (a build with a store: see INPUTS)
@@ -550,6 +547,22 @@ def _build_release(
         files, target, cache_root, stored, staging, keep=last is not None and last.more, record=record
     )
     return BuiltRelease(release, target, frozenset(files), written, witness), []
+
+
+def _reuse(last: LastMade | None, target: Path, carried: Carried | None, shows: Mapping[str, str]) -> _Reuse | None:
+    """What a release's render takes of the last release's (`last`), and for the first release a
+    build makes (`last` holds no release's), of the newest tree of this servicebook's set
+    (`_Donor`); `carried` is told what each policy page of the release shows of itself to the
+    pages that list it (load.Loaded `page_digests`: stamps.Carried `shows`)."""
+    if carried is not None:
+        carried.shows, carried.hashed = shows, {}
+    if last is None:
+        return None
+    donor = _donor(target) if not last.data and not last.stored else None
+    if donor is not None and carried is not None:
+        carried.clean |= donor.clean
+        carried.restamp = donor.restamp
+    return _Reuse(last, donor)
 
 
 def _source_hashes(sources: Sources) -> dict[str, str]:

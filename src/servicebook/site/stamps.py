@@ -40,10 +40,11 @@ from servicebook.cache.folder import flat_name, read_as_recorded
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
+from servicebook.site.measured import measured_views
 from servicebook.site.paging import Part
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.views import CategoryView, OfferingView, ToolRef, ToolView, ViewMemo
+from servicebook.site.views import CategoryView, OfferingView, ToolRef, ToolView, ViewMemo, overdue_tools
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ def _digested(value: object) -> list[object]:
     where it was rendered), not the HTML itself, wherever the build keeps it (`body`: "" when
     spooled) and where (`spooled`, `search_spooled`: offsets in this build's spool): a page has
     the same digest spooled or not, in every build, and its HTML is not read from the spool and
-    hashed again for it (the pages an offering lists are digested with its page's key)."""
+    hashed again for it (_Fingerprints `whole`)."""
     fields = dataclasses.fields(value)  # type: ignore[arg-type]  # (a dataclass: `of` asked)
     if type(value) is not model.Page:
         return [getattr(value, f.name) for f in fields]
@@ -337,24 +338,34 @@ class _Fingerprints:
     immutable object (a frozen dataclass, a tuple) is kept by its identity, with the object itself
     (its id is not reused while it is kept).
     Every text is digested as it is, never as repr() writes it, so the digest is the same in every
-    process; a text holding the placeholders' character raises _Marked. A policy page's HTML is
-    digested by its SHA-256 (`_digested`), and looked at for the character only when no build
-    of this servicebook looked at the same HTML before (`Carried.clean`: the SHA-256s of those
-    it found without it, kept with each release's tree): reading back the HTML of every page an
-    offering lists was most of a release's keys.
+    process; a text holding the placeholders' character raises _Marked.
+
+    A policy page is digested in full only as a page's own subject (`whole`: the policy page's
+    `page`, a value of its context itself): its HTML by its SHA-256 (`_digested`), looked at for
+    the character only when no build of this servicebook looked at the same HTML before
+    (`Carried.clean`: the SHA-256s of those it found without it, kept with each release's tree).
+    A policy page that another page lists (an offering's or a tool's, a list's part, a tool's
+    migration guide: anywhere inside a view) counts by what a list of pages shows of it (`of`:
+    its slug, source, front matter and headings, load.Loaded `page_digests`, pagekeys.py's rule
+    for the current site's pages): the templates read its slug, title and summary of it
+    (tests/test_stamps.py renders every stamped template with the listed pages' HTML and text
+    blanked), so an edit to a page's body renders no release page but its own.
     """
 
-    __slots__ = ("_carried", "_clean", "_kept", "_strict")
+    __slots__ = ("_carried", "_carried_whole", "_clean", "_kept", "_strict", "_whole")
 
     def __init__(self, *, strict: bool = True, carried: Carried | None = None) -> None:
         self._kept: dict[int, tuple[object, str]] = {}
+        self._whole: dict[int, tuple[object, str]] = {}  # policy pages as their own page's subject
         self._strict = strict  # False: the stamped context itself, which holds the placeholders
         self._clean: set[str] = carried.clean if carried is not None else set()
         # the release built before this one: what it digested (and holds) is digested already;
         # the stamped context's digests apart, since only they may hold the placeholders
         self._carried: dict[int, tuple[object, str]] = {}
+        self._carried_whole: dict[int, tuple[object, str]] = {}
         if carried is not None and strict:
             self._carried, carried.last = carried.last, self._kept
+            self._carried_whole, carried.whole = carried.whole, self._whole
         elif carried is not None:
             self._carried, carried.chrome = carried.chrome, self._kept
 
@@ -378,9 +389,11 @@ class _Fingerprints:
             return digest("{", *(part for k, v in value.items() for part in (self.of(k), self.of(v))))
         if isinstance(value, list):
             return digest("[", *(self.of(item) for item in value))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            if type(value) is model.Page and value.html_sha256 not in self._clean:
-                self._look_at(value)
+        if type(value) in _BUILD_SHOWN and self._strict:  # what a stamped page may not show (see _views)
+            raise _Marked
+        if type(value) is model.Page:  # a page listed (see the class)
+            made = digest("Page listed", *map(self.of, (value.slug, value.source, value.meta, value.headings)))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             made = digest(type(value).__qualname__, *map(self.of, _digested(value)))
             if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 return made
@@ -395,6 +408,25 @@ class _Fingerprints:
         self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
         return made
 
+    def whole(self, value: object) -> str:
+        """The digest of a value of a page's own context: a policy page in full (see the class),
+        anything else as `of` digests it."""
+        if type(value) is not model.Page:
+            return self.of(value)
+        kept = self._whole.get(id(value))
+        if kept is None:
+            kept = self._carried_whole.get(id(value))
+            if kept is None or kept[0] is not value:
+                if value.html_sha256 not in self._clean:
+                    self._look_at(value)
+                kept = (value, digest(type(value).__qualname__, *map(self.of, _digested(value))))
+            self._whole[id(value)] = kept
+        return kept[1]
+
+    def context(self, context: Mapping[str, object]) -> str:
+        """The digest of a page's own context (its values by `whole`)."""
+        return digest("{", *(part for k, v in context.items() for part in (self.of(k), self.whole(v))))
+
     def _look_at(self, page: model.Page) -> None:
         """`page`'s HTML, looked at for the placeholders' character (raises _Marked), and noted
         clean when it does not hold it (see the class)."""
@@ -403,9 +435,13 @@ class _Fingerprints:
         elif self._strict:
             raise _Marked
 
+    def _found(self, value: object) -> tuple[object, str] | None:
+        return (self._whole if type(value) is model.Page else self._kept).get(id(value))
+
     def kept(self, values: tuple[object, ...]) -> tuple[str, ...] | None:
-        """The digests of `values` made already, if each is kept by its identity (immutable)."""
-        found = [self._kept.get(id(value)) for value in values]
+        """The digests of a page's own context's `values` (`whole`) made already, if each is kept
+        by its identity (immutable)."""
+        found = [self._found(value) for value in values]
         if not all(k is not None and k[0] is v for k, v in zip(found, values, strict=True)):
             return None
         return tuple(k[1] for k in found)  # type: ignore[index]
@@ -413,15 +449,20 @@ class _Fingerprints:
     def forget(self) -> None:
         """Let go of every digest, this release's and the one before's (no page is keyed after)."""
         self._kept.clear()
-        self._carried = {}
+        self._whole.clear()
+        self._carried, self._carried_whole = {}, {}
 
     def keep(self, values: tuple[object, ...], made: tuple[str, ...]) -> None:
-        """`values` as digested already (`made`, see `kept`)."""
+        """A page's own context's `values` as digested already (`made`, see `kept`)."""
         for value, digested in zip(values, made, strict=True):
-            self._kept.setdefault(id(value), (value, digested))
+            (self._whole if type(value) is model.Page else self._kept).setdefault(id(value), (value, digested))
 
 
 _SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
+# The build's stamp, and what holds it: a stamped page shows the stamp by its placeholders
+# alone, and the key of one whose context held them would change with every commit, which
+# `_views` leaves out (such a page is rendered the ordinary way, never keyed)
+_BUILD_SHOWN = (BuildInfo, model.SiteContent)
 
 
 class Carried:
@@ -443,6 +484,7 @@ class Carried:
     __slots__ = (
         "chrome",
         "clean",
+        "hashed",
         "keys",
         "known",
         "last",
@@ -452,7 +494,9 @@ class Carried:
         "restamp",
         "restamped",
         "rows",
+        "shows",
         "views",
+        "whole",
     )
 
     def __init__(self, clean: set[str] | None = None) -> None:
@@ -460,6 +504,13 @@ class Carried:
         # this build or (`clean`) one before it of this servicebook (see _Fingerprints)
         self.clean: set[str] = clean if clean is not None else set()
         self.last: dict[int, tuple[object, str]] = {}
+        self.whole: dict[int, tuple[object, str]] = {}  # the policy pages digested as their own page's
+        # what each policy page of the release being built shows of itself to the pages that list
+        # it (load.Loaded `page_digests`), for `_views`: None, not known
+        self.shows: Mapping[str, str] | None = None
+        # the SHA-256 of each stamped page the last release restamped, by path, as written: its
+        # manifest's line (outputs.add_published_outputs `known`), the file not read back for it
+        self.hashed: dict[str, str] = {}
         self.views = ViewMemo()
         self.chrome: dict[int, tuple[object, str]] = {}  # the stamped context's digests (`stamping`)
         # the names of the offerings and tools (id, name) and the _Names made of them
@@ -549,15 +600,68 @@ def _layout(stored: _Stored, values: Mapping[str, str]) -> str:
 class Restamped:
     """A release's stamped pages as its tree holds them, for the tree's record (site/releases.py
     INPUTS): its stamp (each placeholder's number → its text) and, by path, each page's key, the
-    SHA-256 of its HTML as stored (with the placeholders) and where its stamp is (`_layout`)."""
+    SHA-256 of its HTML as stored (with the placeholders), where its stamp is (`_layout`) and
+    what it was keyed from (`_made_of`)."""
 
     values: dict[str, str]
-    pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    views: str | None = None  # what every page's views are made of (`_views`), None: not known
+    shows: Mapping[str, str] = field(default_factory=dict)  # Carried `shows`
+    pages: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    # by path, the key and `_made_of` the last build's tree gave a page of the same `views`
+    # (Restamp `key`), not made again
+    made: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def add(self, spec: PageSpec, key: str, sha256: str, layout: str) -> None:
+        found = self.made.get(spec.path)
+        made = found[1] if found is not None and found[0] == key else _made_of(self.views, self.shows, spec, key)
+        self.pages[spec.path] = (key, sha256, layout, made)
 
     def record(self, paths: Container[str]) -> dict[str, object]:
         """The record of the pages at `paths` (those the tree holds)."""
         pages = {path: list(page) for path, page in sorted(self.pages.items()) if path in paths}
         return {"stamp": self.values, "pages": pages}
+
+
+def _made_of(views: str | None, shows: Mapping[str, str], spec: PageSpec, key: str) -> str:
+    """A digest of what the page of `spec` was keyed `key` from: the chrome and `views` (see
+    `_views`), its path, template, title and section, and of a policy page its own context holds
+    (a policy page's own), each field its key digests (_Fingerprints `whole`): its slug, source,
+    front matter and headings as `shows` has them, its HTML's SHA-256, its text and the pages
+    whose ids its links name. "" when `views` is not known or such a page is not in `shows`."""
+    own: list[str] = []
+    for value in spec.context.values():
+        if type(value) is model.Page:
+            shown = shows.get(value.slug)
+            if shown is None:
+                return ""
+            own += (shown, value.html_sha256, value.text, *value.fragment_targets, "\0")
+    if views is None:
+        return ""
+    return digest("made of", views, spec.path, spec.template, spec.title, spec.section, key, *own)
+
+
+def _views(stamp: Stamping, common: Mapping[str, Any], shows: Mapping[str, str] | None) -> str | None:
+    """A digest of everything a release's stamped pages but its policy pages are keyed from,
+    with the chrome: the catalog, what every policy page shows of itself to the pages that list
+    it (`shows`, load.Loaded `page_digests`: its source, front matter and headings, by slug, in
+    the order of the site's pages; `_Fingerprints.of`'s rule for a page listed), the
+    measurements and what the release's date makes of them and of the tool decisions' review
+    dates, and an organisation's members; their views, and each page's context, are made of
+    nothing else (views.site_view, render.page_specs) but the build's stamp, which no stamped
+    page's key holds (_BUILD_SHOWN). None when not every page has its digest in `shows`,
+    or a text holds the placeholders' character."""
+    site: model.SiteContent = common["view"].site
+    if shows is None or not all(p.slug in shows for p in site.pages):
+        return None
+    catalog = site.catalog
+    measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
+    overdue = sorted(overdue_tools(catalog, site.build.date))
+    try:
+        made = [stamp.seen.of(v) for v in (catalog, site.snapshots, measured, tuple(overdue), site.federation)]
+    except _Marked:
+        return None
+    pages = digest(*(f"{p.slug}\0{p.source}\0{shows[p.slug]}" for p in site.pages))
+    return digest("views", stamp.chrome, *made, pages)
 
 
 class Restamp:
@@ -572,17 +676,30 @@ class Restamp:
     where the record places it, and the links are the store's, checked against the SHA-256 of
     the stored HTML the record names (RenderedStore `get_rendered_links`)."""
 
-    __slots__ = ("identities", "pages", "tree", "values")
+    __slots__ = ("identities", "made", "pages", "tree", "values")
 
     def __init__(
         self, tree: Path, pages: Mapping[str, object], values: Mapping[str, object], identities: Mapping[str, object]
     ) -> None:
         self.tree, self.pages, self.values, self.identities = tree, pages, values, identities
+        self.made: dict[str, tuple[str, str]] = {}  # each key `key` gave, with its `_made_of`
+
+    def key(self, spec: PageSpec, views: str, shows: Mapping[str, str]) -> str | None:
+        """The key the tree's page at the path of `spec` was made under, when it was keyed from
+        the same (`_made_of`): the key this release's page gets (a new process keys none of the
+        pages a commit to one policy page leaves as they were)."""
+        page = self.pages.get(spec.path)
+        if not (isinstance(page, list) and len(page) == 4 and isinstance(page[0], str) and page[3]):
+            return None
+        if page[3] != _made_of(views, shows, spec, page[0]):
+            return None
+        self.made[spec.path] = (page[0], page[3])
+        return page[0]
 
     def stored(self, path: str, key: str) -> str | None:
         """The SHA-256 of the stored HTML of the tree's page at `path`, when it was made under `key`."""
         page = self.pages.get(path)
-        if isinstance(page, list) and len(page) == 3 and page[0] == key and isinstance(page[1], str):
+        if isinstance(page, list) and len(page) == 4 and page[0] == key and isinstance(page[1], str):
             return page[1]
         return None
 
@@ -591,7 +708,7 @@ class Restamp:
         own, and where they are (`_layout`); None when it cannot be (then it is filled in from the
         store, or rendered)."""
         page = self.pages.get(path)
-        if not (isinstance(page, list) and len(page) == 3 and isinstance(page[2], str)):
+        if not (isinstance(page, list) and len(page) == 4 and isinstance(page[2], str)):
             return None
         try:
             numbers = [int(n) for n in page[2].split()]
@@ -686,7 +803,7 @@ def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     """A digest of everything the page is rendered from; None when its own sources use the
     placeholders' character (then filling the stamp in could change them)."""
     try:
-        shown = stamping.seen.of(spec.context)
+        shown = stamping.seen.context(spec.context)
     except _Marked:
         return None
     if _MARK in spec.title:
@@ -789,21 +906,26 @@ def render_stamped(
     stamp = stamping(common, carried)
     tree = carried.restamp if carried is not None else None
     if carried is not None:  # (the last build's tree is for the first release a build makes alone)
-        carried.restamp, carried.restamped = None, None
+        carried.restamp, carried.restamped, carried.hashed = None, None, {}
     if stamp is None or _has_files(layouts):
         return specs
     made_keys: dict[str, Any] = {}  # this release's page keys, for the next (`_page_key`)
+    shows = carried.shows if carried is not None else None
+    # what the pages are keyed from: for the last build's tree, or the record of this release's
+    recording = carried is not None and (tree is not None or not carried.more)
+    views = _views(stamp, common, shows) if recording else None
+    # the last build's tree's keys made of the same (Restamp `key`), else each made
+    recorded = _Keys(tree, views, shows) if tree is not None and views is not None and shows else None
     last_keys = carried.keys if carried is not None else {}
-    keys = {
-        s.path: key
-        for s in specs
-        if s.template in TEMPLATES and (key := _page_key(stamp, s, last_keys, made_keys)) is not None
-    }
+    keys: dict[str, str] = {}
+    for s in specs:
+        if s.template in TEMPLATES and (key := _taken(recorded, s) or _page_key(stamp, s, last_keys, made_keys)):
+            keys[s.path] = key
     rows = _Rows(carried.rows if carried is not None else None)
     lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS}, rows)
     shown = {s.path: _as_shown(s, rows) for s in specs if s.template in lists}  # what each list is rendered from
     for s in specs:
-        if s.template in lists and (key := list_key(stamp, shown[s.path], lists[s.template])) is not None:
+        if s.template in lists and (key := _taken(recorded, s) or list_key(stamp, shown[s.path], lists[s.template])):
             keys[s.path] = key
     if carried is not None and carried.more:
         carried.rows, carried.keys = rows.made(), made_keys
@@ -819,11 +941,14 @@ def render_stamped(
     carry = carried is not None and carried.more  # the pages for a release built after this one
     # the release built last records where its stamp is in each page, for a later build's first
     # release (Restamp): it is the newest tree of its set
-    restamped = None if carry or carried is None else Restamped({t[1]: v for t, v in stamp.values.items()})
+    values = {t[1]: v for t, v in stamp.values.items()}
+    made = tree.made if tree is not None else {}
+    restamped = None if carry or carried is None else Restamped(values, views, shows or {}, made=made)
     done: set[str] = set()
     settled: dict[tuple[str, bool], bool] = {}
-    if tree is not None and restamped is not None:
-        chosen = _restamp(files, store, stamp, chosen, keys, tree, known, settled, restamped, into, done)
+    if tree is not None and restamped is not None and carried is not None:
+        hashed = carried.hashed
+        chosen = _restamp(files, store, stamp, chosen, keys, tree, known, settled, restamped, into, done, hashed)
     taking = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done, into, restamped)
     todo = _filled(taking, chosen, last, same_pages)
     # Rendered with no page known, their links are all left for the check, and so are the same
@@ -843,6 +968,20 @@ def render_stamped(
     return [s for s in specs if s.path not in done]
 
 
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """The last build's tree (`tree`) and what this release's pages are keyed from (`_views`)."""
+
+    tree: Restamp
+    views: str
+    shows: Mapping[str, str]
+
+
+def _taken(keys: _Keys | None, spec: PageSpec) -> str | None:
+    """The key of the page of `spec` the last build's tree recorded, made of the same (Restamp `key`)."""
+    return keys.tree.key(spec, keys.views, keys.shows) if keys is not None else None
+
+
 def _restamp(
     files: SiteFiles,
     store: RenderedStore,
@@ -855,9 +994,11 @@ def _restamp(
     restamped: Restamped,
     into: Path | None,
     done: set[str],
+    hashed: dict[str, str],
 ) -> list[PageSpec]:
     """The pages of `chosen` the last release's `tree` holds under the same key, put into `files`
-    restamped (Restamp), their links the store's; the specs left (filled in from the store, or
+    restamped (Restamp), their links the store's, the SHA-256 of each into `hashed` (for the
+    manifest, which then reads none of them back); the specs left (filled in from the store, or
     rendered). A commit to one page leaves every other page of the release of HEAD's version
     under its key: none is read back from the store, split at its placeholders and joined again."""
     wanted = {keys[s.path]: sha256 for s in chosen if (sha256 := tree.stored(s.path, keys[s.path])) is not None}
@@ -871,8 +1012,9 @@ def _restamp(
         if made is None or links is None:
             left.append(spec)
             continue
-        restamped.pages[spec.path] = (key, wanted[key], made[1])
+        restamped.add(spec, key, wanted[key], made[1])
         _put(files, spec.path, made[0], into)
+        hashed[spec.path] = hashlib.sha256(made[0]).hexdigest()
         files.scans[spec.path] = _settle(links, known, settled)
         done.add(spec.path)
     return left
@@ -903,7 +1045,7 @@ def _filled(
         if now is not None:
             now[key] = page
         if restamped is not None:
-            restamped.pages[spec.path] = (key, page[0].sha256, _layout(page[0], stamp.values))
+            restamped.add(spec, key, page[0].sha256, _layout(page[0], stamp.values))
         _put(taking.files, spec.path, filled, taking.into)
         taking.files.scans[spec.path] = page[1]
         taking.done.add(spec.path)
@@ -956,7 +1098,7 @@ class _Taking:
         if self.now is not None and stored is not None:
             self.now[key] = (stored, links)
         if self.restamped is not None and stored is not None:
-            self.restamped.pages[spec.path] = (key, stored.sha256, _layout(stored, self.stamp.values))
+            self.restamped.add(spec, key, stored.sha256, _layout(stored, self.stamp.values))
         self.done.add(spec.path)
 
 
