@@ -1,0 +1,104 @@
+"""Faults of the machine and hostile files of 7 Dec 2026 (twenty-third round), in this week's new
+code paths: the code digest's memo beside the bytecode (cli17), the trash folders and staging
+folders beside the output (release26), each met on a real file system, never a simulated error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import servicebook
+from servicebook.cache.digest import memoized_digest, package_digest
+
+PACKAGE = Path(servicebook.__file__).parent
+SETTLED = 2**62  # "every file changed before this" (ns): injected, not the clock's now
+
+
+@pytest.fixture(autouse=True)
+def _bytecode_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # (a memo is kept only where bytecode is)
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """A copy of the installed package, without its bytecode."""
+    copy = tmp_path / "elsewhere" / "servicebook"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return copy
+
+
+def _files(package: Path) -> int:
+    return sum(1 for p in package.rglob("*") if p.is_file())
+
+
+def test_a_memo_nested_thousands_deep_is_not_used_and_is_written_again(package: Path, tmp_path: Path) -> None:
+    """JSON nested 200,000 deep is a RecursionError, not a ValueError: every command stopped with
+    'internal error' and a traceback while such a memo lay beside the bytecode."""
+    memo = tmp_path / "memo.json"
+    memo.write_text("[" * 200_000 + "]" * 200_000)
+    assert memoized_digest(str(package), str(memo), SETTLED) == (package_digest(str(package)), _files(package))
+    assert memoized_digest(str(package), str(memo), SETTLED)[1] == 0  # written again, whole
+
+
+def test_a_memo_larger_than_any_written_is_not_read(package: Path, tmp_path: Path) -> None:
+    """A memo is read whole: one of 20 GB with no data in it (a sparse file) took 21 GB of memory
+    in every command. One larger than any servicebook writes is not read, however it ends."""
+    memo = tmp_path / "memo.json"
+    memoized_digest(str(package), str(memo), SETTLED)
+    with memo.open("a") as f:
+        f.write(" " * (1 << 20))  # still the same memo to JSON: blanks after it
+    assert memoized_digest(str(package), str(memo), SETTLED)[1] == _files(package)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_memo_that_is_a_fifo_is_not_waited_for(package: Path, tmp_path: Path, linked: bool) -> None:
+    """A FIFO in the memo's place (or a symbolic link to one) held every command for ever in its
+    open, before it printed anything."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    memo = tmp_path / "memo.json"
+    if linked:
+        memo.symlink_to(fifo)
+    else:
+        memo = fifo
+    probe = (
+        "import sys\nfrom servicebook.cache.digest import memoized_digest\n"
+        "print(memoized_digest(sys.argv[1], sys.argv[2], 2**62)[1])"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(package), str(memo)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the digest waited for a writer to the memo's FIFO")
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == _files(package)
+    assert memo.is_file()  # written again in its place (a FIFO is never written into)
+    if linked:
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_the_memo_is_never_written_through_a_link_at_its_temporary_name(package: Path, tmp_path: Path) -> None:
+    """The memo is written under a temporary name of the process's (`<memo>.<pid>.tmp`) and then
+    renamed: a symbolic link left at that name was followed, and whatever it named was emptied and
+    overwritten with the memo."""
+    memo = tmp_path / "memo.json"
+    elsewhere = tmp_path / "precious.txt"
+    elsewhere.write_text("not the memo's\n")
+    Path(f"{memo}.{os.getpid()}.tmp").symlink_to(elsewhere)
+    found, _ = memoized_digest(str(package), str(memo), SETTLED)
+    assert elsewhere.read_text() == "not the memo's\n"
+    assert json.loads(memo.read_text())[2] == found
+    assert memoized_digest(str(package), str(memo), SETTLED) == (found, 0)
