@@ -1,6 +1,7 @@
 """Faults of the machine and hostile files of 7 Dec 2026 (twenty-third round), in this week's new
-code paths: the code digest's memo beside the bytecode (cli17), the trash folders and staging
-folders beside the output (release26), each met on a real file system, never a simulated error."""
+code paths: the code digest's memo beside the bytecode (cli17), the record of the kept sources'
+identities and the staging folders beside the output (release26), each met on a real file
+system, never a simulated error."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ import pytest
 
 import servicebook
 from servicebook.cache.digest import memoized_digest, package_digest
+from servicebook.git.releases import IDENTITIES
+
+from .conftest import FIXED_EPOCH, three_releases
+from .sitefiles import tree
 
 PACKAGE = Path(servicebook.__file__).parent
 SETTLED = 2**62  # "every file changed before this" (ns): injected, not the clock's now
@@ -102,3 +107,56 @@ def test_the_memo_is_never_written_through_a_link_at_its_temporary_name(package:
     assert elsewhere.read_text() == "not the memo's\n"
     assert json.loads(memo.read_text())[2] == found
     assert memoized_digest(str(package), str(memo), SETTLED) == (found, 0)
+
+
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """servicebook in a process of its own, given a minute (a build waiting on a FIFO never ends)."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "servicebook", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"servicebook {' '.join(map(str, args))} did not end in two minutes")
+
+
+def _releases_again(site: Path) -> None:
+    """The releases built and the pages stored forgotten: the next build makes each release again
+    from its commit's sources, starting from the folder of sources the last build left."""
+    for folder in ("releases", "store"):
+        shutil.rmtree(site / ".servicebook-cache" / folder)
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("record", ["fifo", "nested"])
+def test_a_kept_sources_record_that_is_a_fifo_or_nested_deep_is_not_read(tmp_path: Path, record: str) -> None:
+    """The folder of sources a build leaves in the cache for the next one's releases
+    (`sources/last/`) holds a record of each file's identity (`.servicebook-identities`). The
+    cache may be restored from a job someone else controls, and is never to make a build open a
+    FIFO or stop: a FIFO there held every build for ever, and JSON nested 200,000 deep was
+    'internal error' and a traceback. Each is no record now (nor is a link, no longer followed):
+    the sources are read and hashed, and the site is the one the cache's build made."""
+    repo = three_releases(tmp_path / "site")
+    done = _cli("build", "--source", repo.root)
+    assert done.returncode == 0, done.stderr
+    expected = tree(repo.root / "public")
+    _releases_again(repo.root)
+    assert _cli("build", "--source", repo.root).returncode == 0
+    kept = repo.root / ".servicebook-cache" / "sources" / "last" / IDENTITIES
+    assert kept.is_file()  # (the premise: the build left a record)
+    kept.unlink()
+    if record == "fifo":
+        os.mkfifo(kept)
+    else:
+        kept.write_text("[" * 200_000 + "]" * 200_000)
+    _releases_again(repo.root)
+
+    done = _cli("build", "--source", repo.root)
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert tree(repo.root / "public") == expected
