@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -160,3 +161,69 @@ def test_a_kept_sources_record_that_is_a_fifo_or_nested_deep_is_not_read(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert tree(repo.root / "public") == expected
+
+
+# A real build in a process of its own that stops itself (SIGSTOP) just before its swap, its new
+# site whole in its staging folder beside the output: another build's start, for the test to run
+# meanwhile, then SIGCONT.
+STOPPED_BEFORE_THE_SWAP = """
+import os, signal, sys
+from servicebook.site import write
+real = write._rename_exchange
+def stopping(a, b):
+    os.kill(os.getpid(), signal.SIGSTOP)
+    return real(a, b)
+write._rename_exchange = stopping
+from servicebook.cli import main
+main(["build", "--source", sys.argv[1]])
+"""
+
+
+@pytest.mark.parametrize("second", ["fails", "succeeds"])
+def test_a_build_started_while_another_swaps_leaves_that_ones_folders_alone(
+    run, site_copy, tmp_path: Path, second: str
+) -> None:
+    """A build's start removes the staging folders a killed build left beside the output
+    (`.public.new-…`), and puts back a site the killed one had renamed away. A build started
+    while another was about to swap its new site in took that one's staging folder for a
+    leftover and removed it: the running build then renamed `public/` away, found nothing to put
+    in its place and said the previous site was left as it was, with no `public/` at all (or,
+    had its swap come first, it failed). Builds into one folder now leave each other's folders
+    alone while they run: the first finishes, and `public/` is its site, whole."""
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text() + "\nA later edit.\n")
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    assert run("build", "--source", reference).exit_code == 0
+    other = tmp_path / "other"
+    shutil.copytree(reference, other, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    if second == "fails":
+        (other / "catalog.yaml").write_text("version: 1\nteam: [\n")
+    first = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_BEFORE_THE_SWAP, str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH},
+    )
+    try:
+        _, status = os.waitpid(first.pid, os.WUNTRACED)  # until it stops itself (or ends)
+        assert os.WIFSTOPPED(status), (status, first.stderr.read() if first.stderr else "")
+        assert list(site.glob(".public.new-*"))  # (the premise: its new site waits beside the output)
+
+        result = run("build", "--source", other, "--output", site / "public")
+
+        assert result.exit_code == (1 if second == "fails" else 0), result.output
+        os.kill(first.pid, signal.SIGCONT)
+        _, err = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert (site / "public").is_dir(), sorted(p.name for p in site.iterdir())
+    assert first.returncode == 0, err
+    assert "Traceback" not in err
+    assert tree(site / "public") == tree(reference / "public")
+
