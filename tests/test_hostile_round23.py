@@ -1,7 +1,7 @@
 """Faults of the machine and hostile files of 7 Dec 2026 (twenty-third round), in this week's new
 code paths: the code digest's memo beside the bytecode (cli17), the record of the kept sources'
-identities and the staging folders beside the output (release26), each met on a real file
-system, never a simulated error."""
+identities and the staging folders beside the output (release26), the spool of pages' HTML that
+`serve` keeps for all its builds, each met on a real file system, never a simulated error."""
 
 from __future__ import annotations
 
@@ -12,16 +12,20 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import servicebook
 from servicebook.cache.digest import memoized_digest, package_digest
+from servicebook.errors import WriteFailed
 from servicebook.git.releases import IDENTITIES
+from servicebook.site.build import build
 
+from . import test_full_disk
 from .conftest import FIXED_EPOCH, three_releases
-from .sitefiles import tree
+from .sitefiles import clean_build, serving, tree
 
 PACKAGE = Path(servicebook.__file__).parent
 SETTLED = 2**62  # "every file changed before this" (ns): injected, not the clock's now
@@ -227,3 +231,34 @@ def test_a_build_started_while_another_swaps_leaves_that_ones_folders_alone(
     assert "Traceback" not in err
     assert tree(site / "public") == tree(reference / "public")
 
+
+disk = test_full_disk.disk  # the fixture: a small file system of its own (a tmpfs), to fill
+
+
+def test_serve_whose_temporary_folder_fills_says_so_and_builds_again_once_there_is_room(
+    run, site_copy, tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` keeps its pages' HTML in a temporary file (load.BodySpool) for all its builds. A
+    temporary folder that filled during a rebuild was 'internal error' and a traceback, and every
+    rebuild after it too ("a page's links are no longer where the build kept them"), with room
+    again or not, until serve was restarted: the pages it remembered pointed past what the file
+    held. Now the rebuild fails saying so, and the next one with room builds the site afresh, the
+    site a build from nothing makes."""
+    site = site_copy("example")
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))  # (TMPDIR, as the process found it)
+    page = site / "content" / "change-approval.md"
+    with serving(site, site / "public") as (options, memory):
+        build(options)
+        assert memory.bodies is not None
+        filler = test_full_disk.fill(disk, leave=0)
+        page.write_text(page.read_text() + "\nA sentence written while the disk was full.\n")
+        with pytest.raises(WriteFailed) as failed:
+            build(options)
+        assert str(failed.value) == (
+            "cannot keep the pages' HTML in a temporary file: No space left on device "
+            f"({disk}); the previous site was left as it was"
+        )
+        filler.unlink()
+        page.write_text(page.read_text() + "\nAnd one written once there was room again.\n")
+        build(options)
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
