@@ -25,6 +25,7 @@ from servicebook.site.build import build
 
 from . import test_full_disk
 from .conftest import FIXED_EPOCH, three_releases
+from .servehelp import wait_for
 from .sitefiles import clean_build, serving, tree
 
 PACKAGE = Path(servicebook.__file__).parent
@@ -262,3 +263,30 @@ def test_serve_whose_temporary_folder_fills_says_so_and_builds_again_once_there_
         page.write_text(page.read_text() + "\nAnd one written once there was room again.\n")
         build(options)
     assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_trash_folder_that_is_a_link_or_holds_one_never_deletes_outside_the_site(
+    run, site_copy, tmp_path: Path
+) -> None:
+    """A build removes the trash folders beside the output (`.servicebook-trash-public-…`, a replaced
+    site a killed removal left) in a detached process. One that is a symbolic link to a folder
+    elsewhere is not removed through it, and a link inside one is removed, not followed: what they
+    name is whole after the build. (A guard: found sound in round 23.)"""
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "sub").mkdir(parents=True)
+    (elsewhere / "sub" / "file").write_text("not the site's\n")
+    (site / ".servicebook-trash-public-linked").symlink_to(elsewhere)
+    cut_short = site / ".servicebook-trash-public-cut-short"
+    (cut_short / "folder").mkdir(parents=True)
+    (cut_short / "folder" / "link").symlink_to(elsewhere)
+    (cut_short / "link").symlink_to(elsewhere / "sub")
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text() + "\nA later edit.\n")
+
+    assert run("build", "--source", site).exit_code == 0
+    wait_for(lambda: not cut_short.exists(), timeout=60)  # (the detached removal)
+
+    assert (elsewhere / "sub" / "file").read_text() == "not the site's\n"
+    assert (site / ".servicebook-trash-public-linked").is_symlink()
