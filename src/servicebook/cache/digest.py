@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import stat
 import sys
 import time
 
@@ -20,6 +21,9 @@ _DIGEST_SIZE = 20
 # timestamp tick unseen (git's "racy" files, site/fresh.py RACY_NS): no memo is kept of it.
 _SETTLED_NS = 2_000_000_000
 _MEMO_NAME = "code-digest"
+# No memo is larger (~70 bytes a file: 17 KB for the ~250 files of the package as installed): a
+# larger one is not read, so a damaged memo of gigabytes (a sparse file) costs nothing.
+_MEMO_LARGEST = 1 << 20
 
 
 def digest(*parts: bytes | str) -> str:
@@ -106,8 +110,8 @@ def memoized_digest(package: str, memo: str | None, settled_before: int) -> tupl
     modification time alone). The memo is written again (whole, under a temporary name) when the
     files were read, Python may write bytecode (not under `-B` or PYTHONDONTWRITEBYTECODE), and
     every file had last changed before `settled_before` (ns): one changed later may change again
-    within the same timestamp tick, unseen. A memo that is missing, damaged or of another shape
-    is not used."""
+    within the same timestamp tick, unseen. A memo that is missing, damaged, of another shape,
+    not a regular file or larger than any written is not used (`_read_memo`)."""
     files = _files(package, "")
     identities: list[list[int]] = []
     for _, path in files:
@@ -127,21 +131,39 @@ def memoized_digest(package: str, memo: str | None, settled_before: int) -> tupl
 
 
 def _read_memo(memo: str) -> tuple[str, list[list[object]], str] | None:
+    """The memo's version, files and digest; None when it is not a regular file of at most
+    _MEMO_LARGEST bytes holding them (a FIFO's open or read would wait for a writer for ever, a
+    symbolic link is none that `_write_memo` makes, and JSON nested thousands deep is a
+    RecursionError, not a ValueError)."""
     try:
-        with open(memo, "rb") as f:
-            version, listed, found = json.loads(f.read())
-    except (OSError, ValueError, TypeError):
+        fd = os.open(memo, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MEMO_LARGEST:
+            return None
+        with open(fd, "rb", closefd=False) as f:
+            version, listed, found = json.loads(f.read(_MEMO_LARGEST + 1))
+    except (OSError, ValueError, TypeError, RecursionError):
+        return None
+    finally:
+        os.close(fd)
     if not (isinstance(version, str) and isinstance(listed, list) and isinstance(found, str)):
         return None
     return version, listed, found
 
 
 def _write_memo(memo: str, value: list[object]) -> None:
+    """`value` written to `memo` whole, under a temporary name of this process's made afresh (never
+    written through a link or into a file left there)."""
     temp = f"{memo}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(memo), exist_ok=True)  # noqa: PTH103, PTH120
-        with open(temp, "w", encoding="utf-8") as f:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)  # noqa: PTH108 - (a killed process of the same id left it)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(json.dumps(value, separators=(",", ":")))
         os.replace(temp, memo)  # noqa: PTH105 - str paths
     except OSError:  # (a folder not writable: every process reads and hashes the files, as before)

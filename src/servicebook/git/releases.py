@@ -263,6 +263,7 @@ _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar
 # At the top of a kept folder of sources, beside them (no source's name): each file's identity
 # and git object id as the build that left the folder found them (Sources.remember, `_sync`).
 IDENTITIES = ".servicebook-identities"
+LARGEST_RECORD = 64 * 1024**2  # bytes of IDENTITIES read at most (~150 a file: 400,000 files)
 
 
 class Sources:
@@ -345,16 +346,27 @@ def _identity(info: os.stat_result) -> list[int]:
 def _recorded(folder: Path) -> tuple[dict[str, list[object]], int] | None:
     """The record a build left in the kept `folder` (Sources.remember), removed from it, with its
     own modification time: a file changed after that time's clock tick may be of the size and
-    times recorded (git's "racy" files), and is read; None when there is none that can be read."""
+    times recorded (git's "racy" files), and is read; None when there is none that can be read.
+    The folder is the cache's, which a job someone else controls may have written: a record that
+    is not a regular file (a FIFO, whose open waits for a writer for ever; a link), larger than
+    any a build writes, or nested too deeply to parse is none (its files are all read)."""
     name = f"{folder}/{IDENTITIES}"
     try:
-        with open(name, encoding="utf-8") as file:
-            since = os.fstat(file.fileno()).st_mtime_ns
-            record = json.load(file)
-        os.unlink(name)  # noqa: PTH108 - plain strings
-    except (OSError, ValueError):
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
         return None
-    return (record, since) if isinstance(record, dict) else None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > LARGEST_RECORD:
+            return None
+        with open(fd, encoding="utf-8", closefd=False) as file:
+            record = json.loads(file.read(LARGEST_RECORD + 1))
+        os.unlink(name)  # noqa: PTH108 - plain strings
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        os.close(fd)
+    return (record, info.st_mtime_ns) if isinstance(record, dict) else None
 
 
 def _no_attributes(repo: Repo, commit: str) -> bool:

@@ -49,7 +49,7 @@ from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
 from servicebook.site.heap import at_end_only, give_back
 from servicebook.site.links import CheckedPaths, Trusted, check_files
-from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
+from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, SpoolFailed, load
 from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
@@ -243,6 +243,11 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
                 report = _build(options, found, cache, tally, bodies, trees)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
+        except SpoolFailed as exc:  # the temporary folder's file system refused the pages' HTML
+            cache.store.give_back_space()
+            if options.memory is not None:  # serve: its memory of pages points into that spool
+                options.memory.close()  # (the next build starts afresh, as serve's first)
+            raise write_failed(exc, found.output, "cannot keep the pages' HTML in a temporary file") from None
         except (OSError, WriteFailed):
             cache.store.give_back_space()  # a build that failed writing (a full disk) holds no space
             raise

@@ -51,7 +51,7 @@ from servicebook.git.repo import (
 )
 from servicebook.progress import Phase, Phases
 from servicebook.site.parallel import halves, worker_count
-from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
+from servicebook.site.write import MARKER, SpareJournal, check_output_dir, settle
 from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
@@ -1188,6 +1188,7 @@ class Survey:
     # hashes and sources (`sources` of the last survey: the very dicts) and those files, the only
     # ones whose hash may differ (tally.Tally tells the changed inputs from them)
     rescanned: tuple[Mapping[str, str], Mapping[str, list[Any]], Collection[str]] | None = None
+    held: int | None = None  # the hold on the output's folder (write.settle) until `close`
 
     def unchanged(self) -> Report | None:
         """The last build's report when every input is as it saw it and the output is what it
@@ -1269,12 +1270,17 @@ class Survey:
 
     def close(self) -> None:
         """Close the store; a long-running process's (`serve`) keeps it open for its next build
-        (PageMemory `store`)."""
+        (PageMemory `store`). Lets go of the hold on the output's folder (write.settle)."""
         memory = self.options.memory
-        if memory is not None and memory.store is None and self.store.keep():
-            memory.store = self.store
-        else:
-            self.store.close()
+        try:
+            if memory is not None and memory.store is None and self.store.keep():
+                memory.store = self.store
+            else:
+                self.store.close()
+        finally:
+            if self.held is not None:
+                os.close(self.held)
+                self.held = None
 
     def __enter__(self) -> Self:
         return self
@@ -1300,8 +1306,21 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     git/repo.open_repo; None outside git); refuses an output folder that is not ours to replace."""
     output = check_output_dir(options.output, options.source)  # refuse before any work
     # a build killed half-way (between the fallback swap's renames): the old site is put back and
-    # staging folders removed first, so that this build, even if it fails, leaves a whole output
-    recover(output)
+    # staging folders removed first, so that this build, even if it fails, leaves a whole output;
+    # not while another build is running (its folders are not leftovers), nor by another until
+    # this survey is closed
+    held = settle(output)
+    try:
+        found = _survey(options, repo, output)
+    except BaseException:
+        if held is not None:
+            os.close(held)
+        raise
+    found.held = held
+    return found
+
+
+def _survey(options: Options, repo: Repo | None, output: Path) -> Survey:
     # the tags asked for at once with what build_info asks git
     tags = tag_refs_started(options.source) if repo is not None and options.cache else None
     info = build_info(repo, options.env)

@@ -1639,6 +1639,11 @@ STORED_BATCH = 256  # pages read back from the store at a time when their HTML i
 WRITE_BYTES = 1 << 20  # a spool writes when it has taken this much HTML
 
 
+class SpoolFailed(OSError):
+    """The file of a BodySpool could not be written (its file system full, or failing): pages
+    it has placed are not all in it (`BodySpool.failed`)."""
+
+
 class BodySpool:
     """Where a build keeps its policy pages' HTML while it runs, so that its process holds each
     page's outline and not its text (model.Page `spooled`): a file with no name (it goes when it
@@ -1648,6 +1653,9 @@ class BodySpool:
     def __init__(self, folder: Path | None = None) -> None:
         self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close(), or as a context
         self._fd = self._file.fileno()
+        self.folder = str(folder) if folder is not None else tempfile.gettempdir()
+        # a write failed (SpoolFailed): what points into the file may point past what it holds
+        self.failed = False
         self._end = 0  # where the next page's HTML goes
         self._written = 0  # how much of it is in the file; the rest waits in `_pending`
         self._pending: list[bytes] = []
@@ -1777,8 +1785,14 @@ class BodySpool:
             data = b"".join(self._pending)
             self._pending.clear()
             done = 0
-            while done < len(data):
-                done += os.pwrite(self._fd, data[done:], self._written + done)
+            try:
+                while done < len(data):
+                    done += os.pwrite(self._fd, data[done:], self._written + done)
+            except OSError as exc:  # (what was not written waits: offsets stay true)
+                self._written += done
+                self._pending.append(data[done:])
+                self.failed = True
+                raise SpoolFailed(exc.errno, exc.strerror, self.folder) from None
             self._written += len(data)
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import functools
 import hashlib
 import itertools
@@ -1682,9 +1683,41 @@ def _renameat2() -> Any:
     return renameat2
 
 
+def settle(output: Path) -> int | None:
+    """A build's start: `recover` from a killed build, unless another build into a folder beside
+    `output` is running, and a hold that keeps the next builds from doing so until this one is
+    done (the open folder above `output`, locked shared: the caller closes it; None where it
+    cannot be locked, and then `recover` runs). A running build's staging folders, and the
+    replaced site between the two renames of its swap, are what a killed one leaves too: a
+    `recover` meanwhile removed the folder that build was about to swap in (it failed, or the
+    old site was renamed away and the new one was gone: no `public/` at all)."""
+    try:
+        fd = os.open(output.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        recover(output)
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        alone = True
+    except BlockingIOError:  # another build is running: what it left is its own
+        alone = False
+    except OSError:  # a file system without locks: as before
+        os.close(fd)
+        recover(output)
+        return None
+    try:
+        if alone:
+            recover(output)  # (no build can start meanwhile: its shared lock waits for this one)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def recover(output: Path) -> None:
     """Tidy up after a build that was killed: restore the old site if the swap was cut in half,
-    then remove staging folders."""
+    then remove staging folders. Only where no other build is running (`settle`)."""
     if not output.parent.is_dir():
         return
     olds = sorted(output.parent.glob(f".{output.name}.old-*"))
