@@ -35,7 +35,7 @@ tools:
 
 def scripted(root: Path) -> tuple[GitSite, dict[str, str]]:
     """The minimal site with a second offering and a tool (Ada); the CI SLO lowered (Grace, with
-    Bob); Jenkins moved to unsupported; the artifact registry deprecated for CI, then removed."""
+    Bob, reviewed by Katherine and approved by Dorothy; each committed by Test Author); Jenkins moved to unsupported; the artifact registry deprecated for CI, then removed."""
     root.mkdir()
     site = GitSite(root)
     commits: dict[str, str] = {}
@@ -46,7 +46,9 @@ def scripted(root: Path) -> tuple[GitSite, dict[str, str]]:
     commits["first"] = site.commit("Publish the catalog", author="Ada Lovelace <ada@example.com>")
     site.edit("objective: 99.5", "objective: 99")
     commits["lowered"] = site.commit(
-        "Lower the CI SLO\n\nCo-authored-by: Bob Bemer <bob@example.com>", author="Grace Hopper <grace@example.com>"
+        "Lower the CI SLO\n\nCo-authored-by: Bob Bemer <bob@example.com>\n"
+        "Reviewed-by: Katherine Johnson <kj@example.com>\nApproved-by: Dorothy Vaughan <dv@example.com>",
+        author="Grace Hopper <grace@example.com>",
     )
     site.edit(
         "    status: supported\n    reason: Teams that run it today.\n    since: 2026-01-01\n",
@@ -80,12 +82,15 @@ def test_one_offering_s_history_names_each_commit_its_date_its_authors_and_what_
     assert result.stdout == (
         "History of offering ci, newest first (2 commits):\n"
         "\n"
-        f"2026-05-28 02:00 UTC  commit {commits['lowered'][:12]}  by Grace Hopper, co-authored by Bob Bemer\n"
+        f"2026-05-28 02:00 UTC  commit {commits['lowered'][:12]}  by Grace Hopper, co-authored by Bob Bemer, "
+        "committed by Test Author\n"
         "    Lower the CI SLO\n"
+        "    Reviewed-by: Katherine Johnson\n"
+        "    Approved-by: Dorothy Vaughan\n"
         "    - SLO “Pipeline availability” of “CI pipelines” lowered from 99.5 % to 99 %: the error budget grows "
         "from 3 h 36 min to 7 h 12 min per rolling 30 days [weakens a commitment]\n"
         "\n"
-        f"2026-05-28 01:00 UTC  commit {commits['first'][:12]}  by Ada Lovelace\n"
+        f"2026-05-28 01:00 UTC  commit {commits['first'][:12]}  by Ada Lovelace, committed by Test Author\n"
         "    Publish the catalog\n"
         "    - Offering “CI pipelines” (ci) added: ga, tier 1\n"
     )
@@ -117,6 +122,8 @@ def test_the_history_as_json_for_tools(history, run) -> None:
     assert newest["commit"] == commits["lowered"]
     assert newest["date"] == "2026-05-28T02:00:00Z"
     assert (newest["author"], newest["coauthors"]) == ("Grace Hopper", ["Bob Bemer"])
+    assert newest["committer"] == "Test Author"
+    assert newest["approvals"] == ["Reviewed-by: Katherine Johnson", "Approved-by: Dorothy Vaughan"]
     assert newest["message"] == "Lower the CI SLO"
     assert [(c["kind"], c["effect"], c["before"], c["after"]) for c in newest["changes"]] == [
         ("slo.objective", "weakened", "99.5 %", "99 %")
@@ -151,3 +158,23 @@ def test_history_outside_git_says_where_it_reads_from(site_copy, run) -> None:
     result = run("history", "--source", site_copy("minimal"))
     assert result.exit_code == 2
     assert "is not in a git repository with a commit: the history is read from git's commits" in result.stderr
+
+
+def test_the_changes_page_and_promised_name_the_committer_and_the_review_trailers(history, run) -> None:
+    site, commits = history
+    assert run("build", "--source", site.root).exit_code == 0
+    html = (site.root / "public/changes/index.html").read_text()
+    entry = html.split(f'id="c-{commits["lowered"][:12]}"', 1)[1].split("</section>", 1)[0]
+    assert (
+        '<p class="meta muted small">Committed by Test Author · Reviewed-by: Katherine Johnson · '
+        "Approved-by: Dorothy Vaughan</p>"
+    ) in entry
+    # a commit whose author committed it says nothing more
+    own = html.split(f'id="c-{commits["jenkins"][:12]}"', 1)[1].split("</section>", 1)[0]
+    assert "Committed by" not in own
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-05-28T02:30Z", "--format", "json").stdout)
+    assert doc["commit"]["id"] == commits["lowered"]
+    assert doc["commit"]["committer"] == "Test Author"
+    assert doc["commit"]["approvals"] == ["Reviewed-by: Katherine Johnson", "Approved-by: Dorothy Vaughan"]
+    text = run("promised", "--source", site.root, "--at", "2026-05-28T02:30Z").stdout
+    assert "(committed by Test Author; Reviewed-by: Katherine Johnson; Approved-by: Dorothy Vaughan)\n" in text

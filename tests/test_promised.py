@@ -75,6 +75,7 @@ def test_the_catalog_of_the_last_commit_on_or_before_the_day_is_shown(history, r
     assert result.stdout == (
         "Promised on 2026-03-31 (up to the end of the day, UTC): catalog version 0.1\n"
         f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
+        "(committed by Test Author)\n"  # GitSite's committer: the author is given with --author
         f"Released: this catalog is the one of release 0.1 (commit {commits['page'][:12]} of 2026-03-10 08:00 UTC), "
         "published at v/0.1/.\n"
         f"Since then release 0.1 has moved to commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC (the version "
@@ -109,6 +110,8 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
             "date": "2026-04-01T10:00:00+00:00",
             "author": "Grace Hopper",
             "coauthors": [],
+            "committer": "Test Author",
+            "approvals": [],
             "message": "Lower the CI SLO; longer hours for CI",
         },
         "catalog_commit": commits["lowered"],
@@ -213,9 +216,10 @@ def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) 
     site, commits = history
     result = run("promised", "--source", site.root, "--at", "2026-05-15")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:3] == [
+    assert result.stdout.splitlines()[1:4] == [
         f"from commit {commits['lowered'][:12]} of 2026-04-01 10:00 UTC by Grace Hopper: Lower the CI SLO; longer "
         "hours for CI",
+        "(committed by Test Author)",
         f"(note: commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC changed the catalog too, but it did not "
         "validate (1 error), so it was never published)",
     ]

@@ -55,6 +55,8 @@ class CatalogAt:
     # (the dates go backwards there: a committer's clock set wrong, a rebase that kept old dates)
     dated_later: Stamp | None = None
     coauthors: tuple[str, ...] = ()  # whom `commit`'s Co-authored-by trailers name, the author aside
+    committer: str = ""  # who committed `commit`, where not its author (log.Commit)
+    approvals: tuple[str, ...] = ()  # its Reviewed-by and Approved-by trailers (log.Commit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 later,
                 dated_later=dated_later,
                 coauthors=c.coauthors,
+                committer=c.committer,
+                approvals=c.approvals,
             )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]

@@ -227,6 +227,9 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {_by(found.author, found.coauthors)}: "
         f"{found.message}",
     ]
+    if found.committer or found.approvals:  # who else vouched for it: the committer, the trailers
+        said = ([f"committed by {found.committer}"] if found.committer else []) + list(found.approvals)
+        lines.append(f"({'; '.join(said)})")
     if found.catalog_commit:
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
@@ -352,6 +355,8 @@ def to_json(
             "date": found.date.isoformat() if found.date else None,
             "author": found.author,
             "coauthors": list(found.coauthors),
+            "committer": found.committer or found.author,
+            "approvals": list(found.approvals),
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,

@@ -46,6 +46,8 @@ class EntryView:
     weakened: int
     contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
     coauthors: tuple[str, ...] = ()  # whom its Co-authored-by trailers name, the author aside
+    committer: str = ""  # who committed it, where not its author
+    approvals: tuple[str, ...] = ()  # its Reviewed-by and Approved-by trailers ("Reviewed-by: Grace Hopper")
     releases: tuple[tuple[str, str], ...] = ()  # (version, path under v/) of each release cut at this commit
 
 
@@ -130,6 +132,8 @@ def _entry_view(
         weakened=sum(1 for c in changes if c.effect == "weakened"),
         contributors=entry.contributors,
         coauthors=entry.coauthors,
+        committer=entry.committer,
+        approvals=entry.approvals,
         releases=tuple(releases.get(entry.commit, ())) if entry.commit else (),
     )
 

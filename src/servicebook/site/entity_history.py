@@ -65,6 +65,8 @@ def _who(entry: EntryView) -> str:
         who += ", co-authored by " + ", ".join(entry.coauthors)
     if entry.contributors:
         who += " (merging the work of " + ", ".join(entry.contributors) + ")"
+    if entry.committer:
+        who += f", committed by {entry.committer}"
     return who
 
 
@@ -83,6 +85,7 @@ def to_text(found: Told) -> str:
         else:
             lines.append(f"{entry.date}  commit {entry.short}  {_who(entry)}")
             lines.append(f"    {entry.message}")
+            lines += [f"    {said}" for said in entry.approvals]
         for version, path in entry.releases:
             lines.append(f"    released as {version} ({path})")
         lines += [f"    - {c.text}" + (" [weakens a commitment]" if c.effect == "weakened" else "") for c in changes]
@@ -113,6 +116,8 @@ def _entry_dict(entry: EntryView, changes: Sequence[Change]) -> dict[str, object
         "author": entry.author if entry.commit else None,
         "coauthors": list(entry.coauthors),
         "contributors": list(entry.contributors),
+        "committer": (entry.committer or entry.author) if entry.commit else None,
+        "approvals": list(entry.approvals),
         "message": entry.message if entry.commit else None,
         "releases": [version for version, _ in entry.releases],
         "changes": [
