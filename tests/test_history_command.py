@@ -178,3 +178,32 @@ def test_the_changes_page_and_promised_name_the_committer_and_the_review_trailer
     assert doc["commit"]["approvals"] == ["Reviewed-by: Katherine Johnson", "Approved-by: Dorothy Vaughan"]
     text = run("promised", "--source", site.root, "--at", "2026-05-28T02:30Z").stdout
     assert "(committed by Test Author; Reviewed-by: Katherine Johnson; Approved-by: Dorothy Vaughan)\n" in text
+
+
+def test_a_commit_whose_catalog_did_not_validate_is_named_and_so_is_the_one_that_carries_its_changes(
+    history, run
+) -> None:
+    """As the changes page says it: an auditor reading one offering's history sees that the change
+    shown under a later commit was made by an earlier one whose catalog did not validate."""
+    site, _ = history
+    site.edit("objective: 99\n", "objective: 99.9\n")
+    site.edit("tools: [shared-pipelines, hand-rolled-scripts]", "tools: [shared-pipelines, no-such-tool]")
+    broken = site.commit("Raise the CI SLO")
+    site.edit("tools: [shared-pipelines, no-such-tool]", "tools: [shared-pipelines, hand-rolled-scripts]")
+    fixed = site.commit("Name the tool right")
+    one = run("history", "ci", "--source", site.root)
+    assert one.exit_code == 0, one.output
+    assert one.stdout.startswith(
+        "History of offering ci, newest first (3 commits):\n\n"
+        f"2026-05-28 07:00 UTC  commit {fixed[:12]}  by Test Author\n"
+        "    Name the tool right\n"
+        f"    (with the changes of {broken[:12]} of 2026-05-28, whose catalog did not validate)\n"
+        "    - SLO “Pipeline availability” of “CI pipelines” raised from 99 % to 99.9 %"
+    )
+    every = run("history", "--source", site.root)
+    assert (
+        f"commit {broken[:12]}  by Test Author\n    Raise the CI SLO\n"
+        "    (its catalog did not validate (1 error): its changes are shown with the next commit whose does)\n"
+    ) in every.stdout
+    doc = json.loads(run("history", "ci", "--source", site.root, "--format", "json").stdout)
+    assert doc["entries"][0]["carries"] == [broken] and doc["entries"][0]["state"] == "ok"

@@ -44,7 +44,7 @@ def test_a_removed_tool_s_address_names_its_alternative(tmp_path: Path, run) -> 
     assert f"<code>{removed[:12]}</code>" in page
     assert '<p class="gone-instead">Use <a href="../shared-pipelines/">Shared pipeline templates</a> instead.' in page
     assert "removed from the catalog (was unsupported; use shared-pipelines instead)" in page
-    assert "<title>jenkins (removed)" in page
+    assert "<title>Jenkins (removed)" in page
     # as a build from nothing makes it
     assert tree(site.root / "public") == clean_build(run, site.root, tmp_path)
 

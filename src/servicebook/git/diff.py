@@ -748,6 +748,18 @@ def _tool_label(t: model.Tool) -> str:
     return f"Tool {_q(t.name)}"
 
 
+def removed_name(change: Change) -> str | None:
+    """The name an offering or a tool had as a change removed it: an offering's is its `before`,
+    a tool's (whose `before` is its status) is the one its text quotes (`_tools_compared`)."""
+    if change.kind == "offering.removed":
+        return change.before
+    ident = change.subject.removeprefix("tool:")
+    start, end = "Tool \u201c", f"\u201d ({ident}) removed"
+    if change.kind != "tool.removed" or not change.text.startswith(start) or end not in change.text:
+        return None
+    return change.text[len(start) : change.text.rindex(end)] or None
+
+
 def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool], validated: bool = False) -> list[Change]:
     changed = _same_ids(old, new, validated)
     if changed is not None:  # the common case of a commit, over thousands of tools

@@ -4,6 +4,7 @@ the history's view (changes.HistoryView); the command reads it from git."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ class Told:
     subjects: tuple[str, ...]  # () for the whole history
     entries: tuple[tuple[EntryView, tuple[Change, ...]], ...]
     shallow: bool
+    # the commits just before an entry whose catalog did not validate, by the entry's id(): their
+    # changes are shown with it, the first commit after them whose catalog does
+    carried: dict[int, tuple[EntryView, ...]]
 
 
 def subjects_of(history: HistoryView, asked: str) -> tuple[str, ...]:
@@ -48,15 +52,23 @@ def subjects_of(history: HistoryView, asked: str) -> tuple[str, ...]:
 
 def told(history: HistoryView, asked: str | None) -> Told:
     """The entries `history` prints for `asked` (None: all of them, with all their changes)."""
-    if asked is None:
-        return Told((), tuple((e, e.changes) for e in history.entries if e.changes), history.shallow)
+    carried: dict[int, tuple[EntryView, ...]] = {}
+    every = history.entries
+    for n, e in enumerate(every):  # newest first: the invalid ones just older than a valid one
+        if e.state == "ok":
+            after = list(itertools.takewhile(lambda older: older.state == "invalid", every[n + 1 :]))
+            if after:
+                carried[id(e)] = tuple(after)
+    if asked is None:  # every entry with changes, and each that says why it has none
+        shown = tuple((e, e.changes) for e in every if e.changes or e.state != "ok")
+        return Told((), shown, history.shallow, carried)
     subjects = subjects_of(history, asked)
     events: dict[int, list[Change]] = {id(ev.entry): [] for s in subjects for ev in history.history_of(s)}
     for s in subjects:
         for ev in history.history_of(s):
             events[id(ev.entry)].extend(ev.changes)
     entries = tuple((e, tuple(events[id(e)])) for e in history.entries if id(e) in events)
-    return Told(subjects, entries, history.shallow)
+    return Told(subjects, entries, history.shallow, carried)
 
 
 def _who(entry: EntryView) -> str:
@@ -86,6 +98,7 @@ def to_text(found: Told) -> str:
             lines.append(f"{entry.date}  commit {entry.short}  {_who(entry)}")
             lines.append(f"    {entry.message}")
             lines += [f"    {said}" for said in entry.approvals]
+        lines += _state_lines(entry, found.carried.get(id(entry), ()))
         for version, path in entry.releases:
             lines.append(f"    released as {version} ({path})")
         lines += [f"    - {c.text}" + (" [weakens a commitment]" if c.effect == "weakened" else "") for c in changes]
@@ -94,17 +107,39 @@ def to_text(found: Told) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _state_lines(entry: EntryView, carried: Sequence[EntryView]) -> list[str]:
+    """What the changes page says of a commit whose catalog did not validate, or that has none, and
+    of one that carries the changes of such commits before it."""
+    lines = []
+    if entry.state == "invalid":
+        errors = f"{entry.errors} error{'' if entry.errors == 1 else 's'}"
+        lines.append(
+            f"    (its catalog did not validate ({errors}): its changes are shown with the next commit whose does)"
+        )
+    elif entry.state == "missing":
+        lines.append("    (there is no catalog.yaml in this commit)")
+    elif entry.state == "truncated":
+        lines.append("    (the history before this commit is not in this clone: the record starts here)")
+    if carried:
+        named = ", ".join(f"{e.short} of {e.date[:10]}" for e in carried)
+        lines.append(f"    (with the changes of {named}, whose catalog did not validate)")
+    return lines
+
+
 def _count(n: int) -> str:
     return "1 commit" if n == 1 else f"{n} commits"
 
 
 def to_json(found: Told) -> str:
-    """The documented JSON document (docs/auditing.md, "The history of one offering or tool")."""
+    """The documented JSON document (docs/auditing.md, "The history from the command line")."""
     doc = {
         "servicebook_history": HISTORY_JSON_VERSION,
         "subjects": list(found.subjects),
         "shallow": found.shallow,
-        "entries": [_entry_dict(e, changes) for e, changes in found.entries],
+        "entries": [
+            {**_entry_dict(e, changes), "carries": [c.commit for c in found.carried.get(id(e), ())]}
+            for e, changes in found.entries
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -119,6 +154,7 @@ def _entry_dict(entry: EntryView, changes: Sequence[Change]) -> dict[str, object
         "committer": (entry.committer or entry.author) if entry.commit else None,
         "approvals": list(entry.approvals),
         "message": entry.message if entry.commit else None,
+        "state": entry.state,
         "releases": [version for version, _ in entry.releases],
         "changes": [
             {

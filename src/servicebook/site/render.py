@@ -23,6 +23,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.content.htmlrefs import HtmlRefs
 from servicebook.errors import Problem
+from servicebook.git.diff import removed_name
 from servicebook.git.history import Timeline
 from servicebook.git.versions import Release
 from servicebook.progress import Phases
@@ -229,7 +230,7 @@ def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, secti
         target = None
         if instead is not None:  # a tool's alternative is a tool or else an offering (views._alternative)
             target = offerings.get(instead) if kind == "offering" else tools.get(instead, offerings.get(instead))
-        title = f"{change.before} (removed)" if kind == "offering" and change.before else f"{ident} (removed)"
+        title = f"{removed_name(change) or ident} (removed)"
         context = {
             "subject": subject,
             "kind": kind,
