@@ -71,3 +71,11 @@ def test_diff_names_what_to_use_instead_of_a_removed_offering(tmp_path: Path, ru
     assert "Offering “Artifact registry” (artifacts) removed; use ci instead" in result.stdout
     doc = run("diff", commits["deprecated"], commits["removed"], "--source", site.root, "--format", "json")
     assert '"after": "ci"' in doc.stdout
+
+
+def test_promised_about_a_removed_offering_names_what_its_catalog_said_to_use_instead(tmp_path: Path, run) -> None:
+    site, commits = scripted(tmp_path / "repo")
+    result = run("promised", "--source", site.root, "--at", "2026-05-28T06:00Z", "--offering", "artifacts")
+    assert result.exit_code == 2
+    assert f"it was removed by commit {commits['removed'][:12]} of 2026-05-28 05:00 UTC" in result.stderr
+    assert result.stderr.rstrip().endswith("; its replaced_by named ci to use instead")

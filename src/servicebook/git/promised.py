@@ -74,7 +74,7 @@ def offerings_shown(
     at: Moment,
     offering: str | None,
     since: Callable[[], Iterable[model.Catalog]] | None = None,
-    trail: Callable[[str], tuple[Stamp | None, Stamp | None]] | None = None,
+    trail: Callable[[str], tuple[Stamp | None, Stamp | None, str | None]] | None = None,
 ) -> tuple[tuple[model.Offering, ...], tuple[str, ...]]:
     """Every offering of the catalog, or the one asked for; and, where it was asked for by an id it had not
     then, the ids it has had since (`called_then`). An id the catalog did not have yet, whose offering
@@ -110,14 +110,16 @@ def offerings_shown(
     return chosen, renames
 
 
-def _trail_hint(removed: Stamp | None, added: Stamp | None) -> str | None:
-    """When an offering missing from the catalog asked about was removed, or added later
-    (in_effect.offering_trail), and a moment to ask about instead."""
+def _trail_hint(removed: Stamp | None, added: Stamp | None, replaced_by: str | None = None) -> str | None:
+    """When an offering missing from the catalog asked about was removed (and what its catalog
+    then said to use instead), or added later (in_effect.offering_trail), and a moment to ask about instead."""
     said = []
     if removed is not None and removed.date is not None:
         last = removed.date.astimezone(dt.UTC) - dt.timedelta(seconds=1)  # git dates commits to the second
         moment = f"{last:%Y-%m-%dT%H:%M:%SZ}"
         said.append(f"it was removed by {_commit_said(removed)}: ask about a moment before, such as --at {moment}")
+        if replaced_by:
+            said.append(f"its replaced_by named {replaced_by} to use instead")
     if added is not None and added.date is not None:
         said.append(f"it was added later, by {_commit_said(added)}: ask about --at {added.date:%Y-%m-%d} or later")
     return "; ".join(said) or None
