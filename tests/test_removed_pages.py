@@ -79,3 +79,24 @@ def test_promised_about_a_removed_offering_names_what_its_catalog_said_to_use_in
     assert result.exit_code == 2
     assert f"it was removed by commit {commits['removed'][:12]} of 2026-05-28 05:00 UTC" in result.stderr
     assert result.stderr.rstrip().endswith("; its replaced_by named ci to use instead")
+
+
+def test_a_removal_made_by_a_commit_whose_catalog_did_not_validate_names_that_commit(tmp_path: Path, run) -> None:
+    """The removal is shown with the first commit after it whose catalog validates, as the changes
+    page shows it: the page names the commits before it that it carries."""
+    site, _ = scripted(tmp_path / "repo")
+    text = site.catalog.read_text()
+    start = text.index("  - id: jenkins\n")
+    site.catalog.write_text(text[:start] + text[text.index("  - id: hand-rolled-scripts", start) :])
+    site.edit("tools: [shared-pipelines, hand-rolled-scripts]", "tools: [shared-pipelines, jenkins]")
+    broken = site.commit("Drop Jenkins")  # ci still names it: the catalog does not validate
+    site.edit("tools: [shared-pipelines, jenkins]", "tools: [shared-pipelines, hand-rolled-scripts]")
+    fixed = site.commit("ci: stop naming Jenkins")
+    result = run("build", "--source", site.root)
+    assert result.exit_code == 0, result.output
+    page = (site.root / "public/tools/jenkins/index.html").read_text()
+    assert f"by commit <code>{fixed[:12]}</code>" in page
+    assert (
+        f"<p>It went with the changes of commit <code>{broken[:12]}</code> of 2026-05-28 (“Drop Jenkins”), whose "
+        "catalog did not validate: the removal may have been made there.</p>"
+    ) in page

@@ -231,6 +231,9 @@ def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, secti
         if instead is not None:  # a tool's alternative is a tool or else an offering (views._alternative)
             target = offerings.get(instead) if kind == "offering" else tools.get(instead, offerings.get(instead))
         title = f"{removed_name(change) or ident} (removed)"
+        # the commits just before it whose catalog did not validate: the removal may be one of theirs
+        at = next((n for n, e in enumerate(history.entries) if e is removed.entry), len(history.entries))
+        carried = tuple(itertools.takewhile(lambda e: e.state == "invalid", history.entries[at + 1 :]))
         context = {
             "subject": subject,
             "kind": kind,
@@ -242,6 +245,7 @@ def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, secti
             "target": target,
             "listing": listing,
             "listing_title": "All offerings" if kind == "offering" else "All tools",
+            "carried": carried,
         }
         specs.append(PageSpec(routes.output_path(path_of(ident)), GONE_TEMPLATE, title, section, context))
     return specs
