@@ -225,7 +225,9 @@ def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, secti
         ident = subject.removeprefix(prefix)
         if ident == subject or ident in taken or history.history_of(subject)[:1] != (removed,):
             continue
-        change = next(c for c in removed.changes if c.kind == f"{kind}.removed")
+        change = next((c for c in removed.changes if c.kind == f"{kind}.removed"), None)
+        if change is None:  # (a removal of another kind under this subject: none is made)
+            continue
         instead = change.after
         target = None
         if instead is not None:  # a tool's alternative is a tool or else an offering (views._alternative)
