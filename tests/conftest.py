@@ -377,7 +377,7 @@ def three_releases(root: Path) -> GitSite:
     r = GitSite(root)
     shutil.copytree(SITES / "minimal/content", r.root / "content")
     r.write("catalog.yaml", catalog_at("1.0"))
-    r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    r.write(".gitignore", "/public/\n/.servicebook-cache/\n/.public.*/\n/.servicebook-trash-*/\n")
     r.commit("First catalog")
     r.tag("v1.0")
     r.write("catalog.yaml", catalog_at("1.1", extra_offering=True))

@@ -33,7 +33,7 @@ DAY = 24 * 3600
 @pytest.fixture
 def site(git_site: GitSite) -> GitSite:
     """The minimal site in a repository of its own, its output and cache ignored by git."""
-    git_site.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    git_site.write(".gitignore", "/public/\n/.servicebook-cache/\n/.public.*/\n/.servicebook-trash-*/\n")
     git_site.commit("Ignore the output and the cache")
     return git_site
 

@@ -34,7 +34,7 @@ class Job:
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
         self.site = generated_site(root / "site", pages=30)
-        (self.site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+        (self.site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.public.*/\n/.servicebook-trash-*/\n")
         self.repo = GitSite(self.site)
         self.repo.commit("The generated catalog")
         self.builds = Builds(self.site, monkeypatch)
@@ -67,7 +67,9 @@ class SubfolderJob:
     def __init__(self, top: Path, folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
         self.top, self.folder = top, folder
         self.site = generated_site(top / folder, pages=30)
-        (top / ".gitignore").write_text(f"/public/\n/.servicebook-cache/\n/{folder}/.servicebook-cache/\n")
+        (top / ".gitignore").write_text(
+            f"/public/\n/.servicebook-cache/\n/.public.*/\n/.servicebook-trash-*/\n/{folder}/.servicebook-cache/\n"
+        )
         self.repo = GitSite(top)
         self.repo.commit("The generated catalog")
         self.builds = Builds(self.site, monkeypatch)

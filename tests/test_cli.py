@@ -985,9 +985,10 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
         (["xyzzy"], "No such command 'xyzzy'.\n"),
         # a command an auditor guesses: what answers the question instead
         (
-            ["history"],
-            "No such command 'history': the history is the built site's changes/ page and feed, and each "
-            "offering's and tool's History; `servicebook diff BASE HEAD` prints what changed between two commits, "
+            ["log"],
+            "No such command 'log': `servicebook history [ID]` prints the history (every change, or one offering's, "
+            "tool's or page's), as the built site's changes/ page and each offering's and tool's History show it; "
+            "`servicebook diff BASE HEAD` prints what changed between two commits, "
             "and `servicebook promised --at YYYY-MM-DD` what was promised on a day (docs/auditing.md)",
         ),
         # a member added as package managers add one (newuser17): where members are written instead

@@ -667,7 +667,9 @@ REMOVED = [
     (
         "tool.removed",
         "neutral",
-        "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) removed from the catalog (was unsupported)",
+        # what the catalog said to use instead, as the page left at its address says (test_removed_pages)
+        "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) removed from the catalog (was unsupported; use "
+        "shared-pipelines instead)",
     ),
 ]
 

@@ -241,9 +241,12 @@ def test_a_squashed_pull_request_names_its_co_authors(git_site, run) -> None:
         "Dave Pair",
         "Erin Other",
     ]
-    assert "Rita Reviewer" not in changes + offering
+    # a reviewer is no author: named as the trailer says, on a line of its own (test_history_command)
+    assert "Rita Reviewer" not in offering
+    assert '<p class="meta muted small">Committed by Test Author · Reviewed-by: Rita Reviewer</p>' in changes
     entry = _timeline(git_site.root).entries[0]
     assert entry.coauthors == ("Dave Pair", "Erin Other")
+    assert entry.approvals == ("Reviewed-by: Rita Reviewer",)
     again = build(run, git_site.root)  # the second time from the cache, which says the same
     assert (again / "changes/index.html").read_text() == changes
 

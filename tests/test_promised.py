@@ -72,28 +72,32 @@ def test_the_catalog_of_the_last_commit_on_or_before_the_day_is_shown(history, r
     site, commits = history
     result = run("promised", "--source", site.root, "--at", "2026-03-31")
     assert result.exit_code == 0, result.output
-    assert result.stdout == (
-        "Promised on 2026-03-31 (up to the end of the day, UTC): catalog version 0.1\n"
-        f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
-        f"Released: this catalog is the one of release 0.1 (commit {commits['page'][:12]} of 2026-03-10 08:00 UTC), "
-        "published at v/0.1/.\n"
-        f"Since then release 0.1 has moved to commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC (the version "
-        "was not tagged: its release is its last commit): v/0.1/ of a site built now is not the release in force then.\n"
-        "\n"
-        "Team support\n"
-        "  hours: mon-fri 09:00-17:00 UTC\n"
-        "  channel: chat #platform-help (Questions and non-urgent requests)\n"
-        "  sev1 (Critical): first response within 30 min, 24x7\n"
-        "  sev2 (Normal): first response within 1 d, business-hours\n"
-        "  on-call: One platform engineer is on call outside business hours, for sev1 only.\n"
-        "\n"
-        "Offering CI pipelines (ci): ga, tier 1\n"
-        "  SLO Pipeline availability (availability): 99.5 % over rolling 30 days, error budget 3 h 36 min\n"
-        "  support: the team's\n"
-        "\n"
-        "Unsupported tools\n"
-        "  Hand-rolled CI scripts (hand-rolled-scripts), since 2026-01-01; use shared-pipelines instead: We cannot "
-        "support build logic we did not write.\n"
+    assert (
+        result.stdout
+        == (
+            "Promised on 2026-03-31 (up to the end of the day, UTC): catalog version 0.1\n"
+            f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
+            "(committed by Test Author)\n"  # GitSite's committer: the author is given with --author
+            f"Released: this catalog is the one of release 0.1 (commit {commits['page'][:12]} of 2026-03-10 08:00 UTC), "
+            "published at v/0.1/.\n"
+            f"Since then release 0.1 has moved to commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC (the version "
+            "was not tagged: its release is its last commit): v/0.1/ of a site built now is not the release in force then.\n"
+            "\n"
+            "Team support\n"
+            "  hours: mon-fri 09:00-17:00 UTC\n"
+            "  channel: chat #platform-help (Questions and non-urgent requests)\n"
+            "  sev1 (Critical): first response within 30 min, 24x7\n"
+            "  sev2 (Normal): first response within 1 d, business-hours\n"
+            "  on-call: One platform engineer is on call outside business hours, for sev1 only.\n"
+            "\n"
+            "Offering CI pipelines (ci): ga, tier 1\n"
+            "  SLO Pipeline availability (availability): 99.5 % over rolling 30 days, error budget 3 h 36 min\n"
+            "  support: the team's\n"
+            "\n"
+            "Unsupported tools\n"
+            "  Hand-rolled CI scripts (hand-rolled-scripts), since 2026-01-01; use shared-pipelines instead: We cannot "
+            "support build logic we did not write.\n"
+        )
     )
 
 
@@ -109,6 +113,8 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
             "date": "2026-04-01T10:00:00+00:00",
             "author": "Grace Hopper",
             "coauthors": [],
+            "committer": "Test Author",
+            "approvals": [],
             "message": "Lower the CI SLO; longer hours for CI",
         },
         "catalog_commit": commits["lowered"],
@@ -213,9 +219,10 @@ def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) 
     site, commits = history
     result = run("promised", "--source", site.root, "--at", "2026-05-15")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:3] == [
+    assert result.stdout.splitlines()[1:4] == [
         f"from commit {commits['lowered'][:12]} of 2026-04-01 10:00 UTC by Grace Hopper: Lower the CI SLO; longer "
         "hours for CI",
+        "(committed by Test Author)",
         f"(note: commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC changed the catalog too, but it did not "
         "validate (1 error), so it was never published)",
     ]

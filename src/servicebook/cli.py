@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "federate",
         "Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them.",
     ),
+    "history": (
+        "history",
+        "Each change to the catalog and policy pages, or to one offering, tool or page, from git.",
+    ),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "measure": (
         "measure",
@@ -55,11 +59,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # Commands an auditor or a newcomer guesses that do not exist, with what answers their question.
 _HISTORY = (
-    "the history is the built site's changes/ page and feed, and each offering's and tool's History; "
-    "`servicebook diff BASE HEAD` prints what changed between two commits, and `servicebook promised "
+    "`servicebook history [ID]` prints the history (every change, or one offering's, tool's or page's), as the "
+    "built site's changes/ page and each offering's and tool's History show it; `servicebook diff BASE HEAD` "
+    "prints what changed between two commits, and `servicebook promised "
     "--at YYYY-MM-DD` what was promised on a day (docs/auditing.md)"
 )
-INSTEAD = {"history": _HISTORY, "log": _HISTORY, "changes": _HISTORY}
+INSTEAD = {"log": _HISTORY, "changes": _HISTORY}
 
 
 class _Group(LazyGroup):

@@ -28,6 +28,12 @@ def help_line(context_factory, site_url, utc: str, timezone: str):
 def test_at_night_the_home_page_says_the_help_desk_is_closed_and_links_on_call(context_factory, site_url) -> None:
     page, line = help_line(context_factory, site_url, "2026-12-03T02:12:00+00:00", "Europe/Zurich")  # a Thursday
     assert line.inner_text() == "It's 03:12 in Zurich: the help desk is closed. For a sev1 incident, page on-call."
+    # the line below it named the same route: one "page on-call" link on screen, not two in a row (newuser24)
+    assert page.locator("#help-now").get_by_role("link", name="page on-call").count() == 1
+    page.emulate_media(media="print")  # on paper the script's line is left out, and the route is named below
+    assert page.locator("#help-now").get_by_role("link", name="page on-call").count() == 1
+    assert page.locator("#help-now .help-oncall").is_visible()
+    page.emulate_media(media="screen")
     line.get_by_role("link", name="page on-call").click()
     page.wait_for_url("**/support/#on-call")
 
@@ -35,8 +41,10 @@ def test_at_night_the_home_page_says_the_help_desk_is_closed_and_links_on_call(c
 def test_in_business_hours_it_names_the_open_channel_and_the_time_where_the_reader_is(
     context_factory, site_url
 ) -> None:
-    _, line = help_line(context_factory, site_url, "2026-12-03T09:30:00+00:00", "America/New_York")
+    page, line = help_line(context_factory, site_url, "2026-12-03T09:30:00+00:00", "America/New_York")
     assert line.inner_text() == "It's 10:30 in Zurich (04:30 where you are): #platform-help is open now."
+    # the script's line names no on-call route while the desk is open: the line below still does
+    assert page.locator("#help-now").get_by_role("link", name="page on-call").count() == 1
 
 
 def test_at_the_weekend_the_help_desk_is_closed(context_factory, site_url) -> None:

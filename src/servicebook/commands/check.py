@@ -27,6 +27,7 @@ from servicebook.site.build import Options
 from servicebook.site.build import check as run_check
 from servicebook.site.fresh import undated_review_note
 from servicebook.site.load import Loaded
+from servicebook.site.scaffold import ignores_note
 
 
 @click.command(
@@ -74,7 +75,11 @@ def check(source: Path, strict: bool, every_warning: bool, fmt: str, against: Pa
     repo = open_repo(source)  # what git says about the source, asked once for the whole check
     notices = [
         n
-        for n in (shallow_warning(repo, building=False), undated_review_note(source, os.environ, repo))
+        for n in (
+            shallow_warning(repo, building=False),
+            undated_review_note(source, os.environ, repo),
+            ignores_note(source, repo is not None),
+        )
         if n is not None
     ]
     options = Options(source=source, output=source / "public", strict=strict)

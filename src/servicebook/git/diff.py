@@ -291,10 +291,9 @@ def _offerings(
         if declared is not None:
             before = dataclasses.replace(gone, id=declared.id, renamed_from=declared.renamed_from)
             out += _offering(before, declared, old_cat.support, new_cat.support, team)
-    for o in removed:
-        out.append(
-            Change("offering.removed", f"offering:{o.id}", "weakened", f"{_offering_label(o)} ({o.id}) removed", o.name)
-        )
+    for o in removed:  # `after`: what its replaced_by named, for the page left at its old address
+        text = f"{_offering_label(o)} ({o.id}) removed" + (f"; use {o.replaced_by} instead" if o.replaced_by else "")
+        out.append(Change("offering.removed", f"offering:{o.id}", "weakened", text, o.name, o.replaced_by))
     for o in added:
         out.append(
             Change(
@@ -749,6 +748,18 @@ def _tool_label(t: model.Tool) -> str:
     return f"Tool {_q(t.name)}"
 
 
+def removed_name(change: Change) -> str | None:
+    """The name an offering or a tool had as a change removed it: an offering's is its `before`,
+    a tool's (whose `before` is its status) is the one its text quotes (`_tools_compared`)."""
+    if change.kind == "offering.removed":
+        return change.before
+    ident = change.subject.removeprefix("tool:")
+    start, end = "Tool \u201c", f"\u201d ({ident}) removed"
+    if change.kind != "tool.removed" or not change.text.startswith(start) or end not in change.text:
+        return None
+    return change.text[len(start) : change.text.rindex(end)] or None
+
+
 def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool], validated: bool = False) -> list[Change]:
     changed = _same_ids(old, new, validated)
     if changed is not None:  # the common case of a commit, over thousands of tools
@@ -802,8 +813,10 @@ def _tools_compared(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> lis
                 "tool.removed",
                 f"tool:{tid}",
                 "weakened" if dropped else "neutral",
-                f"{_tool_label(t)} ({tid}) removed from the catalog (was {t.status.value})",
+                f"{_tool_label(t)} ({tid}) removed from the catalog (was {t.status.value}"
+                + (f"; use {t.alternative} instead)" if t.alternative else ")"),
                 t.status.value,
+                t.alternative,  # what to use instead, for the page left at its old address
             )
         )
     for tid in sorted(b.keys() - a.keys()):

@@ -57,6 +57,8 @@ class Entry:
     # merge's own author is often only whoever pressed the button)
     contributors: tuple[str, ...] = ()
     coauthors: tuple[str, ...] = ()  # whom its message's Co-authored-by trailers name (log.Commit)
+    committer: str = ""  # who committed it, where not its author (log.Commit)
+    approvals: tuple[str, ...] = ()  # its Reviewed-by and Approved-by trailers (log.Commit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +296,8 @@ def _replay(
                 entry[1],
                 changes,
                 coauthors=c.coauthors,
+                committer=c.committer,
+                approvals=c.approvals,
             )
         )
     return entries, state
@@ -388,6 +392,8 @@ def _replay_json(head: str, entries: list[Entry], state: _State) -> dict[str, ob
                 [[c.kind, c.subject, c.effect, c.text, c.before, c.after] for c in e.changes],
                 list(e.contributors),
                 list(e.coauthors),
+                e.committer,
+                list(e.approvals),
             ]
             for e in entries
         ],
@@ -414,7 +420,9 @@ def _kept_replay(data: object) -> tuple[str, list[Entry], _State] | None:
                 return None
             last_valid = (blob, tuple(slugs))
         entries = []
-        for commit, author, stamp, message, merge, status, errors, changes, contributors, coauthors in data["entries"]:
+        for row in data["entries"]:
+            commit, author, stamp, message, merge, status, errors, changes, contributors, coauthors = row[:10]
+            committer, approvals = row[10:] if len(row) == 12 else (None, None)
             if not (
                 isinstance(commit, str)
                 and isinstance(author, str)
@@ -425,12 +433,28 @@ def _kept_replay(data: object) -> tuple[str, list[Entry], _State] | None:
                 and type(errors) is int
                 and all(isinstance(c, str) for c in contributors)
                 and all(isinstance(c, str) for c in coauthors)
+                and isinstance(committer, str)
+                and isinstance(approvals, list)
+                and all(isinstance(a, str) for a in approvals)
             ):
                 return None
             date = None if stamp is None else utc(stamp)
             said = tuple(_change(*row) for row in changes)
             entries.append(
-                Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors), tuple(coauthors))
+                Entry(
+                    commit,
+                    author,
+                    date,
+                    message,
+                    merge,
+                    status,
+                    errors,
+                    said,
+                    tuple(contributors),
+                    tuple(coauthors),
+                    committer,
+                    tuple(approvals),
+                )
             )
     except (KeyError, TypeError, ValueError):  # not what this code writes
         return None

@@ -55,6 +55,8 @@ class CatalogAt:
     # (the dates go backwards there: a committer's clock set wrong, a rebase that kept old dates)
     dated_later: Stamp | None = None
     coauthors: tuple[str, ...] = ()  # whom `commit`'s Co-authored-by trailers name, the author aside
+    committer: str = ""  # who committed `commit`, where not its author (log.Commit)
+    approvals: tuple[str, ...] = ()  # its Reviewed-by and Approved-by trailers (log.Commit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 later,
                 dated_later=dated_later,
                 coauthors=c.coauthors,
+                committer=c.committer,
+                approvals=c.approvals,
             )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
@@ -193,15 +197,17 @@ def catalogs_since(root: Path, commit: str) -> Iterator[model.Catalog]:
             yield catalog
 
 
-def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None, Stamp | None]:
+def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None, Stamp | None, str | None]:
     """For an offering the catalog of `commit` does not have: the commit on the first-parent history
     of HEAD that removed it, at or before `commit` (the first after the last valid catalog that had
     it), and the one that added it after `commit` (the first whose valid catalog has it); None for
     either where there is none. Asked only when an auditor names such an offering, so it reads the
-    catalogs one by one outward from `commit` and stops at the first that has it."""
+    catalogs one by one outward from `commit` and stops at the first that has it. Third: the
+    offering the last catalog that had it before its removal named to use instead (its
+    `replaced_by`), or None."""
     repo = open_repo(root)
     if repo is None:
-        return None, None
+        return None, None, None
     files: dict[str, str] = {}
     changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []
     catalog_path = repo.path(CATALOG_FILE)
@@ -211,7 +217,8 @@ def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None
             changed.append((c, files.get(CATALOG_FILE), tuple(sorted(page_slug(p) for p in files if is_page(p)))))
     at = next((n for n, (c, _, _) in enumerate(changed) if c.commit == commit), None)
     if at is None:
-        return None, None
+        return None, None, None
+    instead: list[str | None] = [None]  # the replaced_by of the last catalog read that had it
 
     def has_it(entry: tuple[Commit, str | None, tuple[str, ...]]) -> bool | None:  # None: no valid catalog
         c, blob, slugs = entry
@@ -219,7 +226,12 @@ def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None
             return False  # the catalog deleted: nothing promised
         data = read_blobs(repo.root, [blob], largest=MAX_CATALOG_BYTES).get(blob, b"")
         catalog, _ = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
-        return None if catalog is None else any(o.id == offering for o in catalog.offerings)
+        if catalog is None:
+            return None
+        had = next((o for o in catalog.offerings if o.id == offering), None)
+        if had is not None:
+            instead[0] = had.replaced_by
+        return had is not None
 
     def stamp(c: Commit) -> Stamp:
         return Stamp(c.commit, c.author, c.date, c.message, c.coauthors)
@@ -233,8 +245,9 @@ def offering_trail(root: Path, offering: str, commit: str) -> tuple[Stamp | None
             break
         if held is not None:
             without = entry[0]
+    replaced_by = instead[0] if removed is not None else None
     added = next((stamp(entry[0]) for entry in changed[at + 1 :] if has_it(entry)), None)
-    return removed, added
+    return removed, added, replaced_by
 
 
 def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:

@@ -40,10 +40,33 @@ class Commit:
     # who the message's Co-authored-by trailers name, the author aside (a pair's or a squashed
     # pull request's other authors): the names, as the author is named
     coauthors: tuple[str, ...] = ()
+    # who committed it, where not the author (a maintainer who merged or applied it), and its
+    # message's Reviewed-by and Approved-by trailers ("Reviewed-by: Grace Hopper"): what an
+    # auditor asks of a change besides who wrote it
+    committer: str = ""
+    approvals: tuple[str, ...] = ()
 
 
 # the message's Co-authored-by trailers (the key in any case), values only, \x1d between them
 COAUTHORS = "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)"
+# its Reviewed-by and Approved-by trailers, key and value, \x1d between them
+APPROVALS = "%(trailers:key=Reviewed-by,key=Approved-by,separator=%x1d)"
+APPROVAL_KEYS = {"reviewed-by": "Reviewed-by", "approved-by": "Approved-by"}
+
+
+def approval_names(trailers: str) -> tuple[str, ...]:
+    """The text "Reviewed-by: Grace Hopper" for each Reviewed-by or Approved-by trailer (the key as git
+    matched it, in any case; the name without its address), each once, in the message's order."""
+    if trailers.startswith("%("):  # a git too old to know the placeholder
+        return ()
+    said: list[str] = []
+    for item in trailers.split("\x1d"):
+        key, sep, value = item.partition(":")
+        canonical = APPROVAL_KEYS.get(key.strip().lower())
+        name = clean_text(value.split("<", 1)[0]).strip()
+        if sep and canonical and name and f"{canonical}: {name}" not in said:
+            said.append(f"{canonical}: {name}")
+    return tuple(said)
 
 
 def coauthor_names(trailers: str, author: str) -> tuple[str, ...]:
@@ -75,7 +98,7 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
             "--no-abbrev",
             "--no-color",
             "--encoding=UTF-8",
-            f"--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f{COAUTHORS}%x1f%s",
+            f"--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f{COAUTHORS}%x1f%cn%x1f{APPROVALS}%x1f%s",
             f"{since}..HEAD" if since is not None else "HEAD",
             "--",
             f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
@@ -88,7 +111,7 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
     commits = []
     for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
         header, _, rest = record.partition("\0")
-        sha, parents, author, stamp, trailers, message = (header.split("\x1f", 5) + [""] * 6)[:6]
+        sha, parents, author, stamp, trailers, committer, approvals, message = (header.split("\x1f", 7) + [""] * 8)[:8]
         tokens = rest.lstrip("\n").split("\0")
         raw: list[tuple[str, str, str, str | None]] = []
         i = 0
@@ -115,6 +138,8 @@ def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -
                 clean_text(message),
                 tuple(raw),
                 coauthor_names(trailers, name),
+                "" if (by := clean_text(committer)) == name else by,
+                approval_names(approvals),
             )
         )
     commits.reverse()

@@ -74,7 +74,7 @@ def offerings_shown(
     at: Moment,
     offering: str | None,
     since: Callable[[], Iterable[model.Catalog]] | None = None,
-    trail: Callable[[str], tuple[Stamp | None, Stamp | None]] | None = None,
+    trail: Callable[[str], tuple[Stamp | None, Stamp | None, str | None]] | None = None,
 ) -> tuple[tuple[model.Offering, ...], tuple[str, ...]]:
     """Every offering of the catalog, or the one asked for; and, where it was asked for by an id it had not
     then, the ids it has had since (`called_then`). An id the catalog did not have yet, whose offering
@@ -110,14 +110,16 @@ def offerings_shown(
     return chosen, renames
 
 
-def _trail_hint(removed: Stamp | None, added: Stamp | None) -> str | None:
-    """When an offering missing from the catalog asked about was removed, or added later
-    (in_effect.offering_trail), and a moment to ask about instead."""
+def _trail_hint(removed: Stamp | None, added: Stamp | None, replaced_by: str | None = None) -> str | None:
+    """When an offering missing from the catalog asked about was removed (and what its catalog
+    then said to use instead), or added later (in_effect.offering_trail), and a moment to ask about instead."""
     said = []
     if removed is not None and removed.date is not None:
         last = removed.date.astimezone(dt.UTC) - dt.timedelta(seconds=1)  # git dates commits to the second
         moment = f"{last:%Y-%m-%dT%H:%M:%SZ}"
         said.append(f"it was removed by {_commit_said(removed)}: ask about a moment before, such as --at {moment}")
+        if replaced_by:
+            said.append(f"its replaced_by named {replaced_by} to use instead")
     if added is not None and added.date is not None:
         said.append(f"it was added later, by {_commit_said(added)}: ask about --at {added.date:%Y-%m-%d} or later")
     return "; ".join(said) or None
@@ -227,6 +229,9 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {_by(found.author, found.coauthors)}: "
         f"{found.message}",
     ]
+    if found.committer or found.approvals:  # who else vouched for it: the committer, the trailers
+        said = ([f"committed by {found.committer}"] if found.committer else []) + list(found.approvals)
+        lines.append(f"({'; '.join(said)})")
     if found.catalog_commit:
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
@@ -352,6 +357,8 @@ def to_json(
             "date": found.date.isoformat() if found.date else None,
             "author": found.author,
             "coauthors": list(found.coauthors),
+            "committer": found.committer or found.author,
+            "approvals": list(found.approvals),
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,

@@ -69,18 +69,21 @@ def release_tags(root: Path) -> list[Tag]:
         git(
             root,
             "for-each-ref",
-            "--format=%(refname:lstrip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname)",
+            "--format=%(refname:lstrip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname) %(taggerdate:unix)",
             "refs/tags",
         )
         or ""
     )
     named: list[tuple[str, str, str]] = []
+    dates: dict[str, dt.datetime] = {}
     for line in refs.splitlines():
         parts = line.split()
         if len(parts) == 3:  # a tag naming a commit, a tree or a blob itself
             named.append((parts[0], parts[1], parts[2]))
-        elif len(parts) == 5:  # an annotated tag: what it tags
+        elif len(parts) in (5, 6):  # an annotated tag: what it tags (and when it was made, when it says)
             named.append((parts[0], parts[3], parts[4]))
+            if len(parts) == 6 and parts[5].isdigit() and len(parts[5]) <= 12:
+                dates[parts[0]] = dt.datetime.fromtimestamp(int(parts[5]), tz=dt.UTC)
     nested = sorted({ident for _, kind, ident in named if kind == "tag"})
     peeled: dict[str, tuple[str, str]] = {}
     if nested:  # a tag of a tag: cat-file peels the chain to its end
@@ -97,7 +100,7 @@ def release_tags(root: Path) -> list[Tag]:
     tags = []
     for name, kind, ident in named:
         end_kind, end = peeled.get(ident, (kind, ident)) if kind == "tag" else (kind, ident)
-        tags.append(Tag(name, end, end_kind))
+        tags.append(Tag(name, end, end_kind, tagged=dates.get(name)))
     return tags
 
 
@@ -122,7 +125,7 @@ def _onto_source_commits(
             last = commit
         elif commit in wanted and last is not None:
             moved[commit] = last
-    return [Tag(t.name, moved[t.commit], t.kind, t.commit) if t.commit in moved else t for t in tags]
+    return [Tag(t.name, moved[t.commit], t.kind, t.commit, t.tagged) if t.commit in moved else t for t in tags]
 
 
 def _candidate(commit: str, date: dt.datetime, version: str | None) -> Candidate:

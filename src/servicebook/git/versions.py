@@ -52,6 +52,7 @@ class Tag:
     commit: str  # the object the tag names once peeled: a commit, unless `kind` says otherwise
     kind: str = "commit"  # git's object type: "tree" or "blob" for a tag no release can be
     on: str | None = None  # the commit the tag names, where `commit` is the one whose sources it releases
+    tagged: dt.datetime | None = None  # when an annotated tag was made (its tagger's date); None for a lightweight one
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,9 @@ class Release:
     # the commit the tag names, where it changed no source and `commit` (whose sources it releases) is
     # the last before it that did: what a note about the tag names (never part of what is published)
     on: str | None = field(default=None, compare=False)
+    # when its annotated tag was made (the tagger's date), which the versions page shows beside the
+    # commit's; None for a lightweight tag (git records no date for one) or an untagged release
+    tagged: dt.datetime | None = None
 
     @property
     def path(self) -> str:
@@ -162,7 +166,9 @@ def select_releases(
                 )
             )
             continue
-        tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name, tag.on))
+        tagged.setdefault(found.version, []).append(
+            Release(found.version, found.commit, found.date, tag.name, tag.on, tag.tagged)
+        )
     notes += _unmatched_tags(tags, by_commit, untagged, tagged, pattern)
     choices = []
     for version in untagged.keys() | tagged.keys():

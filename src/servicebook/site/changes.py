@@ -47,6 +47,8 @@ class EntryView:
     weakened: int
     contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
     coauthors: tuple[str, ...] = ()  # whom its Co-authored-by trailers name, the author aside
+    committer: str = ""  # who committed it, where not its author
+    approvals: tuple[str, ...] = ()  # its Reviewed-by and Approved-by trailers ("Reviewed-by: Grace Hopper")
     releases: tuple[tuple[str, str], ...] = ()  # (version, path under v/) of each release cut at this commit
 
 
@@ -65,6 +67,9 @@ class HistoryView:
     entries: tuple[EntryView, ...]  # newest first; the working tree first when it has changes
     events: Mapping[str, tuple[EntityEvent, ...]] = field(default_factory=dict)  # subject → newest first
     newest: Mapping[str, EntryView] = field(default_factory=dict)  # subject or "kind:" prefix → last change
+    # each offering and tool a commit removed from the catalog → the newest such event: its old
+    # address keeps a page saying so while that is its newest event (render.py `_gone_specs`)
+    removals: Mapping[str, EntityEvent] = field(default_factory=dict)
 
     def history_of(self, subject: str) -> tuple[EntityEvent, ...]:
         return self.events.get(subject, ())
@@ -128,6 +133,8 @@ def _entry_view(
         weakened=sum(1 for c in changes if c.effect == "weakened"),
         contributors=entry.contributors,
         coauthors=entry.coauthors,
+        committer=entry.committer,
+        approvals=entry.approvals,
         releases=tuple(releases.get(entry.commit, ())) if entry.commit else (),
     )
 
@@ -177,6 +184,10 @@ class HistoryMemo:
     feed_of: tuple[object, ...] | None = None
     feed: bytes = b""
     feed_size: int = 0
+    removals: dict[str, EntityEvent] = field(default_factory=dict)
+
+
+REMOVALS = frozenset({"offering.removed", "tool.removed"})
 
 
 def history_view(
@@ -200,13 +211,14 @@ def history_view(
     # an entry that renames renames the subjects of the older ones: the working tree's then views them anew
     if memo is None or links is None or any(_moves(c) is not None for e in every[:top] for c in e.changes):
         entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(every))
-        events, newest = _folded(every, entries)
+        events, newest, removals = _folded(every, entries)
         return HistoryView(
             available=timeline.available,
             shallow=timeline.shallow,
             entries=entries,
             events=_sorted(events),
             newest=dict(sorted(newest.items())),
+            removals=dict(sorted(removals.items())),
         )
     older = every[top:]
     last = memo.made_of
@@ -217,45 +229,55 @@ def history_view(
         and all(map(operator.is_, last[0], older))
     ):
         views = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(older, top))
-        events, newest = _folded(older, views)
+        events, newest, removals = _folded(older, views)
         memo.made_of, memo.entries = (older, top, links, released), views
         memo.events, memo.newest = _sorted(events), dict(sorted(newest.items()))
+        memo.removals = dict(sorted(removals.items()))
     entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(every[:top]))
-    new_events, new_newest = _folded(every[:top], entries)
+    new_events, new_newest, new_removals = _folded(every[:top], entries)
     return HistoryView(
         available=timeline.available,
         shallow=timeline.shallow,
         entries=entries + memo.entries,
         events=_put(memo.events, {s: (*v, *memo.events.get(s, ())) for s, v in new_events.items()}),
         newest=_put(memo.newest, new_newest),
+        removals=_put(memo.removals, new_removals),
     )
 
 
 def _folded(
     entries: Iterable[Entry], views: Iterable[EntryView]
-) -> tuple[dict[str, list[EntityEvent]], dict[str, EntryView]]:
-    """Each subject's events, newest first, and the newest entry of each subject, kind of subject
-    ("offering:") and of all (""), of `entries` (newest first) and their `views`."""
+) -> tuple[dict[str, list[EntityEvent]], dict[str, EntryView], dict[str, EntityEvent]]:
+    """Each subject's events, newest first, the newest entry of each subject, kind of subject
+    ("offering:") and of all (""), and each offering's and tool's newest event that removed it
+    (HistoryView `removals`), of `entries` (newest first) and their `views`."""
     events: dict[str, list[EntityEvent]] = {}
     newest: dict[str, EntryView] = {}
+    removals: dict[str, EntityEvent] = {}
     alias: dict[str, str] = {}  # a name an entity had in older commits → its name today
     for entry, view in zip(entries, views, strict=True):  # newest first: renames apply to older
         newest.setdefault("", view)
         by_subject: dict[str, list[Change]] = {}
+        removed: set[str] = set()
         for change in ordered(entry.changes):
             subject = alias.get(change.subject, change.subject)
             by_subject.setdefault(subject, []).append(change)
+            if change.kind in REMOVALS:
+                removed.add(subject)
         for change in entry.changes:
             move = _moves(change)
             if move is not None:
                 alias[move[0]] = alias.get(move[1], move[1])
         for subject in sorted(by_subject):
-            events.setdefault(subject, []).append(EntityEvent(view, tuple(by_subject[subject])))
+            event = EntityEvent(view, tuple(by_subject[subject]))
+            events.setdefault(subject, []).append(event)
+            if subject in removed and subject not in removals:
+                removals[subject] = event
             newest.setdefault(subject, view)
             kind = subject.split(":", 1)[0] + ":" if ":" in subject else None
             if kind:
                 newest.setdefault(kind, view)
-    return events, newest
+    return events, newest, removals
 
 
 _V = TypeVar("_V")

@@ -762,6 +762,8 @@ def reuse_keys(
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
             return digest(own, *where, changed(spec.path), shown(context, views))
+        if spec.template == "gone.html":  # a removed offering's or tool's: its history table too
+            return digest(own, *where, changed(spec.path, context["subject"]), shown(context, views))
         return None
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source

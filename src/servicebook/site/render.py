@@ -23,6 +23,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.content.htmlrefs import HtmlRefs
 from servicebook.errors import Problem
+from servicebook.git.diff import removed_name
 from servicebook.git.history import Timeline
 from servicebook.git.versions import Release
 from servicebook.progress import Phases
@@ -74,6 +75,7 @@ CSP = (
 _PATH, _TEMPLATE = operator.attrgetter("path"), operator.attrgetter("template")
 _RENAMED_FROM = operator.attrgetter("meta.renamed_from")
 MOVED_TEMPLATE = "moved.html"  # the page an offering or tool had under an earlier id
+GONE_TEMPLATE = "gone.html"  # the page an offering or tool a commit removed had
 POINTER_TEMPLATE = "root_page.html"  # a release's page that sends readers on to the site root's
 
 
@@ -120,6 +122,8 @@ def _fixed_specs(
             specs.append(PageSpec(routes.output_path(page.url), page.template, title, page.section, context))
         if page.lists is not None:
             specs.extend(_listed(view, page.lists, page.section, paging))
+            if history is not None and history.removals and page.lists != "policy":
+                specs.extend(_gone_specs(view, history, page.lists, page.section))
         if page.name == "teams":
             specs.extend(team_specs(view.site, page.section))
     return specs
@@ -196,6 +200,56 @@ def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo |
                 context = {"target": t.path, "kind": "tool decision", "old": old}
                 path = routes.output_path(routes.tool(old))
                 specs.append(PageSpec(path, MOVED_TEMPLATE, t.tool.name, section, context))
+    return specs
+
+
+def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, section: str) -> list[PageSpec]:
+    """A page at the address of each offering or tool (`kind`) that a commit removed from the
+    catalog and none has again (nor names among its earlier ids): what it was, when and by which
+    commit it went, what the catalog said to use instead, and its history, so that an old link or
+    a bookmark does not end on "not found". Not on an organisation site, whose members' entities
+    come and go with the lock (their addresses are the members')."""
+    if view.site.federation is not None:
+        return []
+    offerings = {o.offering.id: o.path for o in view.offerings}
+    tools = {t.tool.id: t.path for t in view.tools}
+    if kind == "offering":
+        prefix, path_of, what, listing = "offering:", routes.offering, "The offering", "offerings/"
+        taken = {*offerings, *(old for o in view.offerings for old in o.offering.renamed_from)}
+    else:
+        prefix, path_of, what, listing = "tool:", routes.tool, "The tool", "tools/"
+        taken = {*tools, *(old for t in view.tools for old in t.tool.renamed_from)}
+    names = {**{o.offering.id: o.offering.name for o in view.offerings}, **{t.tool.id: t.tool.name for t in view.tools}}
+    specs = []
+    for subject, removed in history.removals.items():
+        ident = subject.removeprefix(prefix)
+        if ident == subject or ident in taken or history.history_of(subject)[:1] != (removed,):
+            continue
+        change = next((c for c in removed.changes if c.kind == f"{kind}.removed"), None)
+        if change is None:  # (a removal of another kind under this subject: none is made)
+            continue
+        instead = change.after
+        target = None
+        if instead is not None:  # a tool's alternative is a tool or else an offering (views._alternative)
+            target = offerings.get(instead) if kind == "offering" else tools.get(instead, offerings.get(instead))
+        title = f"{removed_name(change) or ident} (removed)"
+        # the commits just before it whose catalog did not validate: the removal may be one of theirs
+        at = next((n for n, e in enumerate(history.entries) if e is removed.entry), len(history.entries))
+        carried = tuple(itertools.takewhile(lambda e: e.state == "invalid", history.entries[at + 1 :]))
+        context = {
+            "subject": subject,
+            "kind": kind,
+            "what": what,
+            "ident": ident,
+            "removed": removed,
+            "instead": instead,
+            "instead_name": names.get(instead or "", instead),
+            "target": target,
+            "listing": listing,
+            "listing_title": "All offerings" if kind == "offering" else "All tools",
+            "carried": carried,
+        }
+        specs.append(PageSpec(routes.output_path(path_of(ident)), GONE_TEMPLATE, title, section, context))
     return specs
 
 
@@ -374,7 +428,7 @@ def render_site(
         _render_pages(files, renderer, reuse, workers, progress, made, into if spool is None else None, kept_files)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         files[routes.asset(name)] = published_asset(name, (STATIC_DIR / name).read_bytes())
-    moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
+    moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE, GONE_TEMPLATE).__contains__, map(_TEMPLATE, specs))
     moved = frozenset(map(_PATH, itertools.compress(specs, moving)))
     add_site_outputs(files, site, changes, moved, history_memo)
     return files

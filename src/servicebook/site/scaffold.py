@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook.catalog.ascii_names import ascii_name
-from servicebook.errors import UsageProblem, WriteFailed, printable
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, WriteFailed, printable
 from servicebook.source.yaml_written import scalar
 from servicebook.wholefiles import remove_unfinished, write_new
 
@@ -130,6 +130,40 @@ def conflicts(directory: Path, names: tuple[str, ...] = _STARTER) -> list[str]:
     if gitignore.is_symlink() or (gitignore.exists() and not gitignore.is_file()):
         found.append(".gitignore")  # added to only when it is a plain file
     return sorted(set(found))
+
+
+MAX_GITIGNORE = 1 << 20  # bytes of a site's .gitignore that `ignores_note` reads: init's is four lines
+
+
+def ignores_note(source: Path, in_git: bool) -> Problem | None:
+    """A warning for a site in git whose .gitignore an earlier `init` wrote (it keeps out public/
+    or the cache) without the lines for the folders a build makes beside its output for a few
+    seconds (`.public.*`, `.servicebook-trash-*`): a `git add -A` meanwhile commits them. It names
+    the lines to add. A fact about the repository, not the catalog: --strict does not fail on it."""
+    gitignore = source / ".gitignore"
+    if not in_git or not gitignore.is_file():
+        return None
+    try:
+        with gitignore.open("rb") as f:
+            text = f.read(MAX_GITIGNORE).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = [line.strip() for line in text.splitlines()]
+    present = {line.strip("/") for line in lines}
+    ours = [n for n, line in enumerate(lines, 1) if line.strip("/") in ("public", ".servicebook-cache")]
+    missing = [line for line in _IGNORED if line.strip("/") not in present]
+    if not ours or not missing:
+        return None
+    return Problem(
+        SourceLocation(".gitignore", ours[-1], 1),
+        f".gitignore lacks {' and '.join(missing)}: a build makes those folders beside public/ for a few seconds, "
+        "and a `git add -A` meanwhile commits them",
+        "add the lines " + ", ".join(f"`{line}`" for line in missing) + " to .gitignore (`servicebook init` "
+        "writes them now)",
+        Severity.WARNING,
+        text.splitlines()[ours[-1] - 1],
+        kind="gitignore-incomplete",
+    )
 
 
 def _add_ignores(gitignore: Path) -> tuple[str, ...]:

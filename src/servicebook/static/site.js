@@ -151,6 +151,8 @@
         line.appendChild(document.createTextNode(urgent ? " For a " + urgent + " incident, " : " Out of hours, "));
         line.appendChild(el("a", { href: oncall }, ["page on-call"]));
         line.appendChild(document.createTextNode("."));
+        // the line below names the same route: on screen, one "page on-call" link, not two in a row
+        box.classList.add("oncall-said");
       } else {
         line.appendChild(document.createTextNode(" Ask in " + box.getAttribute("data-channel") + "; we answer when we open."));
       }
