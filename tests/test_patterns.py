@@ -77,8 +77,8 @@ def test_a_process_that_may_not_write_bytecode_keeps_nothing(tmp_path) -> None:
         b"not bytecode at all",
         patterns._header(),  # the header alone
         patterns._header() + marshal.dumps({("a+", 0): 3}),  # a pattern mapped to no program
-        patterns._header() + marshal.dumps({"a+": (32, [1], 0, {}, ())}),  # a key without its flags
-        patterns._header() + marshal.dumps({("a+", 0): (32, [1], 0, {"x": "one"}, ())}),  # a group numbered by a text
+        patterns._header() + marshal.dumps({"a+": marshal.dumps((32, [1], 0, {}, ()))}),  # a key without its flags
+        patterns._header() + marshal.dumps({("a+", 0): (32, [1], 0, {}, ())}),  # a program not kept as its bytes
         patterns._header() + marshal.dumps(["a list"]),
         b"\x00\x00\r\n" + patterns._header()[4:] + marshal.dumps({}),  # another interpreter's magic number
         importlib.util.MAGIC_NUMBER + b"sre 1 4\n" + marshal.dumps({}),  # another matching engine's
@@ -89,7 +89,7 @@ def test_a_process_that_may_not_write_bytecode_keeps_nothing(tmp_path) -> None:
         "the header alone",
         "a pattern mapped to no program",
         "a key without its flags",
-        "a group numbered by a text",
+        "a program not kept as its bytes",
         "a list",
         "another magic number",
         "another engine",
@@ -152,7 +152,7 @@ def test_a_kept_program_the_engine_refuses_is_compiled_again(tmp_path) -> None:
     engine = patterns._engine()
     assert engine is not None
     path = tmp_path / "kept.marshal"
-    forged = {("a+b", 0): (32, [999, 999, 999], 0, {}, ())}  # no opcode 999: the engine checks its code
+    forged = {("a+b", 0): marshal.dumps((32, [999, 999, 999], 0, {}, ()))}  # no opcode 999: the engine checks its code
     path.write_bytes(patterns._header() + marshal.dumps(forged))
     programs = patterns._Programs(path, engine)
     assert ("a+b", 0) in programs.kept
@@ -161,6 +161,22 @@ def test_a_kept_program_the_engine_refuses_is_compiled_again(tmp_path) -> None:
     assert made.fullmatch("aab") is not None
     assert programs.compiled == 1
     assert programs.kept[("a+b", 0)] != forged[("a+b", 0)]  # the program made again is kept instead
+
+
+@pytest.mark.parametrize(
+    "program",
+    [(32, [1], 0, {"x": "one"}, ()), (32, [1], 0), "not a program", (32, (1,), 0, {}, ())],
+    ids=["a group numbered by a text", "cut short", "a text", "its code a tuple"],
+)
+def test_a_kept_program_of_another_shape_is_compiled_again(tmp_path, program) -> None:
+    engine = patterns._engine()
+    assert engine is not None
+    path = tmp_path / "kept.marshal"
+    path.write_bytes(patterns._header() + marshal.dumps({("(x)y", 0): marshal.dumps(program)}))
+    programs = patterns._Programs(path, engine)
+    assert ("(x)y", 0) in programs.kept
+    assert programs("(x)y", 0) == _made_by_re("(x)y", 0)
+    assert programs.compiled == 1
 
 
 def test_a_parsed_pattern_or_a_debug_compile_is_compiled_as_re_compiles_it() -> None:

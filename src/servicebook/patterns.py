@@ -96,9 +96,11 @@ def _is_program(program: object) -> bool:
     )
 
 
-def _read(path: Path) -> dict[tuple[str | bytes, int], Program]:
-    """The programs kept in `path`, by pattern and flags; none when the file is missing, of
-    another interpreter or engine, or not what `_Programs.write` writes."""
+def _read(path: Path) -> dict[tuple[str | bytes, int], bytes]:
+    """The programs kept in `path`, by pattern and flags, each as its marshalled bytes (made into
+    a `Program` when its pattern is compiled: a long-running process, `serve`, holds the file's
+    bytes, not ~26,000 ints in lists); none when the file is missing, of another interpreter or
+    engine, or not what `_Programs.write` writes."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -115,9 +117,18 @@ def _read(path: Path) -> dict[tuple[str | bytes, int], Program]:
     for key, program in kept.items():
         if type(key) is not tuple or len(key) != 2 or type(key[0]) not in (str, bytes) or type(key[1]) is not int:
             return {}
-        if not _is_program(program):
+        if type(program) is not bytes:
             return {}
     return kept
+
+
+def _program(kept: bytes) -> Program | None:
+    """A kept program, None when it is not of a `Program`'s shape."""
+    try:
+        program = marshal.loads(kept)  # noqa: S302 - as the file it was read from (see above)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return program if _is_program(program) else None
 
 
 class _Programs:
@@ -128,8 +139,8 @@ class _Programs:
         self.path = path
         self.compiler, self.parser, self.engine = engine
         self.original = self.compiler.compile
-        self.kept: dict[tuple[str | bytes, int], Program] = _read(path) if path is not None else {}
-        self.used: dict[tuple[str | bytes, int], Program] = {}  # by this process: what a file past _LIMIT starts from
+        self.kept: dict[tuple[str | bytes, int], bytes] = _read(path) if path is not None else {}
+        self.used: dict[tuple[str | bytes, int], bytes] = {}  # by this process: what a file past _LIMIT starts from
         self.compiled = 0  # patterns compiled by this process (not found kept)
         self.pid = os.getpid()
 
@@ -138,14 +149,15 @@ class _Programs:
             return self.original(p, flags)  # (a parsed pattern, or one whose compiling prints)
         flags = int(flags)  # (re passes a plain int; a RegexFlag is one)
         key = (p, flags)
-        program = self.kept.get(key)
-        if program is not None:
+        kept = self.kept.get(key)
+        program = _program(kept) if kept is not None else None
+        if kept is not None and program is not None:
             try:
                 made = self.engine.compile(p, *program)
             except (RuntimeError, TypeError, ValueError, OverflowError):  # refused: compiled again below
-                del self.kept[key]
+                pass
             else:
-                self.used[key] = program
+                self.used[key] = kept
                 return made
         # as re._compiler.compile makes it, its program kept
         parsed = self.parser.parse(p, flags)
@@ -163,7 +175,10 @@ class _Programs:
             tuple(indexgroup),
         )
         made = self.engine.compile(p, *program)
-        self.kept[key] = self.used[key] = program
+        try:
+            self.kept[key] = self.used[key] = marshal.dumps(program)
+        except ValueError:  # (not expected: a program is made of plain values) not kept
+            return made
         self.compiled += 1
         return made
 
@@ -172,12 +187,9 @@ class _Programs:
         this process compiled anything and may write bytecode."""
         if self.path is None or not self.compiled or sys.dont_write_bytecode or os.getpid() != self.pid:
             return
-        try:
-            data = marshal.dumps(self.kept)
-            if len(data) > _LIMIT:
-                data = marshal.dumps(self.used)
-        except ValueError:  # (not expected: every program is made of plain values)
-            return
+        data = marshal.dumps(self.kept)
+        if len(data) > _LIMIT:
+            data = marshal.dumps(self.used)
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
