@@ -179,6 +179,26 @@ def test_a_kept_program_of_another_shape_is_compiled_again(tmp_path, program) ->
     assert programs.compiled == 1
 
 
+def test_a_process_that_compiled_only_a_few_patterns_leaves_the_file_as_it_was(tmp_path, monkeypatch) -> None:
+    # (a few are new in every process: markdown-it's set of characters joined in the process's own order)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    engine = patterns._engine()
+    assert engine is not None
+    path = tmp_path / "kept.marshal"
+    programs = patterns._Programs(path, engine)
+    for n in range(patterns._WRITE_AFTER):
+        programs(f"a{{{n + 1}}}b", 0)
+    programs.write()
+    assert not path.exists()
+    programs(r"c+", 0)
+    programs.write()
+    assert set(patterns._read(path)) == {*((f"a{{{n + 1}}}b", 0) for n in range(patterns._WRITE_AFTER)), ("c+", 0)}
+    again = patterns._Programs(path, engine)
+    again(r"d+", 0)
+    again.write()
+    assert ("d+", 0) not in patterns._read(path)
+
+
 def test_a_parsed_pattern_or_a_debug_compile_is_compiled_as_re_compiles_it() -> None:
     engine = patterns._engine()
     assert engine is not None

@@ -11,8 +11,8 @@ file `regex-programs.<tag>.marshal` beside this module's bytecode (`__pycache__/
 `sys.pycache_prefix`), and makes the pattern object of it at once (`_sre.compile`, the last step
 of `re`'s own compiling, which checks the program it is given); only the patterns not found
 there are compiled as `re` compiles them. At the process's exit the file is written again,
-whole, with the programs it made, unless Python may not write bytecode (`-B`,
-PYTHONDONTWRITEBYTECODE) or the folder is not writable. A pattern made from a kept program is
+whole, with the programs it made, when it made more than a few (`_WRITE_AFTER`), unless Python
+may not write bytecode (`-B`, PYTHONDONTWRITEBYTECODE) or the folder is not writable. A pattern made from a kept program is
 the pattern `re` would have made: the same program (patterns compare equal by it), the same
 groups and flags.
 
@@ -39,6 +39,11 @@ from pathlib import Path
 from typing import Any
 
 _LIMIT = 1024 * 1024  # bytes of the file (~0.15 MB for one servicebook's build command)
+# patterns a process must have compiled for its exit to write the file again: a few are new in
+# every process (markdown-it joins a set's characters into one, in an order of the process's own
+# string hashing; a link's text), and kept they would only rewrite and grow the file at every
+# command; a command whose patterns are not kept (another servicebook's, a first `check`) compiles dozens
+_WRITE_AFTER = 8
 _NAME = "regex-programs"
 
 # a pattern's program: its flags as compiled (the pattern's own inline flags added), the engine's
@@ -184,8 +189,8 @@ class _Programs:
 
     def write(self) -> None:
         """At the exit of the process that installed it: the file written again, whole, when
-        this process compiled anything and may write bytecode."""
-        if self.path is None or not self.compiled or sys.dont_write_bytecode or os.getpid() != self.pid:
+        this process compiled more than `_WRITE_AFTER` patterns and may write bytecode."""
+        if self.path is None or self.compiled <= _WRITE_AFTER or sys.dont_write_bytecode or os.getpid() != self.pid:
             return
         data = marshal.dumps(self.kept)
         if len(data) > _LIMIT:
