@@ -12,9 +12,9 @@ file `regex-programs.<tag>.marshal` beside this module's bytecode (`__pycache__/
 of `re`'s own compiling, which checks the program it is given); only the patterns not found
 there are compiled as `re` compiles them. At the process's exit the file is written again,
 whole, with the programs it made, when it made more than a few (`_WRITE_AFTER`), unless Python
-may not write bytecode (`-B`, PYTHONDONTWRITEBYTECODE) or the folder is not writable. A pattern made from a kept program is
-the pattern `re` would have made: the same program (patterns compare equal by it), the same
-groups and flags.
+may not write bytecode (`-B`, PYTHONDONTWRITEBYTECODE) or the folder is not writable. A
+pattern made from a kept program is the pattern `re` would have made: the same program
+(patterns compare equal by it), the same groups and flags.
 
 The file is trusted as the package's bytecode is, being in the same folder and written by the
 same processes. One that is not of this interpreter's bytecode and matching engine (their magic
