@@ -199,6 +199,24 @@ def test_a_process_that_compiled_only_a_few_patterns_leaves_the_file_as_it_was(t
     assert ("d+", 0) not in patterns._read(path)
 
 
+class _OtherEngine:
+    """A matching engine whose `compile` takes other arguments than the engine patterns.py knows."""
+
+    @staticmethod
+    def compile(*args: object) -> object:
+        raise TypeError("compile() takes exactly 7 arguments")
+
+
+def test_an_engine_not_as_known_leaves_each_pattern_compiled_as_re_compiles_it() -> None:
+    engine = patterns._engine()
+    assert engine is not None
+    programs = patterns._Programs(None, (engine[0], engine[1], _OtherEngine()))
+    assert programs(r"(?P<id>[a-z]+)", 0) == _made_by_re(r"(?P<id>[a-z]+)", 0)
+    assert programs.compiled == 0 and programs.kept == {}
+    with pytest.raises(re.error, match="missing \\)"):
+        programs(r"(unclosed", 0)
+
+
 def test_a_parsed_pattern_or_a_debug_compile_is_compiled_as_re_compiles_it() -> None:
     engine = patterns._engine()
     assert engine is not None

@@ -165,21 +165,26 @@ class _Programs:
                 self.used[key] = kept
                 return made
         # as re._compiler.compile makes it, its program kept
-        parsed = self.parser.parse(p, flags)
-        code = self.compiler._code(parsed, flags)
-        groupindex = {str(name): int(number) for name, number in parsed.state.groupdict.items()}
-        indexgroup: list[str | None] = [None] * parsed.state.groups
-        for name, number in groupindex.items():
-            indexgroup[number] = name
-        # plain ints: the compiler's opcodes are an int subclass, which marshal does not write
-        program = (
-            int(flags | parsed.state.flags),
-            list(map(int, code)),
-            int(parsed.state.groups - 1),
-            groupindex,
-            tuple(indexgroup),
-        )
-        made = self.engine.compile(p, *program)
+        try:
+            parsed = self.parser.parse(p, flags)
+            code = self.compiler._code(parsed, flags)
+            groupindex = {str(name): int(number) for name, number in parsed.state.groupdict.items()}
+            indexgroup: list[str | None] = [None] * parsed.state.groups
+            for name, number in groupindex.items():
+                indexgroup[number] = name
+            # plain ints: the compiler's opcodes are an int subclass, which marshal does not write
+            program = (
+                int(flags | parsed.state.flags),
+                list(map(int, code)),
+                int(parsed.state.groups - 1),
+                groupindex,
+                tuple(indexgroup),
+            )
+            made = self.engine.compile(p, *program)
+        except re.error:  # the pattern's own fault, said as re says it
+            raise
+        except Exception:  # re's compiler not as this module knows it: as re compiles it, not kept
+            return self.original(p, flags)
         try:
             self.kept[key] = self.used[key] = marshal.dumps(program)
         except ValueError:  # (not expected: a program is made of plain values) not kept
