@@ -199,6 +199,31 @@ def test_a_process_that_compiled_only_a_few_patterns_leaves_the_file_as_it_was(t
     assert ("d+", 0) not in patterns._read(path)
 
 
+def test_the_file_starts_again_past_its_limit_and_a_process_past_it_alone_writes_nothing(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    engine = patterns._engine()
+    assert engine is not None
+    path = tmp_path / "kept.marshal"
+    first = patterns._Programs(path, engine)
+    for n in range(40):
+        first(f"x{{{n + 1}}}", 0)
+    first.write()
+    size = path.stat().st_size
+    monkeypatch.setattr(patterns, "_LIMIT", size + 100)
+    second = patterns._Programs(path, engine)
+    for n in range(20):
+        second(f"y{{{n + 1}}}", 0)
+    second("x{1}", 0)
+    second.write()  # all of them past the limit: those this process used alone
+    assert set(patterns._read(path)) == {("x{1}", 0), *((f"y{{{n + 1}}}", 0) for n in range(20))}
+    third = patterns._Programs(path, engine)
+    for n in range(80):
+        third(f"z{{{n + 1}}}", 0)
+    before = path.read_bytes()
+    third.write()  # its own past the limit too: the file left as it was
+    assert path.read_bytes() == before
+
+
 class _OtherEngine:
     """A matching engine whose `compile` takes other arguments than the engine patterns.py knows."""
 

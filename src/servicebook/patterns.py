@@ -20,7 +20,8 @@ The file is trusted as the package's bytecode is, being in the same folder and w
 same processes. One that is not of this interpreter's bytecode and matching engine (their magic
 numbers first), or not a mapping of patterns to programs, is ignored, and replaced at the exit; a
 program the engine refuses is compiled again. It holds the programs of every command that ran
-since its last start; past `_LIMIT` bytes it starts again from those of the process that writes it.
+since its last start; past `_LIMIT` bytes it starts again from those of the process that writes it,
+and a process whose own are past it writes nothing.
 Where `re`'s compiler is not as this module knows it (another Python), nothing is kept: each
 pattern is compiled as before.
 """
@@ -200,6 +201,8 @@ class _Programs:
         data = marshal.dumps(self.kept)
         if len(data) > _LIMIT:
             data = marshal.dumps(self.used)
+            if len(data) > _LIMIT:  # (a process compiling patterns made of its input, thousands of them)
+                return
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
