@@ -14,7 +14,9 @@ there are compiled as `re` compiles them. At the process's exit the file is writ
 whole, with the programs it made, when it made more than a few (`_WRITE_AFTER`), unless Python
 may not write bytecode (`-B`, PYTHONDONTWRITEBYTECODE) or the folder is not writable. A
 pattern made from a kept program is the pattern `re` would have made: the same program
-(patterns compare equal by it), the same groups and flags.
+(patterns compare equal by it), the same groups and flags; only a warning `re`'s parser says of
+a pattern's text (a FutureWarning of a nested set) is said where the pattern is first compiled,
+not again by the processes that take its kept program.
 
 The file is trusted as the package's bytecode is, being in the same folder and written by the
 same processes. One that is not of this interpreter's bytecode and matching engine (their magic
