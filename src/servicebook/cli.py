@@ -21,6 +21,7 @@ from servicebook import __version__
 from servicebook.collector import command_line
 from servicebook.commands.lazy import LazyGroup
 from servicebook.methods import compiled_once
+from servicebook.patterns import compiled_once as patterns_compiled_once
 
 # name -> (module under servicebook.commands, one-line help shown by `servicebook --help`); a
 # command made of subcommands (`export openslo`) is a LazyGroup with a table of its own
@@ -97,6 +98,7 @@ class _Group(LazyGroup):
         before = signal.signal(signal.SIGTERM, stop) if main_thread else None
         command_line()  # the collector for a command (collector.py)
         compiled_once()  # the dataclasses' methods the command imports, compiled once for all processes (methods.py)
+        patterns_compiled_once()  # and its regular expressions' programs (patterns.py)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
