@@ -208,11 +208,14 @@ def test_import_says_where_a_bound_is_one_prometheus_3_stores_otherwise(run) -> 
     assert result.exit_code == 0, result.output
     assert (
         f'{file}:14:111: warning: le="1" names a bucket that Prometheus 3 stores as le="1.0" (it writes every le '
-        "and quantile value as a float): the rules Pyrra makes of this query find no series there (`measure` asks "
+        "and quantile value as a float): the rules a Pyrra before 0.10 (or run with "
+        "--enable-prometheus3-migration=false) makes of this query find no series there (`measure` asks "
         "for both spellings)\n"
     ) in result.stderr
+    # interop27: Pyrra 0.10 turned its migration on by default (pyrra-dev/pyrra#1827)
     assert (
-        '  hint: write le="1.0", or run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both\n'
+        "  hint: run Pyrra 0.10 or later, whose Prometheus 3 migration (on by default) matches both, "
+        'or write le="1.0" (found on Prometheus 3 only)\n'
     ) in result.stderr
     assert 'le="1"}' in result.stdout  # the catalog keeps the query as written: `measure` asks for both
 

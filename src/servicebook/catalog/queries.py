@@ -257,6 +257,50 @@ def every_spelling(query: str) -> str:
     return "".join(out) + query[at:] if out else query
 
 
+_OPTIONAL_POINT = re.compile(r"(?P<number>[0-9]+)\(\\\.0\+?\)\?")  # Pyrra's `2(\.0)?`, matching both
+
+
+def bound_matched(op: str, value: str) -> str | None:
+    """The number an `le` or `quantile` matcher's value (unquoted) matches, as Prometheus 3 stores it, when
+    it matches one number in whichever of its spellings (`=` `1` or `1.0`, `=~` `1|1\\.0` or Pyrra's
+    `1(\\.0)?`); None for any other matcher (a range of bounds, `!=`)."""
+    if op == "=~":
+        pyrra = _OPTIONAL_POINT.fullmatch(value)
+        alternatives = [pyrra["number"]] if pyrra else value.replace("\\.", ".").replace("\\+", "+").split("|")
+    elif op == "=":
+        alternatives = [value]
+    else:
+        return None
+    stored = {open_metrics_float(alternative) for alternative in alternatives}
+    if len(stored) != 1 or None in stored:
+        return None
+    return stored.pop()
+
+
+def go_spelling(stored: str) -> str:
+    """A bound as Go's client writes it (and Prometheus 2 stored it from a Go exporter): as Prometheus 3
+    stores it (`stored`, open_metrics_float's) without its `.0` (`1.0` → `1`, `0.5` and `1e+06` alike)."""
+    return stored[:-2] if stored.endswith(".0") else stored
+
+
+def in_go_spelling(query: str) -> tuple[str, tuple[str, ...]]:
+    """`query` with each `le` matcher that matches one number, in any of its spellings (bound_matched), an
+    equality on Go's spelling of it (`le=~"1|1\\.0"` → `le="1"`), and each bound as Prometheus 3 stores it.
+    What Pyrra needs: its webhook takes an equality on a number only, and its Prometheus 3 migration
+    (`--enable-prometheus3-migration`, on by default from Pyrra 0.10) matches a whole number `N` as
+    `N(\\.0)?`, so Go's spelling finds the bucket on Prometheus 2 and 3 alike."""
+    out, at, stored = [], 0, []
+    for braces in _braces(query):
+        for m in braces.matchers:
+            number = bound_matched(m.op, m.value) if m.label == "le" else None
+            if number is None:
+                continue
+            stored.append(number)
+            out += [query[at : m.start], f'le="{go_spelling(number)}"']
+            at = m.end
+    return ("".join(out) + query[at:] if out else query), tuple(dict.fromkeys(stored))
+
+
 def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:
     """The (metric, bound) of each selector in `query` that names a bucket by an equality matcher on
     its `le` (`request_seconds_bucket{le="0.3"}` → ("request_seconds_bucket", "0.3")), in order."""

@@ -23,6 +23,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import (
     WINDOW_PLACEHOLDER,
     QueryForm,
+    go_spelling,
     query_form,
     range_over_expression,
     spelled_out,
@@ -731,10 +732,18 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
     for label, written, normal in found:
         loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""") or start
         both = f"{label}=~{json.dumps(spelled_out(written), ensure_ascii=False)} to match both"
-        if slo.format == "Pyrra":  # its webhook takes an le that is a number only
-            both = "run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both"
         hint = f'write {label}="{normal}", or {both}'
         maker = f"{slo.format} makes" if slo.format in ("Sloth", "Pyrra") else f"a tool reading {slo.format} makes"
+        if slo.format == "Pyrra":  # its webhook takes an le that is a number only
+            # a whole number, which Pyrra 0.10's migration matches as `N(\.0)?`
+            if label == "le" and go_spelling(normal) == written:
+                maker = "a Pyrra before 0.10 (or run with --enable-prometheus3-migration=false) makes"
+                hint = (
+                    "run Pyrra 0.10 or later, whose Prometheus 3 migration (on by default) matches both, "
+                    f'or write {label}="{normal}" (found on Prometheus 3 only)'
+                )
+            else:  # Go's spelling is Prometheus 3's (`1e+06`), or the file writes another (`0.50`)
+                hint = f'write {label}="{normal}", which Prometheus 2 stores too from a Go exporter'
         caution = Problem(
             loc,
             f'{label}="{written}" names a {"bucket" if label == "le" else "quantile"} that Prometheus 3 stores as '

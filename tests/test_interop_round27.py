@@ -1,0 +1,240 @@
+"""interop27: the exports for Prometheus 3, which stores a classic histogram's `le` and a summary's
+`quantile` as floats (`le="1"` is stored `le="1.0"`). Sloth and the tools reading OpenSLO take the
+query as written, so `export sloth` and `export openslo` write a bound as the regular expression of
+every spelling (`le=~"1|1\\.0"`), as `measure` asks for it; Pyrra builds its selectors itself and its
+webhook takes an equality on a number only, so `export pyrra` writes Go's spelling (`le="1"`), which
+Pyrra 0.10's Prometheus 3 migration (pyrra-dev/pyrra#1619, on by default since #1827) matches as
+`1(\\.0)?`, and says so of each such SLO. Proved against the real Prometheus 2.42 here: the exported
+expressions are loaded as rules by `promtool check rules` and evaluated over series backfilled in both
+spellings, as an upgrade leaves them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from servicebook.catalog.queries import in_go_spelling
+from servicebook.measure.prometheus import Prometheus
+from tests.conftest import require_component
+from tests.promhelp import INSTALL, PROMTOOL, Counter, installed, prometheus
+from tests.test_interop_round26 import _site
+from tests.test_rule_generator_exports import pyrra_problems
+
+DAY = 86_400
+T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
+AT = T0 + DAY + DAY // 2  # a window of a day: half before the upgrade, half after
+SLOTH_WINDOW = re.compile(r"\{\{ *\.window *\}\}")
+
+# the day before the upgrade a Go exporter's bucket scraped by Prometheus 2 as le="1", the day after
+# stored by Prometheus 3 as le="1.0" (a new series, from the next scrape on): 99 of 100 requests fast
+SERIES = (
+    Counter("request_seconds_bucket", {"le": "1"}, T0, T0 + DAY, lambda t: 99),
+    Counter("request_seconds_bucket", {"le": "1.0"}, T0 + DAY + 60, T0 + 2 * DAY, lambda t: 99),
+    Counter("request_seconds_bucket", {"le": "+Inf"}, T0, T0 + 2 * DAY, lambda t: 100),
+    Counter("request_seconds_count", {}, T0, T0 + 2 * DAY, lambda t: 100),
+)
+
+
+def _latency(ident: str, good: str) -> str:
+    return f"""\
+      - id: {ident}
+        name: Latency {ident}
+        sli: Requests answered within a second.
+        objective: 99
+        window: 1d
+        measurement:
+          good: '{good}'
+          total: request_seconds_count
+"""
+
+
+# the bound in Prometheus 2's spelling, in 3's, and as the imports' hint says to match both
+SLOS = (
+    _latency("p2", 'request_seconds_bucket{le="1"}')
+    + _latency("p3", 'request_seconds_bucket{le="1.0"}')
+    + _latency("both", 'request_seconds_bucket{le=~"1|1\\\\.0"}')
+    + """\
+      - id: errors
+        name: Slow requests
+        sli: Requests answered within a second.
+        objective: 99
+        window: 1d
+        measurement:
+          error_ratio: >-
+            1 - sum(rate(request_seconds_bucket{le="1"}[{{.window}}])) / sum(rate(request_seconds_count[{{.window}}]))
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
+        yield url
+
+
+def _export(run, site: Path, fmt: str, *args: str) -> tuple[list[dict[str, Any]], str]:
+    result = run("export", fmt, *args, "--source", site)
+    assert result.exit_code == 0, result.output
+    return [d for d in yaml.safe_load_all(result.stdout) if d is not None], result.stderr
+
+
+def _rules(queries: dict[str, str], folder: Path) -> None:
+    """The queries loaded as recording rules by promtool ({{.window}} as the SLO's day): it fails on
+    one Prometheus cannot parse."""
+    rules = {
+        "groups": [
+            {
+                "name": "exported",
+                "rules": [{"record": f"exported:{k}", "expr": SLOTH_WINDOW.sub("1d", q)} for k, q in queries.items()],
+            }
+        ]
+    }
+    path = folder / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    done = subprocess.run([PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"SUCCESS: {len(queries)} rules found" in done.stdout
+
+
+def _value(client: Prometheus, query: str) -> float:
+    samples = client.query(SLOTH_WINDOW.sub("1d", query), float(AT))
+    assert len(samples) == 1, (query, samples)
+    return float(samples[0].value)
+
+
+@pytest.mark.git
+def test_export_sloth_asks_for_a_bound_in_both_spellings_and_counts_it_on_prometheus_2_and_3(
+    server: str, run, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, SLOS)
+    (spec,), _ = _export(run, site.root, "sloth", "--period", "1d")
+    queries: dict[str, str] = {}
+    for slo in spec["slos"]:
+        sli = slo["sli"]
+        if "events" in sli:
+            queries[f"{slo['name']}_errors"] = sli["events"]["error_query"]
+            queries[f"{slo['name']}_total"] = sli["events"]["total_query"]
+        else:
+            queries[f"{slo['name']}_ratio"] = sli["raw"]["error_ratio_query"]
+    assert all('le="1' not in q for q in queries.values()), queries  # found on one of the two only
+    assert 'le=~"1|1\\\\.0"' in queries["p2_errors"] and 'le=~"1\\\\.0|1"' in queries["p3_errors"]
+    _rules(queries, tmp_path)
+    client = Prometheus(server)
+    for slo in ("p2", "p3", "both"):
+        ratio = _value(client, queries[f"{slo}_errors"]) / _value(client, queries[f"{slo}_total"])
+        # as written, a bound found the half of the day stored in its spelling: 49.5 % for 99 %
+        assert 1 - ratio == pytest.approx(0.99, abs=0.002), slo
+    assert 1 - _value(client, queries["errors_ratio"]) == pytest.approx(0.99, abs=0.002)
+
+
+@pytest.mark.git
+def test_export_openslo_asks_for_a_bound_in_both_spellings_and_counts_it_on_prometheus_2_and_3(
+    server: str, run, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, SLOS)
+    documents, _ = _export(run, site.root, "openslo")
+    slis = {d["metadata"]["annotations"]["servicebook.dev/slo"]: d["spec"] for d in documents if d["kind"] == "SLI"}
+    queries: dict[str, str] = {}
+    for name, spec in slis.items():
+        ratio = spec["ratioMetric"]
+        for part in ("good", "total", "raw"):
+            if part in ratio:
+                queries[f"{name.split('/')[1]}_{part}"] = ratio[part]["metricSource"]["spec"]["query"]
+    assert queries["p2_good"] == 'request_seconds_bucket{le=~"1|1\\\\.0"}'
+    assert queries["p3_good"] == 'request_seconds_bucket{le=~"1\\\\.0|1"}'
+    assert 'le=~"1|1\\\\.0"' in queries["errors_raw"]
+    # a counter's selector: OpenSLO's tools count its increase over the window
+    counted = {k: (f"sum(increase({q}[1d]))" if "{{" not in q else q) for k, q in queries.items()}
+    _rules(counted, tmp_path)
+    client = Prometheus(server)
+    for slo in ("p2", "p3", "both"):
+        share = _value(client, counted[f"{slo}_good"]) / _value(client, counted[f"{slo}_total"])
+        assert share == pytest.approx(0.99, abs=0.002), slo
+    assert 1 - _value(client, counted["errors_raw"]) == pytest.approx(0.99, abs=0.002)
+    # and the file exported is the catalog's measurement to the drift check and to the import
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    assert run("export", "openslo", "--source", site.root, "-o", monitoring / "slos.yaml").exit_code == 0
+    checked = run("check", "--source", site.root, "--against", monitoring, "--strict")
+    assert checked.exit_code == 0, checked.output
+    assert "4 of 4 SLOs measured there as the catalog promises" in checked.output
+
+
+def _pyrras_rule(success: str) -> str:
+    """The success selector as Pyrra 0.10 writes it into its rules (its --enable-prometheus3-migration, on by
+    default, slo/prometheus3.go: an equality on a whole number `N` becomes `=~"N(\\.0)?"`, any other as
+    written)."""
+    return re.sub(r'le="([0-9]+)"', lambda m: f'le=~"{m[1]}(\\\\.0)?"', success)
+
+
+@pytest.mark.git
+def test_export_pyrra_writes_a_bound_as_go_does_which_pyrra_0_10_finds_in_both_spellings(
+    server: str, run, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, SLOS + _latency("fast", 'request_seconds_bucket{le="0.5"}'))
+    documents, said = _export(run, site.root, "pyrra")
+    by_slo = {d["metadata"]["annotations"]["servicebook.dev/slo"]: d for d in documents}
+    # the catalog's le="1.0" and le=~"1|1\\.0" (which Pyrra's webhook refuses: it was left out) go as le="1"
+    for slo in ("p2", "p3", "both"):
+        document = by_slo[f"ci/{slo}"]
+        assert pyrra_problems(document) == [], slo
+        assert document["spec"]["indicator"]["latency"]["success"]["metric"] == 'request_seconds_bucket{le="1"}'
+    assert by_slo["ci/fast"]["spec"]["indicator"]["latency"]["success"]["metric"] == (
+        'request_seconds_bucket{le="0.5"}'
+    )
+    assert (
+        '3 SLOs exported with a caution:\n  le="1", which Prometheus 3 stores as le="1.0": Pyrra 0.10 and later find '
+        "both (--enable-prometheus3-migration, on by default); an earlier Pyrra, or that flag set to false, finds "
+        "no bucket on Prometheus 3: ci/p2, ci/p3, ci/both\n"
+    ) in said
+    assert "ci/fast" not in said.split("left out:")[0]  # stored as written by both
+    client = Prometheus(server)
+    total = _value(client, "sum(increase(request_seconds_count[1d]))")
+    success = _pyrras_rule('request_seconds_bucket{le="1"}')
+    assert _value(client, f"sum(increase({success}[1d]))") / total == pytest.approx(0.99, abs=0.002)
+    # what it wrote before of le="1.0", which Pyrra's migration leaves as written: half the day's
+    before = _pyrras_rule('request_seconds_bucket{le="1.0"}')
+    assert _value(client, f"sum(increase({before}[1d]))") / total == pytest.approx(0.495, abs=0.002)
+
+
+@pytest.mark.parametrize(
+    ("query", "written", "stored"),
+    [
+        ('x_bucket{le="1"}', 'x_bucket{le="1"}', ("1.0",)),
+        ('x_bucket{le="1.0"}', 'x_bucket{le="1"}', ("1.0",)),
+        ('x_bucket{le=~"1|1\\\\.0"}', 'x_bucket{le="1"}', ("1.0",)),
+        ('x_bucket{job="a",le=~"60(\\\\.0)?"}', 'x_bucket{job="a",le="60"}', ("60.0",)),
+        ('x_bucket{le="0.50"}', 'x_bucket{le="0.5"}', ("0.5",)),
+        # Go's client writes 1e+06 as Prometheus 3 stores it: one spelling, found on both
+        ('x_bucket{le="1000000"}', 'x_bucket{le="1e+06"}', ("1e+06",)),
+        # a range of bounds, and a bound that is no number, are no one bound
+        ('x_bucket{le=~"0.5|1"}', 'x_bucket{le=~"0.5|1"}', ()),
+        ('x_bucket{le!="1"}', 'x_bucket{le!="1"}', ()),
+    ],
+)
+def test_a_bound_in_any_spelling_is_written_as_go_writes_it(query: str, written: str, stored: tuple[str, ...]) -> None:
+    assert in_go_spelling(query) == (written, stored)
+
+
+def test_import_pyrra_says_what_to_write_of_a_bound_pyrras_migration_does_not_match(run, tmp_path: Path) -> None:
+    # Pyrra 0.10's migration matches whole numbers only: le="1000000" is stored 1e+06 by Prometheus 3
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: upload\n"
+        "  namespace: ci\nspec:\n  target: '99'\n  window: 7d\n  indicator:\n    latency:\n      success:\n"
+        '        metric: upload_bytes_bucket{le="1000000"}\n      total:\n        metric: upload_bytes_count\n'
+    )
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f'{file}:12:37: warning: le="1000000" names a bucket that Prometheus 3 stores as le="1e+06" (it writes every '
+        "le and quantile value as a float): the rules Pyrra makes of this query find no series there"
+    ) in result.stderr
+    assert '  hint: write le="1e+06", which Prometheus 2 stores too from a Go exporter\n' in result.stderr
