@@ -238,3 +238,56 @@ def test_import_pyrra_says_what_to_write_of_a_bound_pyrras_migration_does_not_ma
         "le and quantile value as a float): the rules Pyrra makes of this query find no series there"
     ) in result.stderr
     assert '  hint: write le="1e+06", which Prometheus 2 stores too from a Go exporter\n' in result.stderr
+
+
+# --- interop26's leftovers: Pyrra's grouping by a UTF-8 name ----------------------------------------------
+
+PYRRA_GROUPED_UTF8 = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: availability
+  namespace: ci
+spec:
+  target: '99'
+  window: 1d
+  indicator:
+    ratio:
+      errors:
+        metric: '{"http.server.request.count", "http.response.status_code"=~"5.."}'
+      total:
+        metric: '{"http.server.request.count"}'
+      grouping:
+        - http.route
+        - service
+"""
+
+
+@pytest.mark.git
+def test_import_pyrra_reads_a_grouping_by_a_utf8_name_and_exports_it_back(run, tmp_path: Path) -> None:
+    # Pyrra validates no grouping name: it writes each into its rules' `sum by (…)`, which Prometheus 3 reads
+    # quoted (`sum by ("http.route")`); it was refused as no label name
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA_GROUPED_UTF8)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    errors = 'increase({"http.server.request.count", "http.response.status_code"=~"5.."}[{{.window}}])'
+    total = 'increase({"http.server.request.count"}[{{.window}}])'
+    assert slo["measurement"]["error_ratio"] == (
+        f'max((sum by ("http.route", service) ({errors}) or 0 * sum by ("http.route", service) ({total})) '
+        f'/ sum by ("http.route", service) ({total}))'
+    )
+    assert "measured the worst of each http.route, service" in result.stderr
+    fragment = result.stdout.split("    slos:\n", 1)[1]
+    site = _site(
+        tmp_path, fragment.replace("        objective:", "        sli: Requests answered.\n        objective:")
+    )
+    checked = run("check", "--source", site.root)
+    assert checked.exit_code == 0, checked.output
+    (document,), _ = _export(run, site.root, "pyrra")
+    assert document["spec"]["indicator"]["ratio"] == {
+        "errors": {"metric": '{"http.server.request.count", "http.response.status_code"=~"5.."}'},
+        "total": {"metric": '{"http.server.request.count"}'},
+        "grouping": ["http.route", "service"],
+    }

@@ -92,6 +92,30 @@ def grouped_by(query: str) -> tuple[str, ...] | None:
     return labels or None
 
 
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_BY_ITEM = re.compile(rf"\s*(?P<label>{_STRING}|[^,\s\"'`]+)\s*(?:,|$)")
+
+
+def label_in_promql(name: str) -> str:
+    """A label name as PromQL writes it in `by (…)`: as it is, or quoted where it is none of Prometheus 2's
+    (Prometheus 3's UTF-8 names: `"service.name"`)."""
+    return name if _LEGACY_LABEL.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+
+
+def labels_in(by: str) -> tuple[str, ...]:
+    """The label names of what `by (…)` holds (`service, "http.method"`), unquoted, in order; a comma in a
+    quoted name is part of it."""
+    found, at = [], 0
+    while at < len(by) and by[at:].strip():
+        item = _BY_ITEM.match(by, at)
+        if item is None:
+            break
+        label = item["label"]
+        found.append(_unquoted(label) if label[0] in "\"'`" else label)
+        at = item.end()
+    return tuple(found)
+
+
 def with_window(query: str, window: str) -> str:
     """A template query with its `{{.window}}` replaced by a PromQL duration (`30d`, `3600s`)."""
     return _PLACEHOLDER_RE.sub(window, query)

@@ -27,7 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import QueryForm, bucket_bounds, go_spelling, in_go_spelling, query_form, selector_text
+from servicebook.catalog.queries import (
+    QueryForm,
+    bucket_bounds,
+    go_spelling,
+    in_go_spelling,
+    labels_in,
+    query_form,
+    selector_text,
+)
 from servicebook.interop.openslo import Names, delivered_annotations, promise_annotations
 from servicebook.interop.rule_generators import PREFIX, Exported, Left, cannot_hold
 
@@ -104,7 +112,7 @@ def _pyrras_own(ratio: str) -> dict[str, Any] | None:
         if shape == "latencyNative":
             body["latency"] = _duration(parts["latency"])
         if parts.get("by"):
-            body["grouping"] = [label.strip() for label in parts["by"].split(",")]
+            body["grouping"] = list(labels_in(parts["by"]))
         if "success" in body:
             body["success"]["metric"] = in_go_spelling(body["success"]["metric"])[0]
         return {shape: body}
