@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from servicebook.catalog.queries import in_go_spelling
+from servicebook.catalog.queries import bucket_bounds, every_spelling, in_go_spelling
 from servicebook.measure.prometheus import Prometheus
 from tests.conftest import require_component
 from tests.promhelp import INSTALL, PROMTOOL, Counter, installed, prometheus
@@ -291,3 +291,43 @@ def test_import_pyrra_reads_a_grouping_by_a_utf8_name_and_exports_it_back(run, t
         "total": {"metric": '{"http.server.request.count"}'},
         "grouping": ["http.route", "service"],
     }
+
+
+# --- interop26's leftovers: a PromQL comment holding braces ---------------------------------------------
+
+SLOTH_COMMENTED = """\
+version: prometheus/v1
+service: checkout
+slos:
+  - name: latency
+    objective: 99
+    sli:
+      events:
+        error_query: |
+          sum(rate(http_request_duration_seconds_count[{{.window}}]))
+          # the slow ones: not {le="2"} as the old dashboard's, and don't count {code="499"}
+          - sum(rate(http_request_duration_seconds_bucket{le="0.5"}[{{.window}}]))
+        total_query: sum(rate(http_request_duration_seconds_count[{{.window}}]))
+    alerting:
+      page_alert:
+        disable: true
+      ticket_alert:
+        disable: true
+"""
+
+
+def test_a_promql_comment_is_text_however_many_braces_it_holds(run, tmp_path: Path) -> None:
+    # PromQL reads `#` to the line's end as a comment (promtool takes the query); its braces were read as
+    # a selector, and a bound in them said to be one Prometheus 3 stores otherwise
+    (spec,) = yaml.safe_load_all(SLOTH_COMMENTED)
+    query = spec["slos"][0]["sli"]["events"]["error_query"]
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    _rules({"commented": query}, tmp_path)
+    assert bucket_bounds(query) == (("http_request_duration_seconds_bucket", "0.5"),)
+    assert every_spelling(query.replace('le="0.5"', 'le="1"')) == query.replace('le="0.5"', 'le=~"1|1\\\\.0"')
+    file = tmp_path / "checkout.sloth.yaml"
+    file.write_text(SLOTH_COMMENTED)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert "Prometheus 3" not in result.stderr
+    assert "counts http_request_duration_seconds_bucket" not in result.stderr

@@ -143,7 +143,8 @@ _FLOAT_RE = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-
 _ITEM_RE = re.compile(
     rf"\s*(?:(?P<label>{_LABEL})\s*(?P<op>=~|!~|!=|=)\s*(?P<value>{_STRING})|(?P<bare>{_STRING}))\s*(?P<end>,\s*\}}|,|\}})"
 )
-_TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|\{{|[^\"'`{{]+|.", re.S)
+# a PromQL comment runs from a `#` outside a string to the line's end: braces and quotes in it are text
+_TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|#[^\n]*|\{{|[^\"'`{{#]+|.", re.S)
 _NAME_RE = re.compile(_NAME)
 
 
