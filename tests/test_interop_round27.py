@@ -331,3 +331,43 @@ def test_a_promql_comment_is_text_however_many_braces_it_holds(run, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "Prometheus 3" not in result.stderr
     assert "counts http_request_duration_seconds_bucket" not in result.stderr
+
+
+# --- Sloth's common SLI plugin whose bucket option is a bound Prometheus 3 stores otherwise ---------------
+
+# the plugin README's "Don't allow requests >1s" (slok/sloth-common-sli-plugins
+# plugins/kubernetes/apiserver/latency/README.md) in a spec as Sloth's README writes one
+SLOTH_PLUGIN_BUCKET = """\
+version: "prometheus/v1"
+service: "k8s-apiserver"
+labels:
+  owner: "myteam"
+slos:
+  - name: "requests-latency"
+    objective: 99
+    description: "Warn that we are returning slow responses."
+    sli:
+      plugin:
+        id: "sloth-common/kubernetes/apiserver/latency"
+        options:
+          bucket: "1"
+    alerting:
+      page_alert:
+        disable: true
+      ticket_alert:
+        disable: true
+"""
+
+
+def test_a_plugin_s_bucket_option_is_said_where_it_is_with_what_the_plugin_can_be_given(run, tmp_path: Path) -> None:
+    # the plugin writes le="{{.bucket}}", an equality: a regular expression given as the bucket matches nothing.
+    # It was said at `plugin:` with le=~"1|1\\.0" to write, which the file has no place for
+    file = tmp_path / "apiserver.sloth.yaml"
+    file.write_text(SLOTH_PLUGIN_BUCKET)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert f'{file}:13:19: warning: le="1" names a bucket that Prometheus 3 stores as le="1.0"' in result.stderr
+    assert (
+        '  hint: write bucket: "1.0" (the plugin writes le="BUCKET" as given: one spelling, found on Prometheus 3 '
+        'only), or the SLI as events with le=~"1|1\\\\.0" to match both\n'
+    ) in result.stderr

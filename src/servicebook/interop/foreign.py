@@ -730,9 +730,18 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
     found = list(dict.fromkeys(bound for q in queries if q for bound in unnormalised_bounds(q)))[:3]
     start = slo.measurement_at or slo.location
     for label, written, normal in found:
-        loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""") or start
+        loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""")
         both = f"{label}=~{json.dumps(spelled_out(written), ensure_ascii=False)} to match both"
         hint = f'write {label}="{normal}", or {both}'
+        # a Sloth SLI plugin's option (`bucket: "1"`), which the plugin writes into its query as `le="1"`
+        option = _written_at(source, start, rf"""^\s*bucket\s*:\s*(?P<at>["']?){re.escape(written)}["']?\s*(?:#.*)?$""")
+        if slo.format == "Sloth" and label == "le" and option is not None and (loc is None or option.line < loc.line):
+            loc = option
+            hint = (
+                f'write bucket: "{normal}" (the plugin writes le="BUCKET" as given: one spelling, found on '
+                f"Prometheus 3 only), or the SLI as events with {both}"
+            )
+        loc = loc or start
         maker = f"{slo.format} makes" if slo.format in ("Sloth", "Pyrra") else f"a tool reading {slo.format} makes"
         if slo.format == "Pyrra":  # its webhook takes an le that is a number only
             # a whole number, which Pyrra 0.10's migration matches as `N(\.0)?`
@@ -761,12 +770,12 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
 
 
 def _written_at(source: SourceText, start: SourceLocation, pattern: str) -> SourceLocation | None:
-    """Where `pattern` is first written in `source` from `start`'s line on."""
+    """Where `pattern` is first written in `source` from `start`'s line on (its group `at`, if it has one)."""
     lines = source.text.split("\n")
     for number in range(max(start.line, 1), len(lines) + 1):
         found = re.search(pattern, lines[number - 1])
         if found is not None:
-            return SourceLocation(source.path, number, found.start() + 1)
+            return SourceLocation(source.path, number, found.start("at" if "at" in found.re.groupindex else 0) + 1)
     return None
 
 
