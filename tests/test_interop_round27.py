@@ -24,6 +24,7 @@ from servicebook.measure.prometheus import Prometheus
 from tests.conftest import require_component
 from tests.promhelp import INSTALL, PROMTOOL, Counter, installed, prometheus
 from tests.test_interop_round26 import _site
+from tests.test_interop_users import _paste
 from tests.test_rule_generator_exports import pyrra_problems
 
 DAY = 86_400
@@ -371,3 +372,46 @@ def test_a_plugin_s_bucket_option_is_said_where_it_is_with_what_the_plugin_can_b
         '  hint: write bucket: "1.0" (the plugin writes le="BUCKET" as given: one spelling, found on Prometheus 3 '
         'only), or the SLI as events with le=~"1|1\\\\.0" to match both\n'
     ) in result.stderr
+
+
+# --- real files, round 27 ---------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "interop" / "fixtures"
+
+
+def test_backstage_s_team_b_its_users_and_a_component_it_owns_import_and_check(run, tmp_path: Path) -> None:
+    # catalog-model's examples: a Group with spec.profile and five Users of it, and a Component it owns
+    group, component = FIXTURES / "backstage-team-b-group.yaml", FIXTURES / "backstage-queue-proxy-component.yaml"
+    result = run("import", "backstage", group, component)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert fragment["team"]["name"] == "Team B"
+    assert fragment["team"]["contacts"][0] == {"name": "Team B", "email": "team-b@example.com"}
+    assert [c["name"] for c in fragment["team"]["contacts"][1:]] == [
+        "Amelia Park",
+        "Colette Brock",
+        "Jenny Doe",
+        "Jonathon Page",
+        "Justine Barrow",
+    ]
+    (offering,) = fragment["offerings"]
+    assert (offering["id"], offering["owner"], offering["lifecycle"]) == ("queue-proxy", "Team B", "ga")
+    assert f"{group}:12:11: warning: dropped Group 'team-b': spec.parent 'backstage'" in result.stderr
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    (site / "catalog.yaml").write_text(_paste((site / "catalog.yaml").read_text(), "offerings", result.stdout))
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_backstage_s_component_consuming_a_component_as_an_api_is_said(run) -> None:
+    # catalog-model's myservice-component.yaml: consumesApis ['component:artist-lookup'], a Component's ref
+    file = FIXTURES / "backstage-myservice-component.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:13:17: warning: dropped Component 'demo-service': consumesApis component:artist-lookup "
+        "(not a reference to an API)"
+    ) in result.stderr
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"]) == ("demo-service", "sre")
