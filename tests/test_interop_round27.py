@@ -18,8 +18,18 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from servicebook.catalog.queries import bucket_bounds, every_spelling, in_go_spelling
+from servicebook.catalog.queries import (
+    bucket_bounds,
+    every_spelling,
+    go_spelling,
+    in_go_spelling,
+    label_in_promql,
+    labels_in,
+    open_metrics_float,
+)
 from servicebook.measure.prometheus import Prometheus
 from tests.conftest import require_component
 from tests.promhelp import INSTALL, PROMTOOL, Counter, installed, prometheus
@@ -224,6 +234,35 @@ def test_a_bound_in_any_spelling_is_written_as_go_writes_it(query: str, written:
     assert in_go_spelling(query) == (written, stored)
 
 
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=10**9).map(float),
+        st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_every_spelling_of_a_bound_goes_to_pyrra_as_one_and_to_sloth_as_all(value: float) -> None:
+    # whichever spelling the catalog writes, or the regular expression of them all, Pyrra gets Go's; and what
+    # Sloth and OpenSLO get matches the bound as Prometheus 3 stores it and as 2 stored it from a Go exporter
+    stored = open_metrics_float(repr(value))
+    assert stored is not None
+    spellings = {repr(value), stored, go_spelling(stored)}
+    written = [f'x_bucket{{le="{s}"}}' for s in spellings]
+    for query in written + [every_spelling(q) for q in written]:
+        assert in_go_spelling(query) == (f'x_bucket{{le="{go_spelling(stored)}"}}', (stored,)), query
+    stores = {stored, go_spelling(stored)}  # as Prometheus 3 stores it, and 2 from a Go exporter
+    for query in written:
+        regex = every_spelling(query)
+        assert {s for s in stores if re.fullmatch(_matcher_value(regex), s)} == stores, (query, regex)
+
+
+def _matcher_value(query: str) -> str:
+    """The regular expression (or the value, escaped) an le matcher of `query` matches, as Prometheus reads it."""
+    found = re.search(r'le(=~?)"((?:[^"\\]|\\.)*)"', query)
+    assert found is not None
+    value = re.sub(r"\\(.)", r"\1", found[2])
+    return value if found[1] == "=~" else re.escape(value)
+
+
 def test_import_pyrra_says_what_to_write_of_a_bound_pyrras_migration_does_not_match(run, tmp_path: Path) -> None:
     # Pyrra 0.10's migration matches whole numbers only: le="1000000" is stored 1e+06 by Prometheus 3
     file = tmp_path / "slo.yaml"
@@ -262,6 +301,18 @@ spec:
         - http.route
         - service
 """
+
+
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_grouping_labels_read_back_as_written_into_sum_by(labels: list[str]) -> None:
+    # what `import pyrra` writes of a grouping (quoted where PromQL needs it), `export pyrra` reads back
+    assert labels_in(", ".join(label_in_promql(label) for label in labels)) == tuple(labels)
 
 
 @pytest.mark.git
