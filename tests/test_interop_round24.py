@@ -93,7 +93,7 @@ def test_check_against_says_a_query_that_differs_from_the_catalog_s_measurement(
     assert (
         "warning: build-runners/pickup: the catalog's errors query (as `export sloth` writes it) is "
         "sum(rate(gitlab_runner_job_queue_duration_seconds_count[{{.window}}])) - "
-        "sum(rate(gitlab_runner_job_queue_duration_seconds_bucket{le=~\"60|60\\\\.0\"}[{{.window}}])), "
+        'sum(rate(gitlab_runner_job_queue_duration_seconds_bucket{le=~"60|60\\\\.0"}[{{.window}}])), '
         "but Sloth SLO 'pickup'"
     ) in result.stderr
 
