@@ -466,3 +466,35 @@ def test_backstage_s_component_consuming_a_component_as_an_api_is_said(run) -> N
     ) in result.stderr
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["owner"]) == ("demo-service", "sre")
+
+
+# in the shape of statisticsnorway/teknologiradar's Build-Your-Own-Radar sheet (`SSB - Teknologiradar.csv`:
+# its rings in Norwegian, its descriptions HTML; licence not checked: written anew)
+SSB_SHAPED = (
+    "name,ring,quadrant,isNew,description\n"
+    'Objektlager,Ta i bruk,Datainnsamling - lagring,FALSE,"Lagring med versjoner.<br>Mer info: '
+    '<a href=""https://example.org/lager"">Lager</a>"\n'
+    "Hendelsesstrøm,Prøv ut,Datainnsamling - lagring,FALSE,Meldinger som strøm.\n"
+    "Notatbøker,Vurder,Klargjøring,TRUE,Kodemiljø for statistikk.\n"
+    "Gammelt grafbibliotek,Avvent,Analyse - formidling,TRUE,Ikke for nye løsninger.\n"
+)
+
+
+def test_a_radar_s_norwegian_rings_are_read_as_the_rings_they_translate(run, tmp_path: Path) -> None:
+    # every ring was guessed best-effort, "map custom rings by hand": Avvent (hold) among them, a tool to leave
+    radar = tmp_path / "teknologiradar.csv"
+    radar.write_text(SSB_SHAPED)
+    result = run("import", "techradar", radar)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert [(t["name"], t["status"]) for t in tools] == [
+        ("Objektlager", "supported"),
+        ("Hendelsesstrøm", "best-effort"),
+        ("Notatbøker", "best-effort"),
+        ("Gammelt grafbibliotek", "unsupported"),
+    ]
+    assert (
+        f"{radar}:5:1: warning: guessed entry 'Gammelt grafbibliotek': status unsupported from the ring 'Avvent' "
+        "(read as Hold: check it)"
+    ) in result.stderr
+    assert "map custom rings by hand" not in result.stderr
