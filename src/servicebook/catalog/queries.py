@@ -310,7 +310,8 @@ def go_spelling(stored: str) -> str:
 
 def in_go_spelling(query: str) -> tuple[str, tuple[str, ...]]:
     """`query` with each `le` matcher that matches one number, in any of its spellings (bound_matched), an
-    equality on Go's spelling of it (`le=~"1|1\\.0"` → `le="1"`), and each bound as Prometheus 3 stores it.
+    equality on Go's spelling of it (`le=~"1|1\\.0"` → `le="1"`; one that is already, as written), and each
+    bound as Prometheus 3 stores it.
     What Pyrra needs: its webhook takes an equality on a number only, and its Prometheus 3 migration
     (`--enable-prometheus3-migration`, on by default from Pyrra 0.10) matches a whole number `N` as
     `N(\\.0)?`, so Go's spelling finds the bucket on Prometheus 2 and 3 alike."""
@@ -321,6 +322,8 @@ def in_go_spelling(query: str) -> tuple[str, tuple[str, ...]]:
             if number is None:
                 continue
             stored.append(number)
+            if m.op == "=" and m.value == go_spelling(number):
+                continue  # Go's spelling already, in whichever quotes: as written
             out += [query[at : m.start], f'le="{go_spelling(number)}"']
             at = m.end
     return ("".join(out) + query[at:] if out else query), tuple(dict.fromkeys(stored))
