@@ -498,3 +498,18 @@ def test_a_radar_s_norwegian_rings_are_read_as_the_rings_they_translate(run, tmp
         "(read as Hold: check it)"
     ) in result.stderr
     assert "map custom rings by hand" not in result.stderr
+
+
+@pytest.mark.git
+def test_what_export_pyrra_writes_of_a_whole_bound_passes_the_strict_drift_check(run, tmp_path: Path) -> None:
+    # export pyrra writes le="1" (Pyrra 0.10's migration finds both spellings); the drift check said the file
+    # it wrote finds no bucket on Prometheus 3, and --strict failed on the export itself
+    site = _site(tmp_path, _latency("p2", 'request_seconds_bucket{le="1.0"}'))
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    exported = run("export", "pyrra", "--source", site.root, "-o", monitoring / "slos.pyrra.yaml")
+    assert exported.exit_code == 0, exported.output
+    assert "1 SLO exported with a caution:" in exported.stderr
+    checked = run("check", "--source", site.root, "--against", monitoring, "--strict")
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 1 SLO measured there as the catalog promises" in checked.output
