@@ -85,12 +85,16 @@ def test_check_against_says_a_query_that_differs_from_the_catalog_s_measurement(
 
     # good events over total, as a Sloth file has them (errors: the total minus the good), compared so
     sloth = monitoring / "sloth.yaml"
-    sloth.write_text(sloth.read_text().replace('le="60"', 'le="30"').replace('le="60"', 'le="30"'))
+    # (interop27: `export sloth` writes a bound in every spelling Prometheus 2 and 3 store it in)
+    exported = sloth.read_text()
+    assert 'le=~"60|60\\\\.0"' in exported
+    sloth.write_text(exported.replace('le=~"60|60\\\\.0"', 'le="30"'))
     result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
     assert (
         "warning: build-runners/pickup: the catalog's errors query (as `export sloth` writes it) is "
         "sum(rate(gitlab_runner_job_queue_duration_seconds_count[{{.window}}])) - "
-        "sum(rate(gitlab_runner_job_queue_duration_seconds_bucket{le=\"60\"}[{{.window}}])), but Sloth SLO 'pickup'"
+        'sum(rate(gitlab_runner_job_queue_duration_seconds_bucket{le=~"60|60\\\\.0"}[{{.window}}])), '
+        "but Sloth SLO 'pickup'"
     ) in result.stderr
 
 

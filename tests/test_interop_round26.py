@@ -208,11 +208,14 @@ def test_import_says_where_a_bound_is_one_prometheus_3_stores_otherwise(run) -> 
     assert result.exit_code == 0, result.output
     assert (
         f'{file}:14:111: warning: le="1" names a bucket that Prometheus 3 stores as le="1.0" (it writes every le '
-        "and quantile value as a float): the rules Pyrra makes of this query find no series there (`measure` asks "
+        "and quantile value as a float): the rules a Pyrra before 0.10 (or run with "
+        "--enable-prometheus3-migration=false) makes of this query find no series there (`measure` asks "
         "for both spellings)\n"
     ) in result.stderr
+    # interop27: Pyrra 0.10 turned its migration on by default (pyrra-dev/pyrra#1827)
     assert (
-        '  hint: write le="1.0", or run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both\n'
+        "  hint: run Pyrra 0.10 or later, whose Prometheus 3 migration (on by default) matches both, "
+        'or write le="1.0" (found on Prometheus 3 only)\n'
     ) in result.stderr
     assert 'le="1"}' in result.stdout  # the catalog keeps the query as written: `measure` asks for both
 
@@ -273,10 +276,29 @@ def test_check_against_says_a_bound_the_monitoring_finds_nothing_of_on_prometheu
     monitoring = _monitoring(tmp_path, {"latency.yaml": pyrra.replace("namespace: monitoring", "namespace: ci")})
     result = run("check", "--source", site.root, "--against", monitoring)
     assert result.exit_code == 0, result.output
-    assert f'{monitoring / "latency.yaml"}:14:111: warning: le="1" names a bucket that Prometheus 3 stores as' in (
-        result.stderr
+    # interop27: Pyrra 0.10's Prometheus 3 migration, on by default, finds le="1" in both spellings (what
+    # `export pyrra` writes): said by the import, not failing the drift check's --strict
+    assert "Prometheus 3" not in result.stderr
+    assert run("check", "--source", site.root, "--against", monitoring, "--strict").exit_code == 0
+    sloth = tmp_path / "sloth" / "latency.yaml"
+    sloth.parent.mkdir()
+    sloth.write_text(
+        "version: prometheus/v1\nservice: ci\nslos:\n  - name: apiserver-read-resource-request-latency\n"
+        "    objective: 99\n    sli:\n      events:\n        error_query: >-\n"
+        '          sum(rate(apiserver_request_duration_seconds_count{job="apiserver",scope=~"resource|",'
+        'verb=~"LIST|GET"}[{{.window}}])) - sum(rate(apiserver_request_duration_seconds_bucket{job="apiserver",'
+        'scope=~"resource|",verb=~"LIST|GET",le="1"}[{{.window}}]))\n        total_query: '
+        'sum(rate(apiserver_request_duration_seconds_count{job="apiserver",scope=~"resource|",verb=~"LIST|GET"}'
+        "[{{.window}}]))\n    alerting:\n      page_alert:\n        disable: true\n      ticket_alert:\n"
+        "        disable: true\n"
     )
-    assert run("check", "--source", site.root, "--against", monitoring, "--strict").exit_code == 1
+    # Sloth takes the query as written: said, and failing --strict
+    result = run("check", "--source", site.root, "--against", sloth.parent, "--sloth-period", "14d")
+    assert f'{sloth}:9:234: warning: le="1" names a bucket that Prometheus 3 stores as' in result.stderr
+    assert (
+        run("check", "--source", site.root, "--against", sloth.parent, "--sloth-period", "14d", "--strict").exit_code
+        == 1
+    )
     (monitoring / "latency.yaml").write_text(pyrra.replace('le="1"', 'le="1.0"').replace("monitoring", "ci"))
     result = run("check", "--source", site.root, "--against", monitoring, "--strict")
     assert "Prometheus 3" not in result.stderr

@@ -92,6 +92,30 @@ def grouped_by(query: str) -> tuple[str, ...] | None:
     return labels or None
 
 
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_BY_ITEM = re.compile(rf"\s*(?P<label>{_STRING}|[^,\s\"'`]+)\s*(?:,|$)")
+
+
+def label_in_promql(name: str) -> str:
+    """A label name as PromQL writes it in `by (…)`: as it is, or quoted where it is none of Prometheus 2's
+    (Prometheus 3's UTF-8 names: `"service.name"`)."""
+    return name if _LEGACY_LABEL.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+
+
+def labels_in(by: str) -> tuple[str, ...]:
+    """The label names of what `by (…)` holds (`service, "http.method"`), unquoted, in order; a comma in a
+    quoted name is part of it."""
+    found, at = [], 0
+    while at < len(by) and by[at:].strip():
+        item = _BY_ITEM.match(by, at)
+        if item is None:
+            break
+        label = item["label"]
+        found.append(_unquoted(label) if label[0] in "\"'`" else label)
+        at = item.end()
+    return tuple(found)
+
+
 def with_window(query: str, window: str) -> str:
     """A template query with its `{{.window}}` replaced by a PromQL duration (`30d`, `3600s`)."""
     return _PLACEHOLDER_RE.sub(window, query)
@@ -119,7 +143,8 @@ _FLOAT_RE = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-
 _ITEM_RE = re.compile(
     rf"\s*(?:(?P<label>{_LABEL})\s*(?P<op>=~|!~|!=|=)\s*(?P<value>{_STRING})|(?P<bare>{_STRING}))\s*(?P<end>,\s*\}}|,|\}})"
 )
-_TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|\{{|[^\"'`{{]+|.", re.S)
+# a PromQL comment runs from a `#` outside a string to the line's end: braces and quotes in it are text
+_TOKEN_RE = re.compile(rf"{_STRING}|{_PLACEHOLDER_RE.pattern}|#[^\n]*|\{{|[^\"'`{{#]+|.", re.S)
 _NAME_RE = re.compile(_NAME)
 
 
@@ -255,6 +280,53 @@ def every_spelling(query: str) -> str:
             out += [query[at : m.start], f"{m.label}=~{json.dumps(spelled_out(m.value), ensure_ascii=False)}"]
             at = m.end
     return "".join(out) + query[at:] if out else query
+
+
+_OPTIONAL_POINT = re.compile(r"(?P<number>[0-9]+)\(\\\.0\+?\)\?")  # Pyrra's `2(\.0)?`, matching both
+
+
+def bound_matched(op: str, value: str) -> str | None:
+    """The number an `le` or `quantile` matcher's value (unquoted) matches, as Prometheus 3 stores it, when
+    it matches one number in whichever of its spellings (`=` `1` or `1.0`, `=~` `1|1\\.0` or Pyrra's
+    `1(\\.0)?`); None for any other matcher (a range of bounds, `!=`)."""
+    if op == "=~":
+        pyrra = _OPTIONAL_POINT.fullmatch(value)
+        alternatives = [pyrra["number"]] if pyrra else value.replace("\\.", ".").replace("\\+", "+").split("|")
+    elif op == "=":
+        alternatives = [value]
+    else:
+        return None
+    stored = {open_metrics_float(alternative) for alternative in alternatives}
+    if len(stored) != 1 or None in stored:
+        return None
+    return stored.pop()
+
+
+def go_spelling(stored: str) -> str:
+    """A bound as Go's client writes it (and Prometheus 2 stored it from a Go exporter): as Prometheus 3
+    stores it (`stored`, open_metrics_float's) without its `.0` (`1.0` → `1`, `0.5` and `1e+06` alike)."""
+    return stored[:-2] if stored.endswith(".0") else stored
+
+
+def in_go_spelling(query: str) -> tuple[str, tuple[str, ...]]:
+    """`query` with each `le` matcher that matches one number, in any of its spellings (bound_matched), an
+    equality on Go's spelling of it (`le=~"1|1\\.0"` → `le="1"`; one that is already, as written), and each
+    bound as Prometheus 3 stores it.
+    What Pyrra needs: its webhook takes an equality on a number only, and its Prometheus 3 migration
+    (`--enable-prometheus3-migration`, on by default from Pyrra 0.10) matches a whole number `N` as
+    `N(\\.0)?`, so Go's spelling finds the bucket on Prometheus 2 and 3 alike."""
+    out, at, stored = [], 0, []
+    for braces in _braces(query):
+        for m in braces.matchers:
+            number = bound_matched(m.op, m.value) if m.label == "le" else None
+            if number is None:
+                continue
+            stored.append(number)
+            if m.op == "=" and m.value == go_spelling(number):
+                continue  # Go's spelling already, in whichever quotes: as written
+            out += [query[at : m.start], f'le="{go_spelling(number)}"']
+            at = m.end
+    return ("".join(out) + query[at:] if out else query), tuple(dict.fromkeys(stored))
 
 
 def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:

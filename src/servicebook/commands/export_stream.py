@@ -107,17 +107,20 @@ def write(path: Path, text: str, source: Path, example: str) -> None:
 
 def publish(exported: Exported, header: str, output: str, source: Path, example: str, how: str) -> None:
     """Write the export (`header`, a comment, first) and say on standard error what it holds and,
-    grouped by reason, the SLOs it left out; an export of no SLO is an error that writes nothing
-    (an empty stream applied as the monitoring's would remove what it measures)."""
+    grouped by reason, the SLOs it holds with a caution and those it left out; an export of no SLO is
+    an error that writes nothing (an empty stream applied as the monitoring's would remove what it
+    measures)."""
     if exported.slos:
         emit(output, header + dump_stream(exported.documents), source, example)
         n = exported.slos
         click.echo(f"Exported {n} SLO{'s' if n != 1 else ''}; {how}.", err=True)
-    if exported.left:
-        k = len(exported.left)
-        click.echo(f"{k} SLO{'s' if k != 1 else ''} left out:", err=True)
+    for said, items in (("exported with a caution", exported.cautions), ("left out", exported.left)):
+        if not items:
+            continue
+        k = len(items)
+        click.echo(f"{k} SLO{'s' if k != 1 else ''} {said}:", err=True)
         by_reason: dict[str, list[str]] = {}
-        for item in exported.left:
+        for item in items:
             by_reason.setdefault(item.reason, []).append(f"{item.offering}/{item.slo}")
         for reason, slos in by_reason.items():
             click.echo(f"  {reason}: {', '.join(slos)}", err=True)

@@ -23,6 +23,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import (
     WINDOW_PLACEHOLDER,
     QueryForm,
+    go_spelling,
     query_form,
     range_over_expression,
     spelled_out,
@@ -729,12 +730,33 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
     found = list(dict.fromkeys(bound for q in queries if q for bound in unnormalised_bounds(q)))[:3]
     start = slo.measurement_at or slo.location
     for label, written, normal in found:
-        loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""") or start
+        loc = _written_at(source, start, rf"""\b{label}\s*=\s*["'`]{re.escape(written)}["'`]""")
         both = f"{label}=~{json.dumps(spelled_out(written), ensure_ascii=False)} to match both"
-        if slo.format == "Pyrra":  # its webhook takes an le that is a number only
-            both = "run Pyrra 0.10 or later with its Prometheus 3 migration flag, which matches both"
         hint = f'write {label}="{normal}", or {both}'
+        # a Sloth SLI plugin's option (`bucket: "1"`), which the plugin writes into its query as `le="1"`
+        option = _written_at(source, start, rf"""^\s*bucket\s*:\s*(?P<at>["']?){re.escape(written)}["']?\s*(?:#.*)?$""")
+        if slo.format == "Sloth" and label == "le" and option is not None and (loc is None or option.line < loc.line):
+            loc = option
+            hint = (
+                f'write bucket: "{normal}" (the plugin writes le="BUCKET" as given: one spelling, found on '
+                f"Prometheus 3 only), or the SLI as events with {both}"
+            )
+        loc = loc or start
         maker = f"{slo.format} makes" if slo.format in ("Sloth", "Pyrra") else f"a tool reading {slo.format} makes"
+        drift = True  # said by the drift check too, where the SLO is the catalog's
+        if slo.format == "Pyrra":  # its webhook takes an le that is a number only
+            # a whole number, which Pyrra 0.10's migration matches as `N(\.0)?`: what `export pyrra` writes, and
+            # right for the Pyrra of most monitoring, so said by the import only (the drift check would fail
+            # --strict on a file written as it should be)
+            if label == "le" and go_spelling(normal) == written:
+                drift = False
+                maker = "a Pyrra before 0.10 (or run with --enable-prometheus3-migration=false) makes"
+                hint = (
+                    "run Pyrra 0.10 or later, whose Prometheus 3 migration (on by default) matches both, "
+                    f'or write {label}="{normal}" (found on Prometheus 3 only)'
+                )
+            else:  # Go's spelling is Prometheus 3's (`1e+06`), or the file writes another (`0.50`)
+                hint = f'write {label}="{normal}", which Prometheus 2 stores too from a Go exporter'
         caution = Problem(
             loc,
             f'{label}="{written}" names a {"bucket" if label == "le" else "quantile"} that Prometheus 3 stores as '
@@ -748,16 +770,17 @@ def prometheus3_bounds(slo: ForeignSLO, source: SourceText, reading: Reading) ->
         if (loc, caution.message) not in reading.said:
             reading.said.add((loc, caution.message))
             reading.notes.append(caution)
-            slo.cautions.append(caution)
+            if drift:
+                slo.cautions.append(caution)
 
 
 def _written_at(source: SourceText, start: SourceLocation, pattern: str) -> SourceLocation | None:
-    """Where `pattern` is first written in `source` from `start`'s line on."""
+    """Where `pattern` is first written in `source` from `start`'s line on (its group `at`, if it has one)."""
     lines = source.text.split("\n")
     for number in range(max(start.line, 1), len(lines) + 1):
         found = re.search(pattern, lines[number - 1])
         if found is not None:
-            return SourceLocation(source.path, number, found.start() + 1)
+            return SourceLocation(source.path, number, found.start("at" if "at" in found.re.groupindex else 0) + 1)
     return None
 
 

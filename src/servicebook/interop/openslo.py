@@ -18,6 +18,7 @@ from typing import Any
 
 from servicebook import routes
 from servicebook.catalog import model
+from servicebook.catalog.queries import every_spelling
 from servicebook.catalog.slo import calendar_timezone, error_budget
 from servicebook.catalog.validate import minutes_text
 from servicebook.interop.yaml12 import dump_stream
@@ -139,7 +140,10 @@ def service_document(catalog: model.Catalog, offering: model.Offering) -> dict[s
 
 
 def _source(query: str) -> dict[str, Any]:
-    return {"metricSource": {"type": METRIC_SOURCE, "spec": {"query": query}}}
+    """A Prometheus metric source of the query, a bucket's bound or a quantile asked for in every spelling
+    Prometheus 2 and 3 may store it in (`le="1"` as `le=~"1|1\\.0"`, as `measure` asks for it): the tools
+    that read OpenSLO send the query as written, and Prometheus 3 stores `le="1.0"`."""
+    return {"metricSource": {"type": METRIC_SOURCE, "spec": {"query": every_spelling(query)}}}
 
 
 def measurement_shape(m: model.Measurement) -> str:

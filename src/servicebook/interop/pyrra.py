@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, label_in_promql, query_form
 from servicebook.interop.foreign import (
     Fields,
     ForeignSLO,
@@ -178,7 +178,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
         assert metric is not None
         measurement = model.Measurement(bool_gauge=metric.value)
         if by:
-            gauge, group = f"{metric.value.strip()}[{WINDOW_PLACEHOLDER}]", ", ".join(by)
+            gauge, group = f"{metric.value.strip()}[{WINDOW_PLACEHOLDER}]", _by(by)
             ratio = f"max(1 - sum by ({group}) (sum_over_time({gauge})) / sum by ({group}) (count_over_time({gauge})))"
             measurement = model.Measurement(error_ratio=ratio)
     else:
@@ -197,12 +197,10 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
     return measurement
 
 
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-
-
 def _grouping(shape: Fields, source: SourceText) -> tuple[str, ...]:
     """The labels of an indicator's `grouping` (none for null or an empty list, as Pyrra writes
-    `grouping: null`); each a Prometheus label name."""
+    `grouping: null`); each a Prometheus label name, Prometheus 3's UTF-8 names (`http.method`)
+    included: Pyrra writes each into its rules' `sum by (…)`, quoted where PromQL needs it."""
     node = shape.node_of("grouping")
     if node is None:
         return ()
@@ -210,15 +208,19 @@ def _grouping(shape: Fields, source: SourceText) -> tuple[str, ...]:
         raise refuse(source, node.location, "'grouping' is a list of label names", "e.g. grouping: [service, method]")
     labels = []
     for item in node.items:
-        if not isinstance(item, Scalar) or not _LABEL.fullmatch(item.value.strip()):
+        if not isinstance(item, Scalar) or not item.value.strip():
             raise refuse(
                 source,
                 item.location,
                 "'grouping' is a list of label names",
-                "a Prometheus label name: letters, digits and _, not first a digit",
+                "a Prometheus label name, e.g. method (or, on Prometheus 3, http.method)",
             )
         labels.append(item.value.strip())
     return tuple(dict.fromkeys(labels))
+
+
+def _by(labels: tuple[str, ...]) -> str:
+    return ", ".join(label_in_promql(label) for label in labels)
 
 
 def _increase(query: Located, by: tuple[str, ...]) -> str:
@@ -227,7 +229,7 @@ def _increase(query: Located, by: tuple[str, ...]) -> str:
     shift = _OFFSET.fullmatch(query.value)
     selector = (shift["selector"] if shift else query.value).strip()
     offset = f" offset {shift['by']}" if shift else ""
-    return f"sum by ({', '.join(by)}) (increase({selector}[{WINDOW_PLACEHOLDER}]{offset}))"
+    return f"sum by ({_by(by)}) (increase({selector}[{WINDOW_PLACEHOLDER}]{offset}))"
 
 
 def _native(shape: Fields, source: SourceText, reading: Reading, by: tuple[str, ...]) -> model.Measurement:
@@ -245,7 +247,7 @@ def _native(shape: Fields, source: SourceText, reading: Reading, by: tuple[str, 
     if query_form(total.value) is not QueryForm.SELECTOR:
         raise refuse(source, total.location, f"'{total.value}' is not a metric selector, as Pyrra reads it")
     if by:  # each group's share, the worst of them (what that means: said by the caller)
-        rate = f"sum by ({', '.join(by)}) (rate({total.value.strip()}[{WINDOW_PLACEHOLDER}]))"
+        rate = f"sum by ({_by(by)}) (rate({total.value.strip()}[{WINDOW_PLACEHOLDER}]))"
         return model.Measurement(error_ratio=f"max(1 - histogram_fraction(0, {bound}, {rate}))")
     ratio = f"1 - histogram_fraction(0, {bound}, sum(rate({total.value.strip()}[{WINDOW_PLACEHOLDER}])))"
     reading.note(

@@ -8,6 +8,10 @@ Pyrra reads metric selectors, not PromQL: errors and total become a `ratio`, goo
 `bool_gauge`; an SLO measured with PromQL, or with an error ratio, is left out with the reason, but
 for the error ratios `import pyrra` writes of Pyrra's own indicators (grouped, or a native histogram's),
 which go back as those indicators.
+A latency's bucket bound goes in Go's spelling (`le="1"`, of the catalog's `le="1.0"` or
+`le=~"1|1\\.0"`): Pyrra's webhook takes an equality on a number only, and Pyrra 0.10's Prometheus 3
+migration, on by default, matches a whole number in both spellings Prometheus 2 and 3 store (`1`,
+`1.0`); that an earlier Pyrra does not is said of each such SLO.
 Each resource is named as `export openslo` names the SLO (a DNS label), lives in the offering's
 namespace unless one is given, and carries the annotation `servicebook.dev/slo: offering/slo`,
 which `check --against` and `import pyrra` read back, and those `export openslo` writes of the
@@ -23,7 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import QueryForm, bucket_bounds, query_form, selector_text
+from servicebook.catalog.queries import (
+    QueryForm,
+    bucket_bounds,
+    go_spelling,
+    in_go_spelling,
+    labels_in,
+    query_form,
+    selector_text,
+)
 from servicebook.interop.openslo import Names, delivered_annotations, promise_annotations
 from servicebook.interop.rule_generators import PREFIX, Exported, Left, cannot_hold
 
@@ -100,7 +112,9 @@ def _pyrras_own(ratio: str) -> dict[str, Any] | None:
         if shape == "latencyNative":
             body["latency"] = _duration(parts["latency"])
         if parts.get("by"):
-            body["grouping"] = [label.strip() for label in parts["by"].split(",")]
+            body["grouping"] = list(labels_in(parts["by"]))
+        if "success" in body:
+            body["success"]["metric"] = in_go_spelling(body["success"]["metric"])[0]
         return {shape: body}
     return None
 
@@ -121,14 +135,13 @@ def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, st
     if m.good is not None and m.total is not None:
         if not selectors(m.good, m.total):
             return None, NOT_SELECTORS
-        if not bucket_bounds(m.good):
+        success, _ = in_go_spelling(selector_text(m.good))
+        if not bucket_bounds(success):
             return None, (
                 "Pyrra counts good events only as a histogram's bucket (latency: a good selector with an "
                 "le matcher); write the bad events as errors for Pyrra's ratio"
             )
-        return {
-            "latency": {"success": {"metric": selector_text(m.good)}, "total": {"metric": selector_text(m.total)}}
-        }, None
+        return {"latency": {"success": {"metric": success}, "total": {"metric": selector_text(m.total)}}}, None
     if m.bool_gauge is not None:
         if not selectors(m.bool_gauge):
             return None, NOT_SELECTORS
@@ -142,6 +155,23 @@ def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, st
     )
 
 
+def bound_caution(spec: Mapping[str, Any]) -> str | None:
+    """What to say of an indicator whose latency bound is a whole number (`le="1"`): Prometheus 3 stores
+    it `le="1.0"`, which Pyrra's rules find from Pyrra 0.10 on (its Prometheus 3 migration, on by
+    default, matches `1(\\.0)?`), an earlier Pyrra's not."""
+    latency = spec.get("latency")
+    if latency is None:
+        return None
+    for stored in in_go_spelling(latency["success"]["metric"])[1]:
+        if go_spelling(stored) != stored:
+            return (
+                f'le="{go_spelling(stored)}", which Prometheus 3 stores as le="{stored}": Pyrra 0.10 and later find '
+                "both (--enable-prometheus3-migration, on by default); an earlier Pyrra, or that flag set to false, "
+                "finds no bucket on Prometheus 3"
+            )
+    return None
+
+
 def objectives(
     offerings: Iterable[model.Offering],
     names: Names,
@@ -153,6 +183,7 @@ def objectives(
     slo.py latest_results) says was delivered."""
     documents: list[dict[str, Any]] = []
     left: list[Left] = []
+    cautions: list[Left] = []
     for offering in offerings:
         for slo in offering.slos:
             reason = cannot_hold(slo, TOOL)
@@ -163,6 +194,9 @@ def objectives(
             if reason is not None or spec is None:
                 left.append(Left(offering.id, slo.id, reason or ""))
                 continue
+            caution = bound_caution(spec)
+            if caution is not None:
+                cautions.append(Left(offering.id, slo.id, caution))
             metadata: dict[str, Any] = {"name": names.slo(offering.id, slo.id), "namespace": namespace or offering.id}
             if _LABEL_VALUE.fullmatch(offering.owner):
                 metadata["labels"] = {TEAM_LABEL: offering.owner}
@@ -184,4 +218,4 @@ def objectives(
                     },
                 }
             )
-    return Exported(documents, len(documents), tuple(left))
+    return Exported(documents, len(documents), tuple(left), tuple(cautions))

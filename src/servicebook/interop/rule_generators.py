@@ -35,6 +35,8 @@ class Exported:
     documents: Sequence[Mapping[str, Any]]
     slos: int
     left: tuple[Left, ...]
+    # SLOs exported whose rules find what the catalog measures only where the tool is run as said
+    cautions: tuple[Left, ...] = ()
 
 
 def cannot_hold(slo: model.SLO, tool: str) -> str | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, open_metrics_float, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, bound_matched, query_form
 from servicebook.interop import sloth_export
 
 # PromQL's strings, kept as written (white space in a label value is part of it), and what lies between
@@ -60,7 +60,6 @@ def _matchers_sorted(found: re.Match[str]) -> str:
 _BOUND_MATCHER = re.compile(
     r"""(?P<label>le|quantile)(?P<op>=~|=)(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
 )
-_OPTIONAL_POINT = re.compile(r"(?P<number>[0-9]+)\(\\\.0\+?\)\?")  # Pyrra's `2(\.0)?`, matching both
 
 
 def _bound(matcher: str) -> str:
@@ -73,15 +72,8 @@ def _bound(matcher: str) -> str:
     value = found["value"][1:-1]
     if found["value"][0] != "`":
         value = re.sub(r"\\(.)", r"\1", value)
-    if found["op"] == "=~":
-        pyrra = _OPTIONAL_POINT.fullmatch(value)
-        alternatives = [pyrra["number"]] if pyrra else value.replace("\\.", ".").replace("\\+", "+").split("|")
-    else:
-        alternatives = [value]
-    stored = {open_metrics_float(alternative) for alternative in alternatives}
-    if len(stored) != 1 or None in stored:
-        return matcher
-    return f'{found["label"]}="{stored.pop()}"'
+    stored = bound_matched(found["op"], value)
+    return matcher if stored is None else f'{found["label"]}="{stored}"'
 
 
 def _between(text: str) -> str:

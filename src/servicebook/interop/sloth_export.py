@@ -5,7 +5,10 @@ and end with a letter or digit, every query with `{{.window}}`, an alert name.
 Sloth has one period for all the SLOs of a run (`sloth generate --default-slo-period`), so an
 export holds the SLOs of one rolling window; the others are left out, each with the reason. A
 query the catalog writes as a counter's selector becomes Sloth's `sum(rate(SELECTOR[{{.window}}]))`;
-PromQL with `{{.window}}` goes as written. Each SLO carries the Prometheus label `servicebook_slo:
+PromQL with `{{.window}}` goes as written, but for a bucket's bound or a quantile that Prometheus 2
+and 3 may store in different spellings (`le="1"`, which Prometheus 3 stores `le="1.0"`): Sloth's
+rules take the query as written, so it goes as the regular expression of every spelling
+(`le=~"1|1\\.0"`), as `measure` asks for it. Each SLO carries the Prometheus label `servicebook_slo:
 offering/slo`, which `check --against` and `import sloth` read back, and its alerts the annotations
 `servicebook_objective`, `servicebook_window` and `servicebook_error_budget` (what `export openslo`
 annotates the SLO with, as Sloth names annotations). Pure functions of the catalog.
@@ -19,7 +22,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, selector_text, with_window
+from servicebook.catalog.queries import (
+    WINDOW_PLACEHOLDER,
+    QueryForm,
+    every_spelling,
+    query_form,
+    selector_text,
+    with_window,
+)
 from servicebook.catalog.slo import window_days
 from servicebook.interop.openslo import promise_annotations
 from servicebook.interop.rule_generators import SLO_LABEL, Exported, Left, cannot_hold
@@ -60,13 +70,14 @@ def choose_period(offerings: Iterable[model.Offering]) -> str:
 
 
 def _templated(query: str) -> str:
-    """PromQL with the placeholder spelt as Sloth's check wants it (`{{.window}}`, no new line inside)."""
-    return with_window(query, WINDOW_PLACEHOLDER)
+    """PromQL with the placeholder spelt as Sloth's check wants it (`{{.window}}`, no new line inside),
+    a bound asked for in every spelling Prometheus 2 and 3 may store it in."""
+    return every_spelling(with_window(query, WINDOW_PLACEHOLDER))
 
 
 def _rate(query: str) -> str:
     if query_form(query) is QueryForm.SELECTOR:
-        return f"sum(rate({selector_text(query)}[{WINDOW_PLACEHOLDER}]))"
+        return f"sum(rate({every_spelling(selector_text(query))}[{WINDOW_PLACEHOLDER}]))"
     return _templated(query)
 
 
@@ -92,7 +103,7 @@ def sli(measurement: model.Measurement) -> tuple[dict[str, Any] | None, str | No
         return {"raw": {"error_ratio_query": _templated(m.error_ratio)}}, None
     elif m.bool_gauge is not None:
         if query_form(m.bool_gauge) is QueryForm.SELECTOR:
-            gauge = f"{selector_text(m.bool_gauge)}[{WINDOW_PLACEHOLDER}]"
+            gauge = f"{every_spelling(selector_text(m.bool_gauge))}[{WINDOW_PLACEHOLDER}]"
             ratio = f"1 - (sum(sum_over_time({gauge})) / sum(count_over_time({gauge})))"
         else:
             ratio = f"1 - ({_templated(m.bool_gauge)})"

@@ -332,15 +332,30 @@ STATUS_OF_OTHER_RING = {
 }
 
 # Thoughtworks' four rings as its radar is published in Portuguese, Spanish and Chinese, and as teams
-# translate them (German, French): read as the ring each translates, said as a guess to check
+# translate them (German, French; Norwegian, as Statistics Norway's radar sheet names them: Ta i bruk,
+# Prøv ut, Vurder, Avvent): read as the ring each translates, said as a guess to check
 TRANSLATED_RINGS = {
     **dict.fromkeys(
-        ("adote", "adotar", "adoptar", "采纳", "übernehmen", "adoptieren", "einsetzen", "adopter"), "adopt"
+        ("adote", "adotar", "adoptar", "采纳", "übernehmen", "adoptieren", "einsetzen", "adopter", "ta i bruk"), "adopt"
     ),
-    **dict.fromkeys(("experimente", "experimentar", "probar", "试验", "testen", "erproben", "essayer"), "trial"),
-    **dict.fromkeys(("avalie", "avaliar", "evaluar", "评估", "bewerten", "prüfen", "évaluer"), "assess"),
     **dict.fromkeys(
-        ("evite", "evitar", "resistir", "暂缓", "halten", "zurückhalten", "vermeiden", "abwarten", "suspendre"), "hold"
+        ("experimente", "experimentar", "probar", "试验", "testen", "erproben", "essayer", "prøv ut"), "trial"
+    ),
+    **dict.fromkeys(("avalie", "avaliar", "evaluar", "评估", "bewerten", "prüfen", "évaluer", "vurder"), "assess"),
+    **dict.fromkeys(
+        (
+            "evite",
+            "evitar",
+            "resistir",
+            "暂缓",
+            "halten",
+            "zurückhalten",
+            "vermeiden",
+            "abwarten",
+            "suspendre",
+            "avvent",
+        ),
+        "hold",
     ),
 }
 
