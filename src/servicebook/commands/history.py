@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.options import SOURCE
+from servicebook.commands.options import SOURCE, TEXT_OR_JSON
 from servicebook.errors import UsageProblem
 from servicebook.git.history import load_timeline
 from servicebook.git.repo import build_info, open_repo
@@ -25,14 +25,7 @@ Examples:
 )
 @SOURCE
 @click.argument("ident", required=False, metavar="[ID]")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json (documented, stable) for tools.",
-)
+@TEXT_OR_JSON
 def history(source: Path, ident: str | None, fmt: str) -> None:
     """Each change to the catalog and policy pages, or to one offering, tool or page, from git."""
     repo = open_repo(source)

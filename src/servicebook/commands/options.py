@@ -44,6 +44,14 @@ SOURCE = click.option(
     callback=_trusted_source,
 )
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+TEXT_OR_JSON = click.option(  # (as `fmt`) for the commands whose answer is for people or for tools
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented, stable) for tools.",
+)
 ALL_WARNINGS = click.option(
     EVERY_WARNING,
     "every_warning",

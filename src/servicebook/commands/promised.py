@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.model import Catalog
-from servicebook.commands.options import SOURCE
+from servicebook.commands.options import SOURCE, TEXT_OR_JSON
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
@@ -45,14 +45,7 @@ Examples:
     help="The day (YYYY-MM-DD, up to its end, UTC) or a time with its offset (2026-03-31T14:00Z).  [required]",
 )
 @click.option("--offering", default=None, metavar="ID", help="Only this offering.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json (documented, stable) for tools.",
-)
+@TEXT_OR_JSON
 @click.argument("given", nargs=-1, metavar="")
 def promised(source: Path, at: str | None, offering: str | None, fmt: str, given: tuple[str, ...]) -> None:
     """What the catalog promised on a day: SLOs, support targets, unsupported and deprecated tools, from git."""
