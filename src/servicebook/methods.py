@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import builtins
-import contextlib
 import dataclasses
 import importlib.util
 import marshal
@@ -35,25 +34,25 @@ import types
 from pathlib import Path
 from typing import Any
 
+from servicebook import bytecode_files
+
 _LIMIT = 4 * 1024 * 1024  # bytes of the file (~1 MB for one servicebook's build command)
+_HEADROOM = 64  # bytes of the header before the marshalled data, at most
 _NAME = "dataclass-methods"
 
 
 def code_file() -> Path | None:
     """Where the compiled methods are kept: beside this module's bytecode, None where this
     interpreter keeps no bytecode (no cache tag)."""
-    tag: str | None = sys.implementation.cache_tag  # (None where bytecode is not cached)
-    if tag is None:
-        return None
-    return Path(importlib.util.cache_from_source(__file__)).with_name(f"{_NAME}.{tag}.marshal")
+    path = bytecode_files.beside(__file__, _NAME, "marshal")
+    return None if path is None else Path(path)
 
 
 def _read(path: Path) -> dict[str, types.CodeType]:
     """The compiled methods kept in `path`, by their source text; none when the file is missing,
     of another interpreter's bytecode, or not what `_Methods.write` writes."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    raw = bytecode_files.read_small(str(path), _LIMIT + _HEADROOM)
+    if raw is None:
         return {}
     magic = importlib.util.MAGIC_NUMBER
     if raw[: len(magic)] != magic:
@@ -103,15 +102,7 @@ class _Methods:
         data = marshal.dumps(self.kept)
         if len(data) > _LIMIT:
             data = marshal.dumps(self.used)
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "xb") as file:
-                file.write(magic + data)
-            temporary.replace(self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        bytecode_files.write_whole(str(self.path), magic + data)
 
 
 def compiled_once() -> None:

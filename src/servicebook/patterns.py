@@ -31,7 +31,6 @@ pattern is compiled as before.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib
 import importlib.util
 import marshal
@@ -41,12 +40,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from servicebook import bytecode_files
+
 _LIMIT = 1024 * 1024  # bytes of the file (~0.15 MB for one servicebook's build command)
 # patterns a process must have compiled for its exit to write the file again: a few are new in
 # every process (markdown-it joins a set's characters into one, in an order of the process's own
 # string hashing; a link's text), and kept they would only rewrite and grow the file at every
 # command; a command whose patterns are not kept (another servicebook's, a first `check`) compiles dozens
 _WRITE_AFTER = 8
+_HEADROOM = 64  # bytes of the header before the marshalled data, at most
 _NAME = "regex-programs"
 
 # a pattern's program: its flags as compiled (the pattern's own inline flags added), the engine's
@@ -82,10 +84,8 @@ def _header() -> bytes:
 def code_file() -> Path | None:
     """Where the programs are kept: beside this module's bytecode, None where this interpreter
     keeps no bytecode (no cache tag)."""
-    tag: str | None = sys.implementation.cache_tag  # (None where bytecode is not cached)
-    if tag is None:
-        return None
-    return Path(importlib.util.cache_from_source(__file__)).with_name(f"{_NAME}.{tag}.marshal")
+    path = bytecode_files.beside(__file__, _NAME, "marshal")
+    return None if path is None else Path(path)
 
 
 def _is_program(program: object) -> bool:
@@ -109,9 +109,8 @@ def _read(path: Path) -> dict[tuple[str | bytes, int], bytes]:
     a `Program` when its pattern is compiled: a long-running process, `serve`, holds the file's
     bytes, not ~26,000 ints in lists); none when the file is missing, of another interpreter or
     engine, or not what `_Programs.write` writes."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    raw = bytecode_files.read_small(str(path), _LIMIT + _HEADROOM)
+    if raw is None:
         return {}
     header = _header()
     if raw[: len(header)] != header:
@@ -205,15 +204,7 @@ class _Programs:
             data = marshal.dumps(self.used)
             if len(data) > _LIMIT:  # (a process compiling patterns made of its input, thousands of them)
                 return
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "xb") as file:
-                file.write(_header() + data)
-            temporary.replace(self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        bytecode_files.write_whole(str(self.path), _header() + data)
 
 
 def compiled_once() -> None:

@@ -3,18 +3,15 @@ every key includes (a development checkout changes code without changing the ver
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import importlib.util
 import json
 import os
-import stat
 import sys
 import time
 
 import servicebook
-from servicebook import __version__
+from servicebook import __version__, bytecode_files
 
 _DIGEST_SIZE = 20
 # A file changed less than this before the digest was made may change again within the same
@@ -95,10 +92,7 @@ def memo_file() -> str | None:
     """Where the code digest's memo is kept: beside this module's bytecode (`__pycache__/`, or
     under `sys.pycache_prefix`), trusted as that bytecode is; None where this interpreter keeps no
     bytecode (no cache tag)."""
-    tag: str | None = sys.implementation.cache_tag
-    if tag is None:
-        return None
-    return os.path.join(os.path.dirname(importlib.util.cache_from_source(__file__)), f"{_MEMO_NAME}.{tag}.json")  # noqa: PTH118, PTH120
+    return bytecode_files.beside(__file__, _MEMO_NAME, "json")
 
 
 def memoized_digest(package: str, memo: str | None, settled_before: int) -> tuple[str, int]:
@@ -132,43 +126,23 @@ def memoized_digest(package: str, memo: str | None, settled_before: int) -> tupl
 
 def _read_memo(memo: str) -> tuple[str, list[list[object]], str] | None:
     """The memo's version, files and digest; None when it is not a regular file of at most
-    _MEMO_LARGEST bytes holding them (a FIFO's open or read would wait for a writer for ever, a
-    symbolic link is none that `_write_memo` makes, and JSON nested thousands deep is a
+    _MEMO_LARGEST bytes holding them (bytecode_files.read_small; JSON nested thousands deep is a
     RecursionError, not a ValueError)."""
-    try:
-        fd = os.open(memo, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError:
+    raw = bytecode_files.read_small(memo, _MEMO_LARGEST)
+    if raw is None:
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MEMO_LARGEST:
-            return None
-        with open(fd, "rb", closefd=False) as f:
-            version, listed, found = json.loads(f.read(_MEMO_LARGEST + 1))
-    except (OSError, ValueError, TypeError, RecursionError):
+        version, listed, found = json.loads(raw)
+    except (ValueError, TypeError, RecursionError):
         return None
-    finally:
-        os.close(fd)
     if not (isinstance(version, str) and isinstance(listed, list) and isinstance(found, str)):
         return None
     return version, listed, found
 
 
 def _write_memo(memo: str, value: list[object]) -> None:
-    """`value` written to `memo` whole, under a temporary name of this process's made afresh (never
-    written through a link or into a file left there)."""
-    temp = f"{memo}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(memo), exist_ok=True)  # noqa: PTH103, PTH120
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)  # noqa: PTH108 - (a killed process of the same id left it)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with open(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(value, separators=(",", ":")))
-        os.replace(temp, memo)  # noqa: PTH105 - str paths
-    except OSError:  # (a folder not writable: every process reads and hashes the files, as before)
-        with contextlib.suppress(OSError):
-            os.unlink(temp)  # noqa: PTH108
+    """`value` written to `memo` whole (bytecode_files.write_whole)."""
+    bytecode_files.write_whole(memo, json.dumps(value, separators=(",", ":")).encode())
 
 
 def cache_key(*parts: str) -> str:
