@@ -214,10 +214,10 @@ def _gone_specs(view: SiteView, history: HistoryView, kind: routes.Entity, secti
     offerings = {o.offering.id: o.path for o in view.offerings}
     tools = {t.tool.id: t.path for t in view.tools}
     if kind == "offering":
-        prefix, path_of, what, listing = "offering:", routes.offering, "The offering", "offerings/"
+        prefix, path_of, what, listing = "offering:", routes.offering, "The offering", routes.page("offerings")
         taken = {*offerings, *(old for o in view.offerings for old in o.offering.renamed_from)}
     else:
-        prefix, path_of, what, listing = "tool:", routes.tool, "The tool", "tools/"
+        prefix, path_of, what, listing = "tool:", routes.tool, "The tool", routes.page("tools")
         taken = {*tools, *(old for t in view.tools for old in t.tool.renamed_from)}
     names = {**{o.offering.id: o.offering.name for o in view.offerings}, **{t.tool.id: t.tool.name for t in view.tools}}
     specs = []
